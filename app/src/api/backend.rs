@@ -1,0 +1,39 @@
+//! The port the server implements with its services (server only).
+
+use crate::error::AppError;
+use crate::model::{ListQuery, Location, NewVirtualExtension, VirtualExtension, VirtualExtensionPage};
+use async_trait::async_trait;
+use leptos::prelude::use_context;
+use std::sync::Arc;
+
+/// Everything the server functions need from storage. The REST API and the CLI call the same
+/// services behind it, so every way in applies the same rules.
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn list_virtual_extensions(&self, query: ListQuery) -> Result<VirtualExtensionPage, AppError>;
+    async fn create_virtual_extension(&self, new: NewVirtualExtension) -> Result<VirtualExtension, AppError>;
+    async fn list_locations(&self) -> Result<Vec<Location>, AppError>;
+}
+
+/// What the server puts in Leptos context for every request.
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The backend from context; missing means the server was wired wrongly, never the client's fault.
+pub fn backend() -> Result<SharedBackend, AppError> {
+    use_context::<SharedBackend>().ok_or_else(|| {
+        tracing::error!("no Backend in Leptos context");
+        AppError::Internal { reference: "backend-missing".to_string() }
+    })
+}
+
+/// Answers an error with its own HTTP status (422, 409, …) instead of server_fn's blanket 500.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            let status =
+                http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            options.set_status(status);
+        }
+    }
+    result
+}

@@ -1,0 +1,12 @@
+//! Server functions for locations.
+
+use crate::error::AppError;
+use crate::model::Location;
+use leptos::prelude::*;
+
+/// Every location, by name (there are tens, not thousands).
+#[server(endpoint = "list_locations")]
+pub async fn list_locations() -> Result<Vec<Location>, AppError> {
+    use super::backend::{backend, respond};
+    respond(async { backend()?.list_locations().await }.await)
+}

@@ -1,0 +1,7 @@
+//! Server functions, one file per resource. Each body is short: get the backend, validate with
+//! `app::model`, call the backend, map the result. The server implements [`backend::Backend`].
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod locations;
+pub mod virtual_extensions;

@@ -1,0 +1,60 @@
+//! A labelled text input with its inline error, wired for screen readers.
+
+use leptos::prelude::*;
+
+/// `name` is the form field name the server function reads (e.g. `input[display_name]`).
+/// `error` shows beside the input and is announced through `aria-describedby`.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] input_mode: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    /// Called when the admin leaves the field: validate it then.
+    #[prop(into)]
+    on_blur: Callback<()>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=id
+                name=name
+                type="text"
+                inputmode=input_mode
+                autocomplete=autocomplete.unwrap_or("off")
+                required=required
+                aria-required=required.then_some("true")
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                on:blur=move |_| on_blur.run(())
+            />
+            {move || {
+                error.get().map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,82 @@
+//! A modal side panel (the console's create/edit surface): labelled, keeps focus inside,
+//! Escape closes it. Closing is navigation to `close_href`, so it works before hydration too.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+#[cfg(feature = "hydrate")]
+fn focusables(panel: &leptos::web_sys::HtmlElement) -> Vec<leptos::web_sys::HtmlElement> {
+    use leptos::wasm_bindgen::JsCast;
+    let selector = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+    let Ok(list) = panel.query_selector_all(selector) else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|node| node.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        .filter(|el| el.offset_parent().is_some())
+        .collect()
+}
+
+#[component]
+pub fn SidePanel(
+    /// Id of the heading that names the dialog.
+    title_id: &'static str,
+    close_href: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let panel = NodeRef::<leptos::html::Div>::new();
+    let navigate = use_navigate();
+    let close = move || navigate(close_href, Default::default());
+
+    // Move focus into the panel when it opens.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(panel) = panel.get() {
+            if let Some(first) = focusables(&panel).into_iter().find(|el| el.tag_name() != "A") {
+                let _ = first.focus();
+            }
+        }
+    });
+
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        match ev.key().as_str() {
+            "Escape" => {
+                ev.prevent_default();
+                close();
+            }
+            #[cfg(feature = "hydrate")]
+            "Tab" => {
+                // Keep Tab and Shift+Tab cycling inside the dialog.
+                let Some(panel) = panel.get() else { return };
+                let items = focusables(&panel);
+                let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
+                let active = leptos::prelude::document().active_element();
+                let at = |el: &leptos::web_sys::HtmlElement| {
+                    active.as_ref().is_some_and(|a| a == AsRef::<leptos::web_sys::Element>::as_ref(el))
+                };
+                if ev.shift_key() && at(first) {
+                    ev.prevent_default();
+                    let _ = last.focus();
+                } else if !ev.shift_key() && at(last) {
+                    ev.prevent_default();
+                    let _ = first.focus();
+                }
+            }
+            _ => {}
+        }
+    };
+
+    view! {
+        <div class="panel-backdrop">
+            <div
+                class="side-panel"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=title_id
+                node_ref=panel
+                on:keydown=on_keydown
+            >
+                {children()}
+            </div>
+        </div>
+    }
+}

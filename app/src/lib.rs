@@ -1,0 +1,78 @@
+//! vext's shared crate: the domain model, the server functions and the UI.
+//!
+//! Built twice: with `ssr` into the server, with `hydrate` into the WASM frontend. Never both in
+//! one cargo invocation.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+/// The URLs of vext's pages: the place admins know from Control Hub.
+pub mod paths {
+    pub const VIRTUAL_EXTENSIONS: &str = "/services/call/features/virtual-extension";
+    pub const CREATE_VIRTUAL_EXTENSION: &str = "/services/call/features/virtual-extension/new";
+}
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the document once the WASM has taken over: tests (and curious admins) can tell a
+    // hydrated page from the server-rendered one.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/vext.css" />
+        <Title formatter=|title: String| format!("{title} · vext") />
+        <Router>
+            <components::layout::Layout>
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route
+                        path=path!("/")
+                        view=|| view! { <Redirect path=paths::VIRTUAL_EXTENSIONS /> }
+                    />
+                    <ParentRoute
+                        path=path!("/services/call/features/virtual-extension")
+                        view=pages::virtual_extensions::VirtualExtensionPage
+                    >
+                        <Route path=path!("") view=|| () />
+                        <Route
+                            path=path!("new")
+                            view=pages::virtual_extensions::create::CreateVirtualExtensionPanel
+                        />
+                    </ParentRoute>
+                </Routes>
+            </components::layout::Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,304 @@
+//! Phone Number: a strict E.164 number (`+`, country code, at most 15 digits).
+//!
+//! The syntax rules run identically in the browser and on the server. With the
+//! `phone-metadata` feature (server only: it adds ~300 KB brotli to WASM) the number must also be
+//! valid in its country's numbering plan, and its E.164 formatting must equal the input exactly.
+
+use super::error::{ErrorCode, Field, FieldError};
+use serde::{Deserialize, Serialize};
+
+/// E.164 allows at most 15 digits after the `+`.
+pub const E164_MAX_DIGITS: usize = 15;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct E164Number(String);
+
+fn error(code: ErrorCode, message: String) -> FieldError {
+    FieldError::new(Field::PhoneNumber, code, message)
+}
+
+/// `1.21E+10`, `2.14555E10`: what a spreadsheet shows after eating a long number.
+fn is_scientific_notation(s: &str) -> bool {
+    let Some((mantissa, exponent)) = s.split_once(['e', 'E']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let (int, frac) = mantissa.split_once(['.', ',']).unwrap_or((mantissa, ""));
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Finds an extension suffix such as `x123`, `ext. 12`, `;ext=12` or `#12`.
+fn has_extension_suffix(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    lower.contains("ext") || lower.contains('#') || lower.contains(';') || {
+        // An `x` after at least one digit: `+12145550100x12`.
+        lower.split_once('x').is_some_and(|(before, after)| {
+            before.bytes().any(|b| b.is_ascii_digit())
+                && after.trim_start_matches(['.', ' ']).bytes().next().is_some_and(|b| b.is_ascii_digit())
+        })
+    }
+}
+
+/// The characters people type to group digits.
+fn is_grouping(c: char) -> bool {
+    matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{00A0}' | '\u{2010}'..='\u{2015}' | '\u{2212}')
+}
+
+impl E164Number {
+    /// Parses a phone number typed in a form or a CSV cell.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let number = Self::parse_syntax(raw)?;
+        #[cfg(feature = "phone-metadata")]
+        number.check_numbering_plan()?;
+        Ok(number)
+    }
+
+    /// The syntax rules alone: what the browser can check without the numbering-plan metadata.
+    pub fn parse_syntax(raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        const EXAMPLE: &str = "+12145550100";
+        if s.is_empty() {
+            return Err(error(
+                ErrorCode::PhoneNumberRequired,
+                format!(
+                    "Phone Number is required: enter the external number in E.164 form, such as {EXAMPLE}."
+                ),
+            ));
+        }
+        if is_scientific_notation(s) {
+            return Err(error(
+                ErrorCode::PhoneNumberScientificNotation,
+                format!(
+                    "{s} looks like a number a spreadsheet turned into scientific notation, which \
+                     loses digits. Format the column as Text and re-enter the full number with + \
+                     and the country code, such as {EXAMPLE}."
+                ),
+            ));
+        }
+        let lower = s.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix("tel:") {
+            return Err(error(
+                ErrorCode::PhoneNumberNotE164,
+                format!("Remove the \"tel:\" prefix: enter just the number, such as {}.", rest.trim()),
+            ));
+        }
+        if has_extension_suffix(s) {
+            return Err(error(
+                ErrorCode::PhoneNumberHasExtension,
+                "Phone Number cannot include an extension (x…, ext., #, ;). Enter only the E.164 \
+                 number; the internal extension goes in Extension."
+                    .to_string(),
+            ));
+        }
+        if s.starts_with("++") {
+            return Err(error(
+                ErrorCode::PhoneNumberNotE164,
+                format!("Use a single + before the country code: +{}.", s.trim_start_matches('+')),
+            ));
+        }
+        let Some(digits) = s.strip_prefix('+') else {
+            let only_digits: String = s.chars().filter(|c| !is_grouping(*c)).collect();
+            if !only_digits.is_empty() && only_digits.bytes().all(|b| b.is_ascii_digit()) {
+                let hint = match only_digits.strip_prefix("00") {
+                    Some(rest) if !rest.is_empty() => format!("Replace the leading 00 with +: +{rest}."),
+                    _ => format!("Add the + and the country code, such as {EXAMPLE}."),
+                };
+                return Err(error(
+                    ErrorCode::PhoneNumberMissingPlus,
+                    format!("{s} has no + and country code, so it is not an E.164 number. {hint}"),
+                ));
+            }
+            return Err(error(
+                ErrorCode::PhoneNumberNotE164,
+                format!("Phone Number must be in E.164 form: + then the country code and number, digits only, such as {EXAMPLE}."),
+            ));
+        };
+        if digits.chars().all(|c| c.is_ascii_digit()) {
+            if digits.is_empty() {
+                return Err(error(
+                    ErrorCode::PhoneNumberNotE164,
+                    format!("Enter the country code and number after the +, such as {EXAMPLE}."),
+                ));
+            }
+            if digits.starts_with('0') {
+                return Err(error(
+                    ErrorCode::PhoneNumberBadCountryCode,
+                    "Country codes never start with 0: after the + put the country code (1 for \
+                     the US and Canada, 44 for the UK, …), then the number without its trunk 0."
+                        .to_string(),
+                ));
+            }
+            if digits.len() > E164_MAX_DIGITS {
+                return Err(error(
+                    ErrorCode::PhoneNumberTooLong,
+                    format!(
+                        "Phone Number has {} digits; E.164 allows at most {E164_MAX_DIGITS} after the +.",
+                        digits.len()
+                    ),
+                ));
+            }
+            return Ok(Self(s.to_string()));
+        }
+        // Spaces, dashes and brackets: suggest the compact form when that is all that is wrong.
+        let compact: String = digits.chars().filter(|c| !is_grouping(*c)).collect();
+        if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(error(
+                ErrorCode::PhoneNumberFormatting,
+                format!("Remove spaces and punctuation: write it as +{compact}."),
+            ));
+        }
+        Err(error(
+            ErrorCode::PhoneNumberNotE164,
+            format!("Phone Number may contain only + and the digits 0–9, such as {EXAMPLE}."),
+        ))
+    }
+
+    /// Is the number assigned in its country's plan, and written exactly as E.164 writes it?
+    #[cfg(feature = "phone-metadata")]
+    fn check_numbering_plan(&self) -> Result<(), FieldError> {
+        use phonenumber::Mode;
+        let parsed = phonenumber::parse(None, &self.0).map_err(|e| {
+            error(
+                ErrorCode::PhoneNumberInvalid,
+                format!(
+                    "{} is not a valid phone number ({e}). Check the country code and the number of digits.",
+                    self.0
+                ),
+            )
+        })?;
+        if !phonenumber::is_valid(&parsed) {
+            let country =
+                parsed.country().id().map(|id| format!(" for country {}", id.as_ref())).unwrap_or_default();
+            return Err(error(
+                ErrorCode::PhoneNumberInvalid,
+                format!(
+                    "{} is not a valid number{country}: check the country code and the digits \
+                     (a digit missing, extra or mistyped).",
+                    self.0
+                ),
+            ));
+        }
+        let formatted = parsed.format().mode(Mode::E164).to_string();
+        if formatted != self.0 {
+            return Err(error(
+                ErrorCode::PhoneNumberNotE164,
+                format!("{} is not written in E.164 form: write it as {formatted}.", self.0),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn syntax_table() {
+        use ErrorCode::*;
+        let sixteen = format!("+1{}", "2".repeat(15));
+        let fifteen = format!("+1{}", "2".repeat(14));
+        let cases: Vec<(&str, Result<&str, ErrorCode>)> = vec![
+            ("+12145550100", Ok("+12145550100")),
+            (" +12145550100 ", Ok("+12145550100")),
+            (&fifteen, Ok(fifteen.as_str())),
+            (&sixteen, Err(PhoneNumberTooLong)),
+            ("", Err(PhoneNumberRequired)),
+            ("12145550100", Err(PhoneNumberMissingPlus)),
+            ("(214) 555-0100", Err(PhoneNumberMissingPlus)),
+            ("0044 20 7946 0958", Err(PhoneNumberMissingPlus)),
+            ("1.21E+10", Err(PhoneNumberScientificNotation)),
+            ("2.14555E10", Err(PhoneNumberScientificNotation)),
+            ("+1 214 555 0100", Err(PhoneNumberFormatting)),
+            ("+1-214-555-0100", Err(PhoneNumberFormatting)),
+            ("+1 (214) 555-0100", Err(PhoneNumberFormatting)),
+            ("tel:+12145550100", Err(PhoneNumberNotE164)),
+            ("++12145550100", Err(PhoneNumberNotE164)),
+            ("+12145550100x123", Err(PhoneNumberHasExtension)),
+            ("+12145550100 ext. 12", Err(PhoneNumberHasExtension)),
+            ("+12145550100;ext=12", Err(PhoneNumberHasExtension)),
+            ("+12145550100#12", Err(PhoneNumberHasExtension)),
+            ("+0123456789", Err(PhoneNumberBadCountryCode)),
+            ("+", Err(PhoneNumberNotE164)),
+            ("+1214555CALL", Err(PhoneNumberNotE164)),
+            ("+١٢١٤٥٥٥٠١٠٠", Err(PhoneNumberNotE164)),
+            ("+12145550100abc", Err(PhoneNumberNotE164)),
+        ];
+        for (raw, expected) in cases {
+            let got = E164Number::parse_syntax(raw);
+            assert_eq!(got.as_ref().map(E164Number::as_str).map_err(|e| e.code), expected, "input {raw:?}");
+        }
+    }
+
+    #[test]
+    fn hints_carry_the_fix() {
+        let e = E164Number::parse_syntax("+1 (214) 555-0100").unwrap_err();
+        assert!(e.message.contains("+12145550100"), "{}", e.message);
+        let e = E164Number::parse_syntax("0044 20 7946 0958").unwrap_err();
+        assert!(e.message.contains("+442079460958"), "{}", e.message);
+        let e = E164Number::parse_syntax("tel:+12145550100").unwrap_err();
+        assert!(e.message.contains("+12145550100"), "{}", e.message);
+        let e = E164Number::parse_syntax("++12145550100").unwrap_err();
+        assert!(e.message.contains(": +12145550100"), "{}", e.message);
+    }
+
+    #[cfg(feature = "phone-metadata")]
+    #[test]
+    fn numbering_plan_table() {
+        use ErrorCode::*;
+        let cases: &[(&str, Result<&str, ErrorCode>)] = &[
+            ("+12015550123", Ok("+12015550123")),
+            ("+442079460958", Ok("+442079460958")),
+            ("+4930123456", Ok("+4930123456")),
+            ("+81312345678", Ok("+81312345678")),
+            // Too short for the US plan.
+            ("+1201555012", Err(PhoneNumberInvalid)),
+            // Area code 099 does not exist.
+            ("+10995550123", Err(PhoneNumberInvalid)),
+            // Country code 999 is not assigned.
+            ("+9991234567", Err(PhoneNumberInvalid)),
+            ("+1", Err(PhoneNumberInvalid)),
+        ];
+        for (raw, expected) in cases {
+            let got = E164Number::parse(raw);
+            assert_eq!(got.as_ref().map(E164Number::as_str).map_err(|e| e.code), *expected, "input {raw:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(raw in any::<String>()) {
+            let _ = E164Number::parse(&raw);
+        }
+
+        #[test]
+        fn never_panics_on_phone_like_input(raw in "[+0-9 ().eExt#;-]{0,24}") {
+            let _ = E164Number::parse(&raw);
+        }
+
+        #[test]
+        fn accepted_numbers_are_strict_e164(raw in "\\+?[0-9]{0,17}") {
+            if let Ok(n) = E164Number::parse_syntax(&raw) {
+                let s = n.as_str();
+                prop_assert!(s.starts_with('+'));
+                prop_assert!(!s[1..].starts_with('0'));
+                prop_assert!((1..=15).contains(&s[1..].len()));
+                prop_assert_eq!(E164Number::parse_syntax(s).unwrap(), n.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Locations: a name, an optional routing prefix (for ESNs) and a country (for number hints).
+
+use super::error::{ErrorCode, Field, FieldError, FieldErrors};
+use super::text::{check_name, normalize, NameCodes};
+use serde::{Deserialize, Serialize};
+
+pub const LOCATION_NAME_MAX_CHARS: usize = 80;
+pub const ROUTING_PREFIX_MAX_DIGITS: usize = 7;
+
+/// A location as the UI and the API show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub id: String,
+    pub name: String,
+    pub routing_prefix: Option<String>,
+    pub country: Option<String>,
+}
+
+/// Raw input from the form, the CLI or a REST body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocationInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub routing_prefix: String,
+    #[serde(default)]
+    pub country: String,
+}
+
+/// A location that passed every rule that needs no database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewLocation {
+    pub name: String,
+    pub routing_prefix: Option<String>,
+    pub country: Option<String>,
+}
+
+pub fn parse_location_name(raw: &str) -> Result<String, FieldError> {
+    let value = normalize(raw);
+    if value.is_empty() {
+        return Err(FieldError::new(Field::Name, ErrorCode::NameRequired, "Name is required."));
+    }
+    check_name(
+        &value,
+        LOCATION_NAME_MAX_CHARS,
+        NameCodes {
+            field: Field::Name,
+            too_long: ErrorCode::NameTooLong,
+            invalid_character: ErrorCode::NameInvalidCharacter,
+        },
+    )?;
+    Ok(value)
+}
+
+pub fn parse_routing_prefix(raw: &str) -> Result<Option<String>, FieldError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldError::new(
+            Field::RoutingPrefix,
+            ErrorCode::RoutingPrefixNotDigits,
+            "Routing Prefix must be digits 0–9 only.",
+        ));
+    }
+    if value.len() > ROUTING_PREFIX_MAX_DIGITS {
+        return Err(FieldError::new(
+            Field::RoutingPrefix,
+            ErrorCode::RoutingPrefixTooLong,
+            format!(
+                "Routing Prefix has {} digits; the most allowed is {ROUTING_PREFIX_MAX_DIGITS}.",
+                value.len()
+            ),
+        ));
+    }
+    Ok(Some(value.to_string()))
+}
+
+/// ISO 3166-1 alpha-2, upper case (`US`, `GB`); blank means unknown.
+pub fn parse_country(raw: &str) -> Result<Option<String>, FieldError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(FieldError::new(
+            Field::Country,
+            ErrorCode::CountryInvalid,
+            format!("Country {value:?} is not a two-letter ISO 3166 code such as US, GB or DE."),
+        ));
+    }
+    Ok(Some(value.to_ascii_uppercase()))
+}
+
+/// Two routing prefixes overlap when one starts with the other: their ESNs could collide.
+pub fn prefixes_overlap(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
+}
+
+impl LocationInput {
+    pub fn validate(&self) -> Result<NewLocation, Vec<FieldError>> {
+        let mut errors = FieldErrors::new();
+        let name = errors.take(parse_location_name(&self.name));
+        let routing_prefix = errors.take(parse_routing_prefix(&self.routing_prefix));
+        let country = errors.take(parse_country(&self.country));
+        match (name, routing_prefix, country) {
+            (Some(name), Some(routing_prefix), Some(country)) if errors.is_empty() => {
+                Ok(NewLocation { name, routing_prefix, country })
+            }
+            _ => Err(errors.into_vec()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_input_rules() {
+        let ok =
+            LocationInput { name: " Dallas ".into(), routing_prefix: "8214".into(), country: "us".into() };
+        assert_eq!(
+            ok.validate(),
+            Ok(NewLocation {
+                name: "Dallas".into(),
+                routing_prefix: Some("8214".into()),
+                country: Some("US".into())
+            })
+        );
+        let bad = LocationInput { name: "".into(), routing_prefix: "82a".into(), country: "USA".into() };
+        let codes: Vec<_> = bad.validate().unwrap_err().into_iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            [ErrorCode::NameRequired, ErrorCode::RoutingPrefixNotDigits, ErrorCode::CountryInvalid]
+        );
+        assert_eq!(parse_routing_prefix("12345678").unwrap_err().code, ErrorCode::RoutingPrefixTooLong);
+        assert_eq!(parse_routing_prefix(" "), Ok(None));
+    }
+
+    #[test]
+    fn overlapping_prefixes() {
+        assert!(prefixes_overlap("82", "821"));
+        assert!(prefixes_overlap("821", "82"));
+        assert!(prefixes_overlap("8", "8"));
+        assert!(!prefixes_overlap("82", "83"));
+    }
+}

@@ -1,0 +1,27 @@
+//! The shared domain: types, validation and (later) the CSV schema and dial plan.
+//!
+//! Pure code: no I/O, no server dependency. It compiles to WASM and runs the same in the browser
+//! and on the server, so every way data gets in applies one set of rules.
+
+mod e164;
+mod error;
+mod extension;
+mod level;
+mod location;
+mod names;
+pub mod text;
+mod virtual_extension;
+
+pub use e164::{E164Number, E164_MAX_DIGITS};
+pub use error::{ErrorCode, Field, FieldError, FieldErrors};
+pub use extension::{decimal_digit_value, Extension, EXTENSION_MAX_DIGITS, EXTENSION_MIN_DIGITS};
+pub use level::{Level, Scope, ORGANIZATION_SCOPE_KEY};
+pub use location::{
+    parse_country, parse_location_name, parse_routing_prefix, prefixes_overlap, Location, LocationInput,
+    NewLocation, LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
+};
+pub use names::{DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};
+pub use virtual_extension::{
+    ListQuery, NewVirtualExtension, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
+    DEFAULT_PAGE_SIZE, PAGE_SIZES,
+};

@@ -1,0 +1,105 @@
+//! The list of virtual extensions, with an empty state that invites creating the first one.
+
+use crate::model::{Location, VirtualExtension, VirtualExtensionPage};
+use leptos::prelude::*;
+
+fn location_cell(entry: &VirtualExtension, locations: &[Location]) -> String {
+    match &entry.location_id {
+        None => "Organization".to_string(),
+        Some(id) => entry
+            .location_name
+            .clone()
+            .or_else(|| locations.iter().find(|l| &l.id == id).map(|l| l.name.clone()))
+            .unwrap_or_else(|| id.clone()),
+    }
+}
+
+fn count_label(total: u64) -> String {
+    match total {
+        1 => "1 virtual extension".to_string(),
+        n => format!("{} virtual extensions", group_thousands(n)),
+    }
+}
+
+/// 1204 → "1,204".
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[component]
+pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location>) -> impl IntoView {
+    if page.total == 0 {
+        return view! {
+            <section class="empty-state" aria-labelledby="empty-title">
+                <h2 id="empty-title">"No virtual extensions yet"</h2>
+                <p>
+                    "Select Create Virtual Extension to add the first one: an external number that colleagues can reach by dialing a short extension."
+                </p>
+            </section>
+        }
+        .into_any();
+    }
+    let rows = page
+        .items
+        .iter()
+        .map(|entry| {
+            let location = location_cell(entry, &locations);
+            view! {
+                <tr>
+                    <td>{entry.display_name.clone()}</td>
+                    <td>{entry.first_name.clone().unwrap_or_default()}</td>
+                    <td>{entry.last_name.clone().unwrap_or_default()}</td>
+                    <td class="mono">{entry.extension.clone()}</td>
+                    <td class="mono">{entry.phone_number.clone()}</td>
+                    <td>{location}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="list-count">
+            <div class="toolbar">
+                <p id="list-count" class="count">{count_label(page.total)}</p>
+            </div>
+            <div class="table-wrap">
+                <table class="data-table">
+                    <caption class="visually-hidden">"Virtual extensions"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Display Name"</th>
+                            <th scope="col">"First Name"</th>
+                            <th scope="col">"Last Name"</th>
+                            <th scope="col">"Extension"</th>
+                            <th scope="col">"Phone Number"</th>
+                            <th scope="col">"Location"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_like_the_console() {
+        assert_eq!(count_label(1), "1 virtual extension");
+        assert_eq!(count_label(0), "0 virtual extensions");
+        assert_eq!(count_label(1204), "1,204 virtual extensions");
+        assert_eq!(count_label(100_000), "100,000 virtual extensions");
+        assert_eq!(count_label(999), "999 virtual extensions");
+    }
+}

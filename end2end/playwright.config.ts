@@ -1,0 +1,50 @@
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
+
+// Each database gets its own vext on its own port and its own throwaway database
+// (see scripts/e2e-server). PostgreSQL runs when scripts/test found a server (always in CI).
+const databases = ['sqlite', ...(process.env.VEXT_E2E_POSTGRES === '1' ? ['postgres'] : [])];
+const port = (db: string) => (db === 'sqlite' ? 3100 : 3101);
+
+const chromium = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--headless=new',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  },
+};
+
+const config: PlaywrightTestConfig = {
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list']],
+  use: { trace: 'retain-on-failure', screenshot: 'only-on-failure' },
+  projects: databases.map((db) => ({
+    name: db,
+    use: { ...chromium, baseURL: `http://127.0.0.1:${port(db)}` },
+  })),
+  webServer: databases.map((db) => ({
+    command: `bash ../scripts/e2e-server ${db} ${port(db)}`,
+    url: `http://127.0.0.1:${port(db)}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  })),
+};
+
+export default defineConfig(config);

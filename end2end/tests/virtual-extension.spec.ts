@@ -1,0 +1,153 @@
+import { expect, test } from '@playwright/test';
+import { LIST, openHydrated, watchConsole } from './helpers';
+
+// One database per project run, shared by these steps in order.
+test.describe.serial('Services > Call > Features > Virtual Extension', () => {
+  test('the page sits where admins know it and invites the first entry', async ({ page }) => {
+    const problems = watchConsole(page);
+    await openHydrated(page, '/');
+    await expect(page).toHaveURL(new RegExp(`${LIST}$`));
+    await expect(page.getByRole('heading', { level: 1, name: 'Virtual Extension' })).toBeVisible();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect(nav.getByText('Services')).toBeVisible();
+    await expect(nav.getByText('Call')).toBeVisible();
+    await expect(nav.getByText('Features')).toBeVisible();
+    await expect(nav.getByRole('link', { name: 'Virtual Extension' })).toHaveAttribute('aria-current', 'page');
+    await expect(page.getByRole('heading', { name: 'No virtual extensions yet' })).toBeVisible();
+    expect(problems).toEqual([]);
+  });
+
+  test('Create Virtual Extension > Manually Add saves a row that appears without a reload', async ({ page }) => {
+    const problems = watchConsole(page);
+    await openHydrated(page, LIST);
+    await page.getByRole('button', { name: 'Create Virtual Extension' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByLabel('Level')).toHaveValue('ORGANIZATION');
+    await expect(dialog.getByLabel('Location', { exact: true })).toBeHidden();
+    await dialog.getByLabel('First Name').fill('Ana');
+    await dialog.getByLabel('Last Name').fill('Souza');
+    await dialog.getByLabel('Display Name').fill('Ana Souza (Remote)');
+    await dialog.getByLabel('Extension').fill('4001');
+    await dialog.getByLabel('Phone Number').fill('+12015550123');
+
+    let reloaded = false;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) reloaded = true;
+    });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toBeHidden();
+    const row = page.getByRole('row', { name: /Ana Souza \(Remote\)/ });
+    await expect(row).toBeVisible();
+    await expect(row.getByRole('cell')).toHaveText(['Ana Souza (Remote)', 'Ana', 'Souza', '4001', '+12015550123', 'Organization']);
+    await expect(page.getByText('1 virtual extension', { exact: true })).toBeVisible();
+    // Client-side navigation only: the document was never reloaded.
+    expect(reloaded).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  test('the saved row is still there after a reload', async ({ page }) => {
+    await page.goto(LIST);
+    await expect(page.getByRole('row', { name: /Ana Souza \(Remote\)/ })).toBeVisible();
+    await page.reload();
+    await expect(page.getByRole('cell', { name: '+12015550123' })).toBeVisible();
+  });
+
+  test('a bad phone number is explained beside the field before submit', async ({ page }) => {
+    await openHydrated(page, LIST + '/new');
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    const phone = dialog.getByLabel('Phone Number');
+    await phone.fill('214-555-0100');
+    await phone.blur();
+    await expect(dialog.getByText(/has no \+ and country code/)).toBeVisible();
+    await expect(phone).toHaveAttribute('aria-invalid', 'true');
+    // The error is the field's description, so screen readers read it with the field.
+    await expect(phone).toHaveAccessibleDescription(/has no \+ and country code/);
+    await phone.fill('+1 214 555 0100');
+    await phone.blur();
+    await expect(dialog.getByText('Remove spaces and punctuation: write it as +12145550100.')).toBeVisible();
+  });
+
+  test('a 61-character display name is refused inline, counted as the server counts', async ({ page }) => {
+    await openHydrated(page, LIST + '/new');
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    const name = dialog.getByLabel('Display Name');
+    // 61 emoji: 122 UTF-16 units, 61 characters.
+    await name.fill('😀'.repeat(61));
+    await expect(dialog.getByText('61 / 60 characters')).toBeVisible();
+    await dialog.getByLabel('Extension').fill('4002');
+    await dialog.getByLabel('Phone Number').fill('+12015550124');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByText('Display Name is 61 characters long; the limit is 60. Shorten it by 1.')).toBeVisible();
+    await expect(name).toBeFocused();
+    await name.fill('😀'.repeat(60));
+    await expect(dialog.getByText('60 / 60 characters')).toBeVisible();
+  });
+
+  test('server-side conflicts land beside the right fields', async ({ page }) => {
+    await openHydrated(page, LIST + '/new');
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await dialog.getByLabel('Display Name').fill('Someone Else');
+    await dialog.getByLabel('Extension').fill('4001');
+    await dialog.getByLabel('Phone Number').fill('+12015550123');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByLabel('Extension')).toHaveAccessibleDescription(/Extension 4001 is already used at organization level/);
+    await expect(dialog.getByLabel('Phone Number')).toHaveAccessibleDescription(/already belongs to "Ana Souza \(Remote\)"/);
+    await expect(dialog).toBeVisible();
+  });
+
+  test('a number that is not in its country plan is refused by the server check', async ({ page }) => {
+    await openHydrated(page, LIST + '/new');
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await dialog.getByLabel('Display Name').fill('Nobody');
+    await dialog.getByLabel('Extension').fill('4010');
+    // Syntactically E.164, but the US has no area code 099.
+    await dialog.getByLabel('Phone Number').fill('+10995550123');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByLabel('Phone Number')).toHaveAccessibleDescription(/is not a valid number/);
+  });
+
+  test('a location-level entry names its location', async ({ page }) => {
+    await openHydrated(page, LIST + '/new');
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await dialog.getByLabel('Level').selectOption({ label: 'Location' });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByLabel('Location', { exact: true })).toHaveAccessibleDescription(/Location is required/);
+    await dialog.getByLabel('Location', { exact: true }).selectOption({ label: 'Dallas' });
+    await dialog.getByLabel('Display Name').fill('Key Customer');
+    await dialog.getByLabel('Extension').fill('4001');
+    await dialog.getByLabel('Phone Number').fill('+12015550125');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('row', { name: /Key Customer/ }).getByRole('cell').last()).toHaveText('Dallas');
+  });
+
+  test('Cancel and Escape close the panel', async ({ page }) => {
+    await openHydrated(page, LIST);
+    await page.getByRole('button', { name: 'Create Virtual Extension' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await expect(dialog.getByLabel('Level')).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await page.getByRole('button', { name: 'Create Virtual Extension' }).click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page).toHaveURL(new RegExp(`${LIST}$`));
+  });
+});
+
+test.describe('before the WASM loads', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the server-rendered form posts and the row is listed', async ({ page }) => {
+    await page.goto(LIST);
+    await page.getByRole('button', { name: 'Create Virtual Extension' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await dialog.getByLabel('Display Name').fill('No Script');
+    await dialog.getByLabel('Extension').fill('4020');
+    await dialog.getByLabel('Phone Number').fill('+12015550126');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(page).toHaveURL(new RegExp(`${LIST}$`));
+    await expect(page.getByRole('row', { name: /No Script/ })).toBeVisible();
+  });
+});

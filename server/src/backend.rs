@@ -1,0 +1,34 @@
+//! Implements app's `Backend` port with the services, for the server functions.
+
+use crate::services::{locations, virtual_extensions};
+use app::api::backend::Backend;
+use app::error::AppError;
+use app::model::{ListQuery, Location, NewVirtualExtension, VirtualExtension, VirtualExtensionPage};
+use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
+
+#[derive(Clone)]
+pub struct Services {
+    db: DatabaseConnection,
+}
+
+impl Services {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl Backend for Services {
+    async fn list_virtual_extensions(&self, query: ListQuery) -> Result<VirtualExtensionPage, AppError> {
+        Ok(virtual_extensions::list(&self.db, &query).await?)
+    }
+
+    async fn create_virtual_extension(&self, new: NewVirtualExtension) -> Result<VirtualExtension, AppError> {
+        Ok(virtual_extensions::create(&self.db, new).await?)
+    }
+
+    async fn list_locations(&self) -> Result<Vec<Location>, AppError> {
+        Ok(locations::list(&self.db).await?)
+    }
+}

@@ -1,0 +1,205 @@
+//! `vext …`: serve the console, migrate, and script locations.
+
+use crate::backend::Services;
+use crate::config::{DatabaseArgs, ServeArgs};
+use crate::services::locations;
+use crate::store;
+use app::error::AppError;
+use app::model::LocationInput;
+use clap::{Parser, Subcommand};
+use leptos::prelude::LeptosOptions;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vext",
+    version,
+    about = "Virtual Extensions console: give external numbers internal extensions and directory names."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web console (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage locations.
+    #[command(subcommand)]
+    Location(LocationCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LocationCommand {
+    /// Create a location.
+    Add {
+        /// Unique location name, as admins will pick it.
+        #[arg(long)]
+        name: String,
+        /// Digits dialed before a location-level extension from other locations (the ESN).
+        #[arg(long, default_value = "")]
+        routing_prefix: String,
+        /// ISO 3166-1 alpha-2 country code (e.g. US), used for phone number hints.
+        #[arg(long, default_value = "")]
+        country: String,
+    },
+    /// List locations.
+    List,
+}
+
+/// `vext` alone means `vext serve`, with the serve settings read from the environment.
+#[derive(Parser)]
+struct ServeDefaults {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// A command's failure, printed as one line on stderr; the exit code says what kind.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+    #[error("{0}")]
+    App(AppError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<crate::services::ServiceError> for CliError {
+    fn from(error: crate::services::ServiceError) -> Self {
+        CliError::App(error.into())
+    }
+}
+
+impl CliError {
+    /// 1: the input was refused; 2: vext could not run (database, network, files).
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::App(AppError::Validation { .. } | AppError::Conflict { .. }) => 1,
+            _ => 2,
+        }
+    }
+
+    fn report(&self) {
+        match self {
+            CliError::App(error) if !error.field_errors().is_empty() => {
+                for e in error.field_errors() {
+                    eprintln!("{}: {}: {}", e.field, e.code, e.message);
+                }
+            }
+            other => eprintln!("vext: error: {other}"),
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let command = cli.command.unwrap_or_else(|| Command::Serve(ServeDefaults::parse_from(["vext"]).serve));
+    let result = match command {
+        Command::Serve(args) => serve(&cli.database.database_url, args).await,
+        Command::Migrate => migrate(&cli.database.database_url).await,
+        Command::Location(command) => location(&cli.database.database_url, command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            error.report();
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+async fn migrate(url: &str) -> Result<(), CliError> {
+    store::open(url).await?;
+    println!("Database is up to date ({}).", store::redact_url(url));
+    Ok(())
+}
+
+async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
+    let db = store::open(url).await?;
+    match command {
+        LocationCommand::Add { name, routing_prefix, country } => {
+            let new = LocationInput { name, routing_prefix, country }
+                .validate()
+                .map_err(|fields| CliError::App(AppError::validation(fields)))?;
+            let created = locations::create(&db, new).await?;
+            println!(
+                "Created location {} (id {}{}{}).",
+                created.name,
+                created.id,
+                created.routing_prefix.map(|p| format!(", routing prefix {p}")).unwrap_or_default(),
+                created.country.map(|c| format!(", country {c}")).unwrap_or_default(),
+            );
+        }
+        LocationCommand::List => {
+            for l in locations::list(&db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    l.id,
+                    l.name,
+                    l.routing_prefix.unwrap_or_default(),
+                    l.country.unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
+    let db = store::open(url).await?;
+    tracing::info!(database = %store::redact_url(url), "database ready");
+    let options = LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "vext".to_string()))
+        .site_root(args.site_root.clone())
+        .site_addr(args.addr)
+        .build();
+    let backend: app::api::backend::SharedBackend = Arc::new(Services::new(db.clone()));
+    let router = crate::http::router(options, db.clone(), backend, args.body_limit);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.addr)))?;
+    tracing::info!("vext listening on http://{}", args.addr);
+    let grace = Duration::from_secs(args.shutdown_grace_secs);
+    axum::serve(listener, router.into_make_service()).with_graceful_shutdown(shutdown_signal(grace)).await?;
+    db.close().await.ok();
+    tracing::info!("vext stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; after `grace` more, exits even if requests are still open.
+async fn shutdown_signal(grace: Duration) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing open requests");
+    tokio::spawn(async move {
+        tokio::time::sleep(grace).await;
+        tracing::warn!("shutdown grace period over; exiting");
+        std::process::exit(0);
+    });
+}

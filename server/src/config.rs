@@ -1,0 +1,41 @@
+//! Configuration from flags and environment variables (flags win).
+
+use crate::store::DEFAULT_DATABASE_URL;
+use clap::Args;
+use std::net::SocketAddr;
+
+/// Settings every subcommand shares.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseArgs {
+    /// Database URL: sqlite://PATH (default, created on first start) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+}
+
+/// `vext serve` settings.
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (cargo-leptos' LEPTOS_SITE_ADDR).
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Directory with the built site (WASM, JS, CSS, public files).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Largest request body accepted by server functions, in bytes.
+    #[arg(long, env = "VEXT_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+    /// Seconds that shutdown waits for open requests after SIGTERM/SIGINT.
+    #[arg(long, env = "VEXT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: "target/site".to_string(),
+            body_limit: 1024 * 1024,
+            shutdown_grace_secs: 20,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The rules applied against the store: one module per resource. Every way in (server
+//! functions, the CLI, later the REST API) calls these, so all apply the same checks.
+
+pub mod error;
+pub mod locations;
+pub mod virtual_extensions;
+
+pub use error::ServiceError;

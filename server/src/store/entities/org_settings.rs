@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+/// The organization's settings: exactly one row, id 1.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "org_settings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    /// `STANDARD` (default) or `ENHANCED`.
+    pub virtual_extension_mode: String,
+    pub org_name: String,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

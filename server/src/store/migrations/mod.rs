@@ -1,0 +1,20 @@
+//! Schema migrations: SeaQuery builders, portable to SQLite and PostgreSQL, run at start.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261127_100000_create_location;
+mod m20261127_100100_create_virtual_extension;
+mod m20261127_100200_create_org_settings;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_100000_create_location::Migration),
+            Box::new(m20261127_100100_create_virtual_extension::Migration),
+            Box::new(m20261127_100200_create_org_settings::Migration),
+        ]
+    }
+}

@@ -1,0 +1,151 @@
+//! Storage: connecting to SQLite or PostgreSQL, migrations, entities.
+
+pub mod entities;
+pub mod migrations;
+
+use sea_orm::sqlx;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use migrations::Migrator;
+
+/// The embedded default: a SQLite file under `data/`, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/vext.db";
+
+/// Why the store could not be opened, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported DATABASE_URL {0:?}: use sqlite://PATH (e.g. sqlite://data/vext.db) or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("cannot create the database directory {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the database at {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("the database schema is newer than this vext binary (it has migrations {unknown:?} that this version does not know). Run the newer vext, or restore a backup taken before the upgrade.")]
+    SchemaTooNew { unknown: Vec<String> },
+    #[error("database migration failed: {0}")]
+    Migrate(DbErr),
+}
+
+/// Where a `sqlite:` URL points on disk (None for in-memory databases).
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// Hides a password in a database URL before it is logged or shown.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Opens a pool. SQLite gets WAL, a busy timeout, foreign keys and several connections
+/// (SeaORM's SQLite default is one connection).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
+    let shown = redact_url(url);
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5));
+    if url.starts_with("sqlite:") {
+        if let Some(dir) = sqlite_path(url).and_then(|p| p.parent().map(PathBuf::from)) {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(&dir)
+                    .map_err(|source| StoreError::CreateDir { path: dir.clone(), source })?;
+            }
+        }
+        options.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        options.max_connections(16).min_connections(1);
+    } else {
+        return Err(StoreError::UnsupportedUrl(shown));
+    }
+    Database::connect(options).await.map_err(|source| StoreError::Connect { url: shown, source })
+}
+
+/// Applies pending migrations, refusing a schema made by a newer vext.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
+    // Read the table directly: the migrator itself fails with a vaguer message on unknown rows.
+    // A missing table (a fresh database) reads as nothing applied.
+    let applied = sea_orm_migration::seaql_migrations::Entity::find().all(db).await.unwrap_or_default();
+    let unknown: Vec<String> =
+        applied.into_iter().map(|m| m.version).filter(|name| !known.contains(name)).collect();
+    if !unknown.is_empty() {
+        return Err(StoreError::SchemaTooNew { unknown });
+    }
+    Migrator::up(db, None).await.map_err(StoreError::Migrate)
+}
+
+/// Opens the store and brings its schema up to date: what `vext serve` does at start.
+pub async fn open(url: &str) -> Result<DatabaseConnection, StoreError> {
+    let db = connect(url).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at BEGIN
+/// (IMMEDIATE), so concurrent writers wait on busy_timeout instead of failing mid-transaction.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        }
+        _ => db.begin().await,
+    }
+}
+
+/// A new opaque id (UUID v7: time-ordered, so inserts stay index-friendly).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// True when the connection is SQLite (used where the two databases differ in SQL).
+pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Sqlite
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://data/vext.db"), Some(PathBuf::from("data/vext.db")));
+        assert_eq!(sqlite_path("sqlite:///tmp/x.db?mode=rwc"), Some(PathBuf::from("/tmp/x.db")));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://data/vext.db"), "sqlite://data/vext.db");
+    }
+}

@@ -1,0 +1,218 @@
+//! Store and service behaviour, on a real SQLite file and on PostgreSQL.
+
+mod common;
+
+use app::error::AppError;
+use app::model::{
+    ErrorCode, Field, Level, ListQuery, Location, LocationInput, NewVirtualExtension, VirtualExtensionInput,
+};
+use common::TestDb;
+use server::services::{locations, virtual_extensions, ServiceError};
+
+fn input(level: &str, location: &str, display: &str, ext: &str, phone: &str) -> NewVirtualExtension {
+    VirtualExtensionInput {
+        level: level.into(),
+        location: location.into(),
+        first_name: String::new(),
+        last_name: String::new(),
+        display_name: display.into(),
+        extension: ext.into(),
+        phone_number: phone.into(),
+    }
+    .validate()
+    .expect("valid input")
+}
+
+async fn add_location(t: &TestDb, name: &str, prefix: &str) -> Location {
+    let new = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() }
+        .validate()
+        .unwrap();
+    locations::create(&t.db, new).await.expect("create location")
+}
+
+fn codes(result: Result<impl std::fmt::Debug, ServiceError>) -> Vec<(Field, ErrorCode)> {
+    match AppError::from(result.expect_err("expected an error")) {
+        AppError::Conflict { fields } | AppError::Validation { fields } => {
+            fields.into_iter().map(|e| (e.field, e.code)).collect()
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+/// Numbers valid in the US plan (201 is a real area code; 555-01xx are fictional lines).
+fn number(i: u32) -> String {
+    format!("+1201555{:04}", i)
+}
+
+on_both_databases! {
+    async fn creates_and_lists_organization_and_location_entries(t: &TestDb) {
+        let dallas = add_location(t, "Dallas", "8214").await;
+        let org = virtual_extensions::create(&t.db, input("ORGANIZATION", "", "Ana Remote", "4001", &number(1)))
+            .await
+            .unwrap();
+        assert_eq!(org.level, Level::Organization);
+        assert_eq!(org.location_id, None);
+        assert_eq!(org.version, 1);
+        let loc = virtual_extensions::create(&t.db, input("LOCATION", &dallas.id, "Bob Key Customer", "4001", &number(2)))
+            .await
+            .expect("the same extension at a location is another scope");
+        assert_eq!(loc.location_name.as_deref(), Some("Dallas"));
+
+        let page = virtual_extensions::list(&t.db, &ListQuery::default()).await.unwrap();
+        assert_eq!(page.total, 2);
+        let names: Vec<_> = page.items.iter().map(|v| v.display_name.as_str()).collect();
+        assert_eq!(names, ["Ana Remote", "Bob Key Customer"]);
+        assert_eq!(page.items[1].location_name.as_deref(), Some("Dallas"));
+        assert_eq!(page.items[1].level, Level::Location);
+    }
+
+    async fn extension_is_unique_within_its_scope(t: &TestDb) {
+        let dallas = add_location(t, "Dallas", "").await;
+        virtual_extensions::create(&t.db, input("ORGANIZATION", "", "A", "4001", &number(1))).await.unwrap();
+        virtual_extensions::create(&t.db, input("LOCATION", &dallas.id, "B", "4002", &number(2))).await.unwrap();
+        assert_eq!(
+            codes(virtual_extensions::create(&t.db, input("ORGANIZATION", "", "C", "4001", &number(3))).await),
+            [(Field::Extension, ErrorCode::ExtensionInUse)]
+        );
+        assert_eq!(
+            codes(virtual_extensions::create(&t.db, input("LOCATION", &dallas.id, "D", "4002", &number(4))).await),
+            [(Field::Extension, ErrorCode::ExtensionInUse)]
+        );
+    }
+
+    async fn a_number_belongs_to_one_entry_and_both_conflicts_are_reported(t: &TestDb) {
+        let dallas = add_location(t, "Dallas", "").await;
+        virtual_extensions::create(&t.db, input("ORGANIZATION", "", "A", "4001", &number(1))).await.unwrap();
+        assert_eq!(
+            codes(virtual_extensions::create(&t.db, input("LOCATION", &dallas.id, "B", "5000", &number(1))).await),
+            [(Field::PhoneNumber, ErrorCode::PhoneNumberInUse)]
+        );
+        let error = AppError::from(
+            virtual_extensions::create(&t.db, input("ORGANIZATION", "", "C", "4001", &number(1))).await.unwrap_err(),
+        );
+        assert_eq!(error.status(), 409);
+        let got: Vec<_> = error.field_errors().iter().map(|e| e.code).collect();
+        assert_eq!(got, [ErrorCode::ExtensionInUse, ErrorCode::PhoneNumberInUse]);
+        assert!(error.message_for(Field::PhoneNumber).unwrap().contains("\"A\" (extension 4001)"));
+        let page = virtual_extensions::list(&t.db, &ListQuery::default()).await.unwrap();
+        assert_eq!(page.total, 1, "nothing was written by the refused creates");
+    }
+
+    async fn unknown_location_is_a_field_error(t: &TestDb) {
+        assert_eq!(
+            codes(virtual_extensions::create(&t.db, input("LOCATION", "no-such-location", "A", "4001", &number(1))).await),
+            [(Field::Location, ErrorCode::LocationNotFound)]
+        );
+    }
+
+    async fn concurrent_creates_of_one_extension_let_exactly_one_win(t: &TestDb) {
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let db = t.db.clone();
+                tokio::spawn(async move {
+                    virtual_extensions::create(&db, input("ORGANIZATION", "", "Racer", "7777", &number(100 + i))).await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(error) => assert_eq!(
+                    AppError::from(error).field_errors().first().map(|e| e.code),
+                    Some(ErrorCode::ExtensionInUse)
+                ),
+            }
+        }
+        assert_eq!(won, 1);
+    }
+
+    async fn list_pages_with_a_total(t: &TestDb) {
+        for i in 0..30 {
+            virtual_extensions::create(&t.db, input("ORGANIZATION", "", &format!("Person {i:02}"), &format!("{}", 1000 + i), &number(i)))
+                .await
+                .unwrap();
+        }
+        let second = virtual_extensions::list(&t.db, &ListQuery { page: 1, per_page: 25 }).await.unwrap();
+        assert_eq!(second.total, 30);
+        assert_eq!(second.items.len(), 5);
+        assert_eq!(second.items[0].display_name, "Person 25");
+        let clamped = virtual_extensions::list(&t.db, &ListQuery { page: 0, per_page: 5000 }).await.unwrap();
+        assert_eq!(clamped.per_page, 50);
+        assert_eq!(clamped.items.len(), 30);
+    }
+
+    async fn location_names_and_prefixes_are_unique_and_prefixes_do_not_overlap(t: &TestDb) {
+        add_location(t, "Dallas", "82").await;
+        let attempt = |name: &str, prefix: &str| {
+            LocationInput { name: name.into(), routing_prefix: prefix.into(), country: String::new() }.validate().unwrap()
+        };
+        assert_eq!(codes(locations::create(&t.db, attempt("Dallas", "")).await), [(Field::Name, ErrorCode::NameInUse)]);
+        assert_eq!(
+            codes(locations::create(&t.db, attempt("Austin", "82")).await),
+            [(Field::RoutingPrefix, ErrorCode::RoutingPrefixInUse)]
+        );
+        assert_eq!(
+            codes(locations::create(&t.db, attempt("Austin", "821")).await),
+            [(Field::RoutingPrefix, ErrorCode::RoutingPrefixOverlaps)]
+        );
+        assert_eq!(
+            codes(locations::create(&t.db, attempt("Austin", "8")).await),
+            [(Field::RoutingPrefix, ErrorCode::RoutingPrefixOverlaps)]
+        );
+        locations::create(&t.db, attempt("Austin", "83")).await.unwrap();
+        locations::create(&t.db, attempt("Remote", "")).await.unwrap();
+        locations::create(&t.db, attempt("Remote 2", "")).await.expect("many locations may have no prefix");
+        let names: Vec<_> = locations::list(&t.db).await.unwrap().into_iter().map(|l| l.name).collect();
+        assert_eq!(names, ["Austin", "Dallas", "Remote", "Remote 2"]);
+    }
+
+    async fn the_database_itself_enforces_the_invariants(t: &TestDb) {
+        let dallas = add_location(t, "Dallas", "").await;
+        let now = "'2026-11-27 10:00:00+00:00'";
+        let row = |id: &str, level: &str, location: &str, scope: &str, ext: &str, phone: &str| {
+            format!(
+                "INSERT INTO virtual_extension (id, level, location_id, scope_key, extension, display_name, phone_number, created_at, updated_at, version) \
+                 VALUES ('{id}', '{level}', {location}, '{scope}', '{ext}', 'X', '{phone}', {now}, {now}, 1)"
+            )
+        };
+        let loc = format!("'{}'", dallas.id);
+        t.exec(&row("a", "ORGANIZATION", "NULL", "org", "100", "+12015550001")).await.expect("a valid row");
+        let refused = [
+            ("same extension, same scope", row("b", "ORGANIZATION", "NULL", "org", "100", "+12015550002")),
+            ("same number", row("c", "ORGANIZATION", "NULL", "org", "101", "+12015550001")),
+            ("location level without a location", row("d", "LOCATION", "NULL", "org", "102", "+12015550003")),
+            ("organization level with a location", row("e", "ORGANIZATION", &loc, "org", "103", "+12015550004")),
+            ("scope key not the location", row("f", "LOCATION", &loc, "org", "104", "+12015550005")),
+            ("unknown level", row("g", "GLOBAL", "NULL", "org", "105", "+12015550006")),
+            ("location that does not exist", row("h", "LOCATION", "'nope'", "nope", "106", "+12015550007")),
+        ];
+        for (why, sql) in refused {
+            assert!(t.exec(&sql).await.is_err(), "{}: the database accepted {why}", t.backend_name());
+        }
+        t.exec(&row("i", "LOCATION", &loc, &dallas.id, "100", "+12015550008")).await.expect("another scope");
+        let delete = format!("DELETE FROM location WHERE id = '{}'", dallas.id);
+        assert!(t.exec(&delete).await.is_err(), "a location with entries cannot be deleted");
+    }
+
+    async fn org_settings_has_exactly_one_standard_row(t: &TestDb) {
+        use sea_orm::EntityTrait;
+        use server::store::entities::org_settings;
+        let rows = org_settings::Entity::find().all(&t.db).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].virtual_extension_mode, "STANDARD");
+        assert!(t.exec("INSERT INTO org_settings (id, virtual_extension_mode, org_name, updated_at) VALUES (2, 'STANDARD', '', '2026-11-27 10:00:00+00:00')").await.is_err());
+        assert!(t.exec("UPDATE org_settings SET virtual_extension_mode = 'TURBO'").await.is_err());
+    }
+
+    async fn migrations_are_idempotent_and_refuse_a_newer_schema(t: &TestDb) {
+        server::store::open(&t.url).await.expect("re-opening a migrated database");
+        t.exec("INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29990101_000000_from_the_future', 0)")
+            .await
+            .unwrap();
+        let error = server::store::open(&t.url).await.expect_err("newer schema");
+        let message = error.to_string();
+        assert!(message.contains("newer than this vext binary"), "{message}");
+        assert!(message.contains("m29990101_000000_from_the_future"), "{message}");
+    }
+}
