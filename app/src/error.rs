@@ -79,10 +79,10 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Request(message)
             | ServerFnErrorErr::Deserialization(message)
             | ServerFnErrorErr::Response(message) => AppError::Network { message },
-            other => {
+            _other => {
                 // The text may describe internals: log it, send only a category.
                 #[cfg(feature = "ssr")]
-                tracing::error!(error = %other, "server function failed");
+                tracing::error!(error = %_other, "server function failed");
                 AppError::Internal { reference: "server-function".to_string() }
             }
         }

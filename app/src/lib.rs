@@ -12,7 +12,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The URLs of vext's pages: the place admins know from Control Hub.
 pub mod paths {
@@ -61,9 +61,12 @@ pub fn App() -> impl IntoView {
                         path=path!("/")
                         view=|| view! { <Redirect path=paths::VIRTUAL_EXTENSIONS /> }
                     />
+                    // Async: the whole page, data included, is rendered before the first byte, so
+                    // it reads the same without JavaScript.
                     <ParentRoute
                         path=path!("/services/call/features/virtual-extension")
                         view=pages::virtual_extensions::VirtualExtensionPage
+                        ssr=SsrMode::Async
                     >
                         <Route path=path!("") view=|| () />
                         <Route

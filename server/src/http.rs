@@ -5,11 +5,11 @@ use app::api::backend::SharedBackend;
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use std::any::Any;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -47,9 +47,11 @@ pub fn router(
     backend: SharedBackend,
     body_limit: usize,
 ) -> Router {
-    let routes = generate_route_list(App);
+    // "/" is a plain HTTP redirect (the router's <Redirect> covers client-side navigation).
+    let routes = generate_route_list_with_exclusions(App, Some(vec!["/".to_string()]));
     let context = move || provide_context(backend.clone());
     let health = Router::new().route("/healthz", get(healthz)).with_state(db);
+    let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
@@ -58,6 +60,7 @@ pub fn router(
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(health)
+        .merge(home)
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())

@@ -15,9 +15,10 @@ pub fn TextField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] input_mode: Option<&'static str>,
     #[prop(optional)] autocomplete: Option<&'static str>,
-    /// Called when the admin leaves the field: validate it then.
+    /// Re-validates the field: when the admin leaves it, and while they type once it shows an
+    /// error (so a fixed value clears at once, and the layout does not jump under a click).
     #[prop(into)]
-    on_blur: Callback<()>,
+    on_check: Callback<()>,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -49,8 +50,13 @@ pub fn TextField(
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
                 prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-                on:blur=move |_| on_blur.run(())
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    if error.get_untracked().is_some() {
+                        on_check.run(());
+                    }
+                }
+                on:blur=move |_| on_check.run(())
             />
             {move || {
                 error.get().map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })

@@ -220,7 +220,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                         value=first_name
                         error=error_for(Field::FirstName)
                         autocomplete="off"
-                        on_blur=move |_| check(Field::FirstName)
+                        on_check=move |_| check(Field::FirstName)
                     />
                     <TextField
                         id=input_id(Field::LastName)
@@ -228,7 +228,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                         name="input[last_name]"
                         value=last_name
                         error=error_for(Field::LastName)
-                        on_blur=move |_| check(Field::LastName)
+                        on_check=move |_| check(Field::LastName)
                     />
                 </div>
                 <TextField
@@ -239,7 +239,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                     error=error_for(Field::DisplayName)
                     required=true
                     hint="Required. Shown in directories and on caller ID; 1–60 characters, any script."
-                    on_blur=move |_| check(Field::DisplayName)
+                    on_check=move |_| check(Field::DisplayName)
                 />
                 <p class="counter" aria-live="polite" class:over=over_limit>
                     {move || format!("{} / {NAME_MAX_CHARS} characters", display_count.get())}
@@ -253,7 +253,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                     required=true
                     input_mode="numeric"
                     hint="2–10 digits that colleagues dial."
-                    on_blur=move |_| check(Field::Extension)
+                    on_check=move |_| check(Field::Extension)
                 />
                 <TextField
                     id=input_id(Field::PhoneNumber)
@@ -264,7 +264,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                     required=true
                     input_mode="tel"
                     hint="The external number in E.164 form: + and country code, digits only, e.g. +12145550100."
-                    on_blur=move |_| check(Field::PhoneNumber)
+                    on_check=move |_| check(Field::PhoneNumber)
                 />
                 <div class="panel-actions">
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>
