@@ -76,14 +76,14 @@ impl Extension {
 /// Every Nd run in Unicode is made of whole 0–9 sequences, so the offset from the start of the
 /// run, modulo 10, is the digit's value.
 pub fn decimal_digit_value(c: char) -> Option<u32> {
-    use unicode_general_category::{get_general_category, GeneralCategory::DecimalNumber};
-    if get_general_category(c) != DecimalNumber {
+    use super::unicode::{category, Category::DecimalNumber};
+    if category(c) != DecimalNumber {
         return None;
     }
     let mut steps = 0;
     let mut cp = c as u32;
     while let Some(prev) = cp.checked_sub(1).and_then(char::from_u32) {
-        if get_general_category(prev) != DecimalNumber {
+        if category(prev) != DecimalNumber {
             break;
         }
         steps += 1;

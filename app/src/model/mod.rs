@@ -10,6 +10,7 @@ mod level;
 mod location;
 mod names;
 pub mod text;
+mod unicode;
 mod virtual_extension;
 
 pub use e164::{E164Number, E164_MAX_DIGITS};

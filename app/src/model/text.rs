@@ -1,8 +1,7 @@
 //! The character rules shared by every name shown in directories and caller ID.
 
 use super::error::{ErrorCode, Field, FieldError};
-use unicode_general_category::{get_general_category, GeneralCategory};
-use unicode_normalization::UnicodeNormalization;
+use super::unicode::{category, nfc, Category};
 
 /// Why a character cannot appear in a name. The message names the character and says how to fix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,23 +41,21 @@ pub fn forbidden_char(c: char) -> Option<ForbiddenChar> {
     if matches!(cp, 0x202A..=0x202E | 0x2066..=0x2069 | 0x200E | 0x200F | 0x061C) {
         return Some(ForbiddenChar::Bidi);
     }
-    match get_general_category(c) {
-        GeneralCategory::Control => Some(ForbiddenChar::Control),
+    match category(c) {
+        Category::Control => Some(ForbiddenChar::Control),
         // ZWJ and ZWNJ shape emoji sequences and several scripts (👩‍💻, Persian, Indic).
-        GeneralCategory::Format if c == ZWJ || c == ZWNJ => None,
-        GeneralCategory::Format => Some(ForbiddenChar::Invisible),
-        GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator => {
-            Some(ForbiddenChar::LineBreak)
-        }
-        GeneralCategory::PrivateUse => Some(ForbiddenChar::PrivateUse),
-        GeneralCategory::Surrogate | GeneralCategory::Unassigned => Some(ForbiddenChar::Unassigned),
-        _ => None,
+        Category::Format if c == ZWJ || c == ZWNJ => None,
+        Category::Format => Some(ForbiddenChar::Invisible),
+        Category::LineSeparator | Category::ParagraphSeparator => Some(ForbiddenChar::LineBreak),
+        Category::PrivateUse => Some(ForbiddenChar::PrivateUse),
+        Category::Unassigned => Some(ForbiddenChar::Unassigned),
+        Category::DecimalNumber | Category::Other => None,
     }
 }
 
 /// Trims Unicode whitespace and NFC-normalizes: the canonical form vext stores and counts.
 pub fn normalize(raw: &str) -> String {
-    raw.trim().nfc().collect()
+    nfc(raw.trim())
 }
 
 /// Counts what admins call characters: Unicode code points after normalization.
