@@ -118,6 +118,24 @@ test.describe.serial('Services > Call > Features > Virtual Extension', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect(dialog).toBeHidden();
     await expect(page.getByRole('row', { name: /Key Customer/ }).getByRole('cell').last()).toHaveText('Dallas');
+    // Saved, with the rules' warning: an organization-level 4001 exists too.
+    const status = page.getByRole('status');
+    await expect(status).toContainText('Saved "Key Customer" (extension 4001).');
+    await expect(status).toContainText('callers at Dallas will reach this one instead of the organization-level one');
+  });
+
+  test("the server's verdict arrives while typing, before Save", async ({ page }) => {
+    await openHydrated(page, LIST + '/new');
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await dialog.getByLabel('Display Name').fill('Early Bird');
+    await dialog.getByLabel('Phone Number').fill('+12015550199');
+    await dialog.getByLabel('Extension').fill('4001');
+    await expect(dialog.getByLabel('Extension')).toHaveAccessibleDescription(/Extension 4001 is already used at organization level/);
+    await dialog.getByLabel('Extension').fill('4030');
+    await expect(dialog.getByLabel('Extension')).not.toHaveAccessibleDescription(/already used/);
+    // The numbering plan lives on the server only: its verdict arrives the same way.
+    await dialog.getByLabel('Phone Number').fill('+10995550199');
+    await expect(dialog.getByLabel('Phone Number')).toHaveAccessibleDescription(/is not a valid number/);
   });
 
   test('Cancel and Escape close the panel', async ({ page }) => {

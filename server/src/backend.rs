@@ -3,7 +3,8 @@
 use crate::services::{locations, virtual_extensions};
 use app::api::backend::Backend;
 use app::error::AppError;
-use app::model::{ListQuery, Location, NewVirtualExtension, VirtualExtension, VirtualExtensionPage};
+use app::model::directory::Verdict;
+use app::model::{ListQuery, Location, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
 
@@ -24,8 +25,15 @@ impl Backend for Services {
         Ok(virtual_extensions::list(&self.db, &query).await?)
     }
 
-    async fn create_virtual_extension(&self, new: NewVirtualExtension) -> Result<VirtualExtension, AppError> {
-        Ok(virtual_extensions::create(&self.db, new).await?)
+    async fn create_virtual_extension(
+        &self,
+        input: VirtualExtensionInput,
+    ) -> Result<SavedVirtualExtension, AppError> {
+        Ok(virtual_extensions::create(&self.db, &input).await?)
+    }
+
+    async fn check_virtual_extension(&self, input: VirtualExtensionInput) -> Result<Verdict, AppError> {
+        Ok(virtual_extensions::check(&self.db, &input).await?)
     }
 
     async fn list_locations(&self) -> Result<Vec<Location>, AppError> {

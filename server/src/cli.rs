@@ -34,6 +34,28 @@ pub enum Command {
     /// Manage locations.
     #[command(subcommand)]
     Location(LocationCommand),
+    /// Work with virtual extension CSV files (the columns of virtual-extension-template.csv).
+    #[command(subcommand)]
+    Csv(CsvCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CsvCommand {
+    /// Check a file against the rules and the current database, changing nothing.
+    /// Exit status: 0 every row is valid, 1 some row is not, 2 the file itself is unusable.
+    Check {
+        /// The CSV file (UTF-8, with the template's header row).
+        file: std::path::PathBuf,
+        /// `text`: one line per problem and a summary; `json`: the same as one JSON document.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -105,6 +127,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve(&cli.database.database_url, args).await,
         Command::Migrate => migrate(&cli.database.database_url).await,
         Command::Location(command) => location(&cli.database.database_url, command).await,
+        Command::Csv(CsvCommand::Check { file, format }) => {
+            return csv_check(&cli.database.database_url, &file, format).await;
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,6 +137,71 @@ pub async fn run(cli: Cli) -> ExitCode {
             error.report();
             ExitCode::from(error.exit_code())
         }
+    }
+}
+
+/// `vext csv check`: prints every problem and a summary; its exit code is the verdict.
+async fn csv_check(url: &str, path: &std::path::Path, format: Format) -> ExitCode {
+    use crate::services::csv_check::{check, CheckError};
+    let shown = path.display().to_string();
+    let file_failure = |code: &str, message: String| {
+        match format {
+            Format::Text => eprintln!("{shown}: {code}: {message}"),
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({ "file": shown, "valid": false, "error": { "code": code, "message": message } })
+            ),
+        }
+        ExitCode::from(2)
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => std::io::BufReader::new(file),
+        Err(e) => return file_failure("FILE_UNREADABLE", format!("cannot open the file: {e}")),
+    };
+    let db = match store::open(url).await {
+        Ok(db) => db,
+        Err(e) => return file_failure("DATABASE_UNAVAILABLE", e.to_string()),
+    };
+    let report = match check(&db, file).await {
+        Ok(report) => report,
+        Err(CheckError::File(e)) => return file_failure(e.code.as_str(), e.message),
+        Err(CheckError::Service(e)) => {
+            let error = AppError::from(e);
+            return file_failure("INTERNAL", error.to_string());
+        }
+    };
+    let s = &report.summary;
+    match format {
+        Format::Text => {
+            for problem in &report.problems {
+                println!("{problem}");
+            }
+            println!(
+                "{shown}: {} rows: {} valid ({} to add, {} to update, {} to delete, {} unchanged), {} with errors, {} warnings.",
+                s.rows,
+                s.rows - s.failed,
+                s.add,
+                s.update,
+                s.delete,
+                s.unchanged,
+                s.failed,
+                s.warnings
+            );
+        }
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "file": shown,
+                "valid": report.is_valid(),
+                "summary": s,
+                "problems": report.problems,
+            })
+        ),
+    }
+    if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -78,3 +78,67 @@ fn migrate_reports_success() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Database is up to date"));
 }
+
+#[test]
+fn csv_check_prints_one_line_per_problem_and_exits_by_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    assert!(vext(
+        &url,
+        &["location", "add", "--name", "Dallas", "--routing-prefix", "8214", "--country", "US"]
+    )
+    .status
+    .success());
+    let header = "Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\n";
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, format!("{header},Organization,,Ann,Lee,Ann Lee,'+12015550123,4001\n")).unwrap();
+    let out = vext(&url, &["csv", "check", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 rows: 1 valid (1 to add"), "{}", text(&out.stdout));
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{header},Organization,,,,Ann,1.21E+10,4001\n,Location,Dallas,,,Bob,(214) 555-0100,4002\n"),
+    )
+    .unwrap();
+    let out = vext(&url, &["csv", "check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("row 2, Phone Number: PHONE_NUMBER_SCIENTIFIC_NOTATION: "), "{stdout}");
+    assert!(
+        stdout.contains("row 3, Phone Number: PHONE_NUMBER_MISSING_PLUS: ")
+            && stdout.contains("+12145550100"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 with errors"), "{stdout}");
+
+    let out = vext(&url, &["csv", "check", "--format", "json", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["summary"]["failed"], 2);
+    assert_eq!(json["problems"][0]["row"], 2);
+    assert_eq!(json["problems"][0]["column"], "Phone Number");
+    assert_eq!(json["problems"][0]["code"], "PHONE_NUMBER_SCIENTIFIC_NOTATION");
+
+    let unusable = dir.path().join("latin1.csv");
+    std::fs::write(
+        &unusable,
+        b"Level,Display Name,Phone Number,Extension\nOrganization,Jos\xe9,+12015550123,4001\n",
+    )
+    .unwrap();
+    let out = vext(&url, &["csv", "check", unusable.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("FILE_NOT_UTF8") && text(&out.stderr).contains("CSV UTF-8"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out =
+        vext(&url, &["csv", "check", "--format", "json", dir.path().join("missing.csv").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["code"], "FILE_UNREADABLE");
+}

@@ -1,7 +1,8 @@
 //! The port the server implements with its services (server only).
 
 use crate::error::AppError;
-use crate::model::{ListQuery, Location, NewVirtualExtension, VirtualExtension, VirtualExtensionPage};
+use crate::model::directory::Verdict;
+use crate::model::{ListQuery, Location, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
 use async_trait::async_trait;
 use leptos::prelude::use_context;
 use std::sync::Arc;
@@ -11,7 +12,14 @@ use std::sync::Arc;
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn list_virtual_extensions(&self, query: ListQuery) -> Result<VirtualExtensionPage, AppError>;
-    async fn create_virtual_extension(&self, new: NewVirtualExtension) -> Result<VirtualExtension, AppError>;
+    /// Validates `input` under the organization's mode, checks it against the directory and
+    /// stores it.
+    async fn create_virtual_extension(
+        &self,
+        input: VirtualExtensionInput,
+    ) -> Result<SavedVirtualExtension, AppError>;
+    /// The full verdict on `input` (field rules, numbering plan, conflicts), changing nothing.
+    async fn check_virtual_extension(&self, input: VirtualExtensionInput) -> Result<Verdict, AppError>;
     async fn list_locations(&self) -> Result<Vec<Location>, AppError>;
 }
 

@@ -1,7 +1,8 @@
 //! Server functions for virtual extensions.
 
 use crate::error::AppError;
-use crate::model::{ListQuery, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
+use crate::model::directory::Verdict;
+use crate::model::{ListQuery, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
 use leptos::prelude::*;
 
 /// One page of virtual extensions.
@@ -11,18 +12,27 @@ pub async fn list_virtual_extensions(query: ListQuery) -> Result<VirtualExtensio
     respond(async { backend()?.list_virtual_extensions(query.normalized()).await }.await)
 }
 
-/// Validates with `app::model` (plus the server-only numbering-plan check) and stores the entry.
-/// A plain form post (no WASM yet) is redirected back to the list.
+/// Validates with `app::model` (plus the server-only numbering-plan check and the directory's
+/// conflicts) and stores the entry. A plain form post (no WASM yet) is redirected to the list.
 #[server(endpoint = "create_virtual_extension")]
-pub async fn create_virtual_extension(input: VirtualExtensionInput) -> Result<VirtualExtension, AppError> {
+pub async fn create_virtual_extension(
+    input: VirtualExtensionInput,
+) -> Result<SavedVirtualExtension, AppError> {
     use super::backend::{backend, respond};
     respond(
         async {
-            let new = input.validate().map_err(AppError::validation)?;
-            let created = backend()?.create_virtual_extension(new).await?;
+            let saved = backend()?.create_virtual_extension(input).await?;
             leptos_axum::redirect(crate::paths::VIRTUAL_EXTENSIONS);
-            Ok(created)
+            Ok(saved)
         }
         .await,
     )
+}
+
+/// The server's full verdict on a form's values, changing nothing: what the form shows while
+/// the admin types (numbering plan, extension or number in use, ESN clashes, warnings).
+#[server(endpoint = "check_virtual_extension")]
+pub async fn check_virtual_extension(input: VirtualExtensionInput) -> Result<Verdict, AppError> {
+    use super::backend::{backend, respond};
+    respond(async { backend()?.check_virtual_extension(input).await }.await)
 }

@@ -11,6 +11,9 @@ pub fn TextField(
     name: &'static str,
     value: RwSignal<String>,
     #[prop(into)] error: Signal<Option<String>>,
+    /// A note that does not block saving (e.g. this extension shadows an organization-level one).
+    #[prop(optional, into)]
+    warning: Option<Signal<Option<String>>>,
     #[prop(optional)] required: bool,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] input_mode: Option<&'static str>,
@@ -20,10 +23,12 @@ pub fn TextField(
     #[prop(into)]
     on_check: Callback<()>,
 ) -> impl IntoView {
+    let warning = warning.unwrap_or_else(|| Signal::derive(|| None));
     let error_id = format!("{id}-error");
+    let warning_id = format!("{id}-warning");
     let hint_id = format!("{id}-hint");
     let described_by = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        let (error_id, hint_id, warning_id) = (error_id.clone(), hint_id.clone(), warning_id.clone());
         move || {
             let mut ids = Vec::new();
             if hint.is_some() {
@@ -31,6 +36,8 @@ pub fn TextField(
             }
             if error.get().is_some() {
                 ids.push(error_id.clone());
+            } else if warning.get().is_some() {
+                ids.push(warning_id.clone());
             }
             (!ids.is_empty()).then(|| ids.join(" "))
         }
@@ -58,8 +65,10 @@ pub fn TextField(
                 }
                 on:blur=move |_| on_check.run(())
             />
-            {move || {
-                error.get().map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })
+            {move || match (error.get(), warning.get()) {
+                (Some(message), _) => Some(view! { <p class="field-error" id=error_id.clone()>{message}</p> }.into_any()),
+                (None, Some(note)) => Some(view! { <p class="field-warning" id=warning_id.clone()>{note}</p> }.into_any()),
+                (None, None) => None,
             }}
         </div>
     }

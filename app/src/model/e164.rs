@@ -5,6 +5,7 @@
 //! valid in its country's numbering plan, and its E.164 formatting must equal the input exactly.
 
 use super::error::{ErrorCode, Field, FieldError};
+use super::mode::VirtualExtensionMode;
 use serde::{Deserialize, Serialize};
 
 /// E.164 allows at most 15 digits after the `+`.
@@ -50,11 +51,22 @@ fn is_grouping(c: char) -> bool {
 }
 
 impl E164Number {
-    /// Parses a phone number typed in a form or a CSV cell.
+    /// Parses a phone number under Standard mode's rules.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        Self::parse_for(raw, VirtualExtensionMode::Standard)
+    }
+
+    /// Parses a phone number typed in a form or a CSV cell under the organization's mode
+    /// (see [`VirtualExtensionMode`] for what each accepts). Without the `phone-metadata`
+    /// feature (in the browser) only the syntax is checked, whatever the mode.
+    pub fn parse_for(raw: &str, mode: VirtualExtensionMode) -> Result<Self, FieldError> {
         let number = Self::parse_syntax(raw)?;
         #[cfg(feature = "phone-metadata")]
-        number.check_numbering_plan()?;
+        if mode.requires_numbering_plan() {
+            number.check_numbering_plan()?;
+        }
+        #[cfg(not(feature = "phone-metadata"))]
+        let _ = mode;
         Ok(number)
     }
 
@@ -197,6 +209,37 @@ impl E164Number {
         &self.0
     }
 
+    /// The E.164 form of a number typed in `country`'s national format ("(214) 555-0100" in
+    /// US), when it is a valid number there.
+    #[cfg(feature = "phone-metadata")]
+    pub fn suggest_in_country(raw: &str, country: &str) -> Option<String> {
+        let id: phonenumber::country::Id = country.parse().ok()?;
+        let parsed = phonenumber::parse(Some(id), raw.trim()).ok()?;
+        phonenumber::is_valid(&parsed).then(|| parsed.format().mode(phonenumber::Mode::E164).to_string())
+    }
+
+    /// Adds the E.164 suggestion to a "missing +" or "formatting" error, given the country of
+    /// the entry's location. Never changes what is stored: the admin confirms the number.
+    #[cfg(feature = "phone-metadata")]
+    pub fn hint_for_country(error: FieldError, raw: &str, country: &str) -> FieldError {
+        let fixable = matches!(
+            error.code,
+            ErrorCode::PhoneNumberMissingPlus
+                | ErrorCode::PhoneNumberFormatting
+                | ErrorCode::PhoneNumberNotE164
+        );
+        match Self::suggest_in_country(raw, country) {
+            Some(suggestion) if fixable && error.field == Field::PhoneNumber => FieldError {
+                message: format!(
+                    "{} looks like a national number; in the location's country ({country}) its E.164 form is {suggestion}. Enter {suggestion}.",
+                    raw.trim()
+                ),
+                ..error
+            },
+            _ => error,
+        }
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }
@@ -276,6 +319,44 @@ mod tests {
         for (raw, expected) in cases {
             let got = E164Number::parse(raw);
             assert_eq!(got.as_ref().map(E164Number::as_str).map_err(|e| e.code), *expected, "input {raw:?}");
+        }
+    }
+
+    #[cfg(feature = "phone-metadata")]
+    #[test]
+    fn national_numbers_get_their_e164_form_from_the_location_country() {
+        let raw = "(214) 555-0100";
+        let error = E164Number::parse(raw).unwrap_err();
+        assert_eq!(error.code, ErrorCode::PhoneNumberMissingPlus);
+        let hinted = E164Number::hint_for_country(error.clone(), raw, "US");
+        assert_eq!(hinted.code, ErrorCode::PhoneNumberMissingPlus, "the code stays stable");
+        assert!(hinted.message.contains("+12145550100"), "{}", hinted.message);
+        let uk = E164Number::hint_for_country(
+            E164Number::parse("020 7946 0958").unwrap_err(),
+            "020 7946 0958",
+            "GB",
+        );
+        assert!(uk.message.contains("+442079460958"), "{}", uk.message);
+        // Not a whole number in that country (no area code): the generic message stays.
+        let short = E164Number::parse("555-0100").unwrap_err();
+        assert_eq!(E164Number::hint_for_country(short.clone(), "555-0100", "US").message, short.message);
+        assert_eq!(E164Number::hint_for_country(error.clone(), raw, "??").message, error.message);
+    }
+
+    #[cfg(feature = "phone-metadata")]
+    #[test]
+    fn enhanced_mode_skips_only_the_numbering_plan() {
+        use ErrorCode::*;
+        let standard = VirtualExtensionMode::Standard;
+        let enhanced = VirtualExtensionMode::Enhanced;
+        assert_eq!(E164Number::parse_for("+10995550123", standard).unwrap_err().code, PhoneNumberInvalid);
+        assert_eq!(E164Number::parse_for("+10995550123", enhanced).unwrap().as_str(), "+10995550123");
+        for raw in ["2145550100", "+1 214 555 0100", "tel:+12145550100", "+0123", "+12145550100x1"] {
+            assert_eq!(
+                E164Number::parse_for(raw, enhanced).map_err(|e| e.code),
+                E164Number::parse_for(raw, standard).map_err(|e| e.code),
+                "{raw}: Enhanced keeps Standard's syntax"
+            );
         }
     }
 

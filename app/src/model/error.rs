@@ -10,6 +10,9 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
+    /// A CSV row as a whole (wrong number of cells).
+    Row,
+    Action,
     Level,
     Location,
     FirstName,
@@ -26,6 +29,8 @@ impl Field {
     /// The label admins see beside the input and in the CSV header.
     pub fn label(self) -> &'static str {
         match self {
+            Field::Row => "Row",
+            Field::Action => "Action",
             Field::Level => "Level",
             Field::Location => "Location",
             Field::FirstName => "First Name",
@@ -105,6 +110,19 @@ error_codes! {
     CountryInvalid => "COUNTRY_INVALID",
     ExtensionConflictsWithEsn => "EXTENSION_CONFLICTS_WITH_ESN",
     ExtensionShadowsOrganization => "EXTENSION_SHADOWS_ORGANIZATION",
+    ActionInvalid => "ACTION_INVALID",
+    VirtualExtensionNotFound => "VIRTUAL_EXTENSION_NOT_FOUND",
+    ExtensionDuplicateInFile => "EXTENSION_DUPLICATE_IN_FILE",
+    PhoneNumberDuplicateInFile => "PHONE_NUMBER_DUPLICATE_IN_FILE",
+    RowFieldCount => "ROW_FIELD_COUNT",
+    FileEmpty => "FILE_EMPTY",
+    FileNotUtf8 => "FILE_NOT_UTF8",
+    FileUnreadable => "FILE_UNREADABLE",
+    FileTooLarge => "FILE_TOO_LARGE",
+    FileTooManyRows => "FILE_TOO_MANY_ROWS",
+    HeaderUnknownColumn => "HEADER_UNKNOWN_COLUMN",
+    HeaderMissingColumn => "HEADER_MISSING_COLUMN",
+    HeaderDuplicateColumn => "HEADER_DUPLICATE_COLUMN",
 }
 
 // By hand rather than derived: a derived visitor for this many renamed variants costs ~8 KB of WASM.

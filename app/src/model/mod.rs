@@ -3,11 +3,14 @@
 //! Pure code: no I/O, no server dependency. It compiles to WASM and runs the same in the browser
 //! and on the server, so every way data gets in applies one set of rules.
 
+pub mod csv;
+pub mod directory;
 mod e164;
 mod error;
 mod extension;
 mod level;
 mod location;
+mod mode;
 mod names;
 pub mod text;
 mod unicode;
@@ -21,8 +24,9 @@ pub use location::{
     parse_country, parse_location_name, parse_routing_prefix, prefixes_overlap, Location, LocationInput,
     NewLocation, LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
 };
+pub use mode::VirtualExtensionMode;
 pub use names::{DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};
 pub use virtual_extension::{
-    ListQuery, NewVirtualExtension, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
-    DEFAULT_PAGE_SIZE, PAGE_SIZES,
+    ListQuery, NewVirtualExtension, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput,
+    VirtualExtensionPage, DEFAULT_PAGE_SIZE, PAGE_SIZES,
 };

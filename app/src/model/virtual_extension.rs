@@ -4,6 +4,7 @@ use super::e164::E164Number;
 use super::error::{FieldError, FieldErrors};
 use super::extension::Extension;
 use super::level::{Level, Scope};
+use super::mode::VirtualExtensionMode;
 use super::names::{DisplayName, PersonName, PersonNameKind};
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +39,9 @@ pub struct NewVirtualExtension {
 }
 
 impl VirtualExtensionInput {
-    /// Applies every field rule and reports all failures at once, each keyed by its field.
-    pub fn validate(&self) -> Result<NewVirtualExtension, Vec<FieldError>> {
+    /// Applies every field rule under the organization's mode and reports all failures at
+    /// once, each keyed by its field.
+    pub fn validate(&self, mode: VirtualExtensionMode) -> Result<NewVirtualExtension, Vec<FieldError>> {
         let mut errors = FieldErrors::new();
         let scope = errors
             .take(Level::parse(&self.level))
@@ -48,7 +50,7 @@ impl VirtualExtensionInput {
         let last_name = errors.take(PersonName::parse(&self.last_name, PersonNameKind::Last));
         let display_name = errors.take(DisplayName::parse(&self.display_name));
         let extension = errors.take(Extension::parse(&self.extension));
-        let phone_number = errors.take(E164Number::parse(&self.phone_number));
+        let phone_number = errors.take(E164Number::parse_for(&self.phone_number, mode));
         match (scope, first_name, last_name, display_name, extension, phone_number) {
             (
                 Some(scope),
@@ -84,6 +86,13 @@ pub struct VirtualExtension {
     pub phone_number: String,
     /// Bumped on every change, for optimistic concurrency.
     pub version: i32,
+}
+
+/// A saved entry and the warnings the rules raised (saved anyway).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedVirtualExtension {
+    pub entry: VirtualExtension,
+    pub warnings: Vec<FieldError>,
 }
 
 pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
@@ -145,7 +154,7 @@ mod tests {
 
     #[test]
     fn valid_input_is_normalized() {
-        let new = valid().validate().unwrap();
+        let new = valid().validate(VirtualExtensionMode::Standard).unwrap();
         assert_eq!(new.scope, Scope::Organization);
         assert_eq!(new.first_name.unwrap().as_str(), "Ana");
         assert_eq!(new.last_name, None);
@@ -165,7 +174,7 @@ mod tests {
             extension: "1".into(),
             phone_number: "2145550100".into(),
         };
-        let errors = input.validate().unwrap_err();
+        let errors = input.validate(VirtualExtensionMode::Standard).unwrap_err();
         let got: Vec<(Field, ErrorCode)> = errors.iter().map(|e| (e.field, e.code)).collect();
         assert_eq!(
             got,

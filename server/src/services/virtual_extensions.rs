@@ -1,18 +1,20 @@
-//! Virtual extensions: list and create, with uniqueness checked in the same transaction as the
-//! write (and enforced again by the database's unique indexes).
+//! Virtual extensions: list, check and create. Field rules come from `app::model`, conflicts
+//! from `app::model::directory`; the database's unique indexes enforce the same again.
 
-use super::ServiceError;
+use super::directory::load_around;
+use super::{settings, ServiceError};
 use crate::store::entities::{location, virtual_extension as ve};
 use crate::store::{begin_write, new_id};
 use app::error::AppError;
+use app::model::directory::{DirEntry, Verdict};
 use app::model::{
-    ErrorCode, Field, FieldError, Level, ListQuery, NewVirtualExtension, Scope, VirtualExtension,
-    VirtualExtensionPage,
+    E164Number, ErrorCode, Field, FieldError, Level, ListQuery, NewVirtualExtension, SavedVirtualExtension,
+    Scope, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder,
+    QuerySelect, Set, SqlErr,
 };
 
 fn to_view(model: ve::Model, location: Option<location::Model>) -> VirtualExtension {
@@ -54,6 +56,41 @@ pub async fn list(
     })
 }
 
+fn location_not_found() -> FieldError {
+    FieldError::new(
+        Field::Location,
+        ErrorCode::LocationNotFound,
+        "That location does not exist (it may have been deleted): choose another location.",
+    )
+}
+
+/// Applies the field rules under the organization's mode. Phone number errors get the E.164
+/// form of a national number when the chosen location has a country.
+async fn validate(
+    db: &impl ConnectionTrait,
+    input: &VirtualExtensionInput,
+) -> Result<NewVirtualExtension, ServiceError> {
+    let mode = settings::virtual_extension_mode(db).await?;
+    match input.validate(mode) {
+        Ok(new) => Ok(new),
+        Err(mut errors) => {
+            let location_id = input.location.trim();
+            let country = if location_id.is_empty() {
+                None
+            } else {
+                location::Entity::find_by_id(location_id.to_string()).one(db).await?.and_then(|l| l.country)
+            };
+            if let Some(country) = country {
+                errors = errors
+                    .into_iter()
+                    .map(|e| E164Number::hint_for_country(e, &input.phone_number, &country))
+                    .collect();
+            }
+            Err(AppError::validation(errors).into())
+        }
+    }
+}
+
 /// The location a scope names, or a validation error saying it does not exist.
 async fn resolve_location(
     db: &impl ConnectionTrait,
@@ -66,90 +103,57 @@ async fn resolve_location(
     }
 }
 
-fn location_not_found() -> FieldError {
-    FieldError::new(
-        Field::Location,
-        ErrorCode::LocationNotFound,
-        "That location does not exist (it may have been deleted): choose another location.",
-    )
+fn candidate(id: String, new: &NewVirtualExtension) -> DirEntry {
+    DirEntry {
+        id,
+        location_id: new.scope.location_id().map(str::to_string),
+        extension: new.extension.as_str().to_string(),
+        phone_number: new.phone_number.as_str().to_string(),
+        display_name: new.display_name.as_str().to_string(),
+        first_name: new.first_name.as_ref().map(|n| n.as_str().to_string()),
+        last_name: new.last_name.as_ref().map(|n| n.as_str().to_string()),
+    }
 }
 
-fn describe_owner(owner: &ve::Model) -> String {
-    format!("\"{}\" (extension {})", owner.display_name, owner.extension)
-}
-
-/// What `new` would clash with in the store, each keyed by its field. `except` skips the
-/// entry being edited.
-pub async fn conflicts(
-    db: &impl ConnectionTrait,
-    new: &NewVirtualExtension,
-    location: Option<&location::Model>,
-    except: Option<&str>,
-) -> Result<Vec<FieldError>, ServiceError> {
-    let mut found = Vec::new();
-    let mut same_extension = ve::Entity::find()
-        .filter(ve::Column::ScopeKey.eq(new.scope.key()))
-        .filter(ve::Column::Extension.eq(new.extension.as_str()));
-    let mut same_number = ve::Entity::find().filter(ve::Column::PhoneNumber.eq(new.phone_number.as_str()));
-    if let Some(id) = except {
-        same_extension = same_extension.filter(ve::Column::Id.ne(id));
-        same_number = same_number.filter(ve::Column::Id.ne(id));
-    }
-    if let Some(owner) = same_extension.one(db).await? {
-        let place = match location {
-            Some(l) => format!("at {}", l.name),
-            None => "at organization level".to_string(),
-        };
-        found.push(FieldError::new(
-            Field::Extension,
-            ErrorCode::ExtensionInUse,
-            format!(
-                "Extension {} is already used {place} by \"{}\": choose another extension.",
-                new.extension.as_str(),
-                owner.display_name
-            ),
-        ));
-    }
-    if let Some(owner) = same_number.one(db).await? {
-        found.push(FieldError::new(
-            Field::PhoneNumber,
-            ErrorCode::PhoneNumberInUse,
-            format!(
-                "{} already belongs to {}. A number can have only one virtual extension, or caller \
-                 ID would be ambiguous: edit that entry instead.",
-                new.phone_number.as_str(),
-                describe_owner(&owner)
-            ),
-        ));
-    }
-    Ok(found)
+/// The full verdict on `input` without changing anything: field errors first (as a
+/// `Validation` error, like create), then the directory's conflicts and warnings.
+#[tracing::instrument(skip_all)]
+pub async fn check(db: &DatabaseConnection, input: &VirtualExtensionInput) -> Result<Verdict, ServiceError> {
+    let new = validate(db, input).await?;
+    resolve_location(db, &new.scope).await?;
+    let candidate = candidate(new_id(), &new);
+    Ok(load_around(db, &candidate).await?.check(&candidate))
 }
 
 /// Creates a virtual extension.
 ///
-/// Errors: `Validation` (LOCATION_NOT_FOUND), `Conflict` (EXTENSION_IN_USE, PHONE_NUMBER_IN_USE).
-#[tracing::instrument(skip_all, fields(level = new.scope.level().as_str()))]
+/// Errors: `Validation` (field rules, LOCATION_NOT_FOUND), `Conflict` (EXTENSION_IN_USE,
+/// PHONE_NUMBER_IN_USE, EXTENSION_CONFLICTS_WITH_ESN). Warnings (EXTENSION_SHADOWS_ORGANIZATION)
+/// come back with the saved entry.
+#[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
-    new: NewVirtualExtension,
-) -> Result<VirtualExtension, ServiceError> {
+    input: &VirtualExtensionInput,
+) -> Result<SavedVirtualExtension, ServiceError> {
+    let new = validate(db, input).await?;
     let txn = begin_write(db).await?;
     let location = resolve_location(&txn, &new.scope).await?;
-    let found = conflicts(&txn, &new, location.as_ref(), None).await?;
-    if !found.is_empty() {
-        return Err(AppError::Conflict { fields: found }.into());
+    let candidate = candidate(new_id(), &new);
+    let verdict = load_around(&txn, &candidate).await?.check(&candidate);
+    if !verdict.is_ok() {
+        return Err(AppError::Conflict { fields: verdict.errors }.into());
     }
     let now = Utc::now();
     let inserted = ve::ActiveModel {
-        id: Set(new_id()),
+        id: Set(candidate.id.clone()),
         level: Set(new.scope.level().as_str().to_string()),
-        location_id: Set(new.scope.location_id().map(str::to_string)),
+        location_id: Set(candidate.location_id.clone()),
         scope_key: Set(new.scope.key().to_string()),
-        extension: Set(new.extension.as_str().to_string()),
-        first_name: Set(new.first_name.as_ref().map(|n| n.as_str().to_string())),
-        last_name: Set(new.last_name.as_ref().map(|n| n.as_str().to_string())),
-        display_name: Set(new.display_name.as_str().to_string()),
-        phone_number: Set(new.phone_number.as_str().to_string()),
+        extension: Set(candidate.extension.clone()),
+        first_name: Set(candidate.first_name.clone()),
+        last_name: Set(candidate.last_name.clone()),
+        display_name: Set(candidate.display_name.clone()),
+        phone_number: Set(candidate.phone_number.clone()),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -159,14 +163,14 @@ pub async fn create(
     match inserted {
         Ok(model) => {
             txn.commit().await?;
-            Ok(to_view(model, location))
+            Ok(SavedVirtualExtension { entry: to_view(model, location), warnings: verdict.warnings })
         }
         Err(error) => {
             txn.rollback().await?;
             match error.sql_err() {
-                // A concurrent writer won the race: say which field by checking again.
+                // A concurrent writer won the race (PostgreSQL): say which field by checking again.
                 Some(SqlErr::UniqueConstraintViolation(_)) => {
-                    let fields = conflicts(db, &new, location.as_ref(), None).await?;
+                    let fields = load_around(db, &candidate).await?.check(&candidate).errors;
                     if fields.is_empty() {
                         return Err(error.into());
                     }

@@ -4,11 +4,12 @@
 
 use super::VirtualExtensionContext;
 use crate::api::locations::list_locations;
-use crate::api::virtual_extensions::CreateVirtualExtension;
+use crate::api::virtual_extensions::{check_virtual_extension, CreateVirtualExtension};
 use crate::components::field::TextField;
 use crate::components::panel::SidePanel;
+use crate::model::directory::Verdict;
 use crate::model::text::{char_count, normalize};
-use crate::model::{Field, FieldError, Level, VirtualExtensionInput, NAME_MAX_CHARS};
+use crate::model::{Field, FieldError, Level, VirtualExtensionInput, VirtualExtensionMode, NAME_MAX_CHARS};
 use crate::paths;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -16,6 +17,10 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+
+/// The browser has no numbering-plan metadata, so the mode changes nothing in its checks;
+/// the server applies the organization's mode.
+const BROWSER_MODE: VirtualExtensionMode = VirtualExtensionMode::Standard;
 
 /// The element id of each field's input, so errors can move focus to the first bad one.
 fn input_id(field: Field) -> &'static str {
@@ -45,6 +50,48 @@ fn focus_field(field: Field) {
 #[cfg(not(feature = "hydrate"))]
 fn focus_field(_field: Field) {}
 
+/// Asks the server for its verdict 400 ms after the admin stops typing (browser only). A newer
+/// keystroke makes an older answer stale, and stale answers are dropped.
+fn live_verdict(
+    input: impl Fn() -> VirtualExtensionInput + Copy + Send + Sync + 'static,
+    touched: RwSignal<Vec<Field>>,
+    live: RwSignal<Verdict>,
+    // Level first: it always has a value, so it does not count as typing.
+    values: [RwSignal<String>; 7],
+) {
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let any_typed = values.iter().skip(1).any(|value| !value.with(String::is_empty));
+        for value in values {
+            value.track();
+        }
+        if !any_typed && touched.with(Vec::is_empty) {
+            return;
+        }
+        let mine = generation.get_value() + 1;
+        generation.set_value(mine);
+        set_timeout(
+            move || {
+                // Stale (the admin typed again) or the panel is gone.
+                if generation.try_get_value() != Some(mine) {
+                    return;
+                }
+                let payload = input();
+                leptos::task::spawn_local(async move {
+                    let verdict = match check_virtual_extension(payload).await {
+                        Ok(verdict) => verdict,
+                        Err(error) => Verdict { errors: error.field_errors().to_vec(), warnings: Vec::new() },
+                    };
+                    if generation.try_get_value() == Some(mine) {
+                        live.try_set(verdict);
+                    }
+                });
+            },
+            std::time::Duration::from_millis(400),
+        );
+    });
+}
+
 #[component]
 pub fn CreateVirtualExtensionPanel() -> impl IntoView {
     let VirtualExtensionContext { create } = expect_context();
@@ -71,17 +118,59 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
     };
     // Re-checks one field when the admin leaves it, with the rules the server applies.
     let check = move |field: Field| {
-        let found = input().validate().err().unwrap_or_default();
+        // A blur can fire after Save closed the panel and disposed its signals.
+        if errors.is_disposed() {
+            return;
+        }
+        let found = input().validate(BROWSER_MODE).err().unwrap_or_default();
         errors.update(|shown| {
             shown.retain(|e| e.field != field);
             shown.extend(found.into_iter().filter(|e| e.field == field));
         });
     };
+    // The server's live verdict (numbering plan, conflicts, warnings) for fields the admin has
+    // touched, fetched while they type; the browser's own checks win when both speak.
+    let touched = RwSignal::new(Vec::<Field>::new());
+    let live = RwSignal::new(Verdict::default());
+    let touch = move |field: Field| {
+        if touched.try_with_untracked(|t| !t.contains(&field)) == Some(true) {
+            touched.update(|t| t.push(field));
+        }
+    };
+    // A field speaks once the admin has typed in it or left it.
+    let typed_in = move |field: Field| match field {
+        Field::Location => !location.with(String::is_empty),
+        Field::FirstName => !first_name.with(String::is_empty),
+        Field::LastName => !last_name.with(String::is_empty),
+        Field::DisplayName => !display_name.with(String::is_empty),
+        Field::Extension => !extension.with(String::is_empty),
+        Field::PhoneNumber => !phone_number.with(String::is_empty),
+        _ => false,
+    };
     let error_for = move |field: Field| {
         Signal::derive(move || {
-            errors.with(|all| all.iter().find(|e| e.field == field).map(|e| e.message.clone()))
+            let message =
+                |list: &Vec<FieldError>| list.iter().find(|e| e.field == field).map(|e| e.message.clone());
+            errors.with(message).or_else(|| {
+                if typed_in(field) || touched.with(|t| t.contains(&field)) {
+                    live.with(|v| message(&v.errors))
+                } else {
+                    None
+                }
+            })
         })
     };
+    let warning_for = move |field: Field| {
+        Signal::derive(move || {
+            live.with(|v| v.warnings.iter().find(|e| e.field == field).map(|e| e.message.clone()))
+        })
+    };
+    live_verdict(
+        input,
+        touched,
+        live,
+        [level, location, first_name, last_name, display_name, extension, phone_number],
+    );
 
     // The server's answer to this panel's submissions (not to earlier ones).
     let opened_at = create.version().get_untracked();
@@ -108,7 +197,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        match input().validate() {
+        match input().validate(BROWSER_MODE) {
             Err(found) => {
                 if let Some(first) = found.first() {
                     focus_field(first.field);
@@ -191,6 +280,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                                     prop:value=move || location.get()
                                     on:change=move |ev| {
                                         location.set(event_target_value(&ev));
+                                        touch(Field::Location);
                                         check(Field::Location);
                                     }
                                 >
@@ -220,7 +310,10 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                         value=first_name
                         error=error_for(Field::FirstName)
                         autocomplete="off"
-                        on_check=move |_| check(Field::FirstName)
+                        on_check=move |_| {
+                        touch(Field::FirstName);
+                        check(Field::FirstName)
+                    }
                     />
                     <TextField
                         id=input_id(Field::LastName)
@@ -228,7 +321,10 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                         name="input[last_name]"
                         value=last_name
                         error=error_for(Field::LastName)
-                        on_check=move |_| check(Field::LastName)
+                        on_check=move |_| {
+                        touch(Field::LastName);
+                        check(Field::LastName)
+                    }
                     />
                 </div>
                 <TextField
@@ -239,13 +335,17 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                     error=error_for(Field::DisplayName)
                     required=true
                     hint="Required. Shown in directories and on caller ID; 1–60 characters, any script."
-                    on_check=move |_| check(Field::DisplayName)
+                    on_check=move |_| {
+                        touch(Field::DisplayName);
+                        check(Field::DisplayName)
+                    }
                 />
                 <p class="counter" aria-live="polite" class:over=over_limit>
                     {move || format!("{} / {NAME_MAX_CHARS} characters", display_count.get())}
                 </p>
                 <TextField
                     id=input_id(Field::Extension)
+                    warning=warning_for(Field::Extension)
                     label="Extension"
                     name="input[extension]"
                     value=extension
@@ -253,7 +353,10 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                     required=true
                     input_mode="numeric"
                     hint="2–10 digits that colleagues dial."
-                    on_check=move |_| check(Field::Extension)
+                    on_check=move |_| {
+                        touch(Field::Extension);
+                        check(Field::Extension)
+                    }
                 />
                 <TextField
                     id=input_id(Field::PhoneNumber)
@@ -264,7 +367,10 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                     required=true
                     input_mode="tel"
                     hint="The external number in E.164 form: + and country code, digits only, e.g. +12145550100."
-                    on_check=move |_| check(Field::PhoneNumber)
+                    on_check=move |_| {
+                        touch(Field::PhoneNumber);
+                        check(Field::PhoneNumber)
+                    }
                 />
                 <div class="panel-actions">
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>

@@ -45,6 +45,18 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 </button>
             </Form>
         </div>
+        // What the last save did, and what the rules want the admin to know about it.
+        {move || {
+            create.value().get().and_then(Result::ok).map(|saved| {
+                let warnings = saved.warnings.into_iter().map(|w| view! { <li>{w.message}</li> }).collect_view();
+                view! {
+                    <div class="banner success" role="status">
+                        <p>{format!("Saved \"{}\" (extension {}).", saved.entry.display_name, saved.entry.extension)}</p>
+                        <ul class="warnings">{warnings}</ul>
+                    </div>
+                }
+            })
+        }}
         <Transition fallback=|| view! { <p class="loading">"Loading virtual extensions…"</p> }>
             {move || Suspend::new(async move {
                 let locations = locations.await.unwrap_or_default();

@@ -1,0 +1,331 @@
+//! The directory's uniqueness rules, over a set of entries: does anyone else already have
+//! this extension in this scope, this phone number, or this dialable string (the ESN)?
+//!
+//! Pure code: the server fills a [`Directory`] from the store (everything, for a CSV file; the
+//! few rows that matter, for one change) and asks it. The form, the CSV checker, the importer,
+//! the CLI and the REST API therefore get one verdict for one situation.
+
+use super::error::{ErrorCode, Field, FieldError};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A location as the rules see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirLocation {
+    pub id: String,
+    pub name: String,
+    pub routing_prefix: Option<String>,
+    /// ISO 3166 code, for phone number hints.
+    pub country: Option<String>,
+}
+
+/// A stored (or planned) entry as the rules see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    pub id: String,
+    /// `None` for organization level.
+    pub location_id: Option<String>,
+    pub extension: String,
+    pub phone_number: String,
+    pub display_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// Errors block the change; warnings are reported and the change goes ahead.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub errors: Vec<FieldError>,
+    pub warnings: Vec<FieldError>,
+}
+
+impl Verdict {
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Directory {
+    locations: HashMap<String, DirLocation>,
+    entries: HashMap<String, DirEntry>,
+    /// (scope key, extension) → entry id. The scope key is `org` or the location id.
+    by_scope_extension: HashMap<(String, String), String>,
+    by_number: HashMap<String, String>,
+    /// What someone outside the entry's location dials: the org-level extension, or the
+    /// location's routing prefix + extension (the ESN) → entry ids.
+    by_dialable: HashMap<String, Vec<String>>,
+}
+
+fn scope_key(location_id: Option<&str>) -> String {
+    location_id.unwrap_or(super::ORGANIZATION_SCOPE_KEY).to_string()
+}
+
+impl Directory {
+    pub fn new(locations: impl IntoIterator<Item = DirLocation>) -> Self {
+        Self { locations: locations.into_iter().map(|l| (l.id.clone(), l)).collect(), ..Self::default() }
+    }
+
+    pub fn location(&self, id: &str) -> Option<&DirLocation> {
+        self.locations.get(id)
+    }
+
+    pub fn locations(&self) -> impl Iterator<Item = &DirLocation> {
+        self.locations.values()
+    }
+
+    pub fn entry(&self, id: &str) -> Option<&DirEntry> {
+        self.entries.get(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry with this extension in this scope (how CSV rows name what they change).
+    pub fn find(&self, location_id: Option<&str>, extension: &str) -> Option<&DirEntry> {
+        self.by_scope_extension
+            .get(&(scope_key(location_id), extension.to_string()))
+            .and_then(|id| self.entries.get(id))
+    }
+
+    /// What callers elsewhere dial to reach an entry with this scope and extension: the
+    /// extension itself at organization level, the ESN at a location with a routing prefix.
+    pub fn dialable(&self, location_id: Option<&str>, extension: &str) -> Option<String> {
+        match location_id {
+            None => Some(extension.to_string()),
+            Some(id) => {
+                self.locations.get(id)?.routing_prefix.as_ref().map(|prefix| format!("{prefix}{extension}"))
+            }
+        }
+    }
+
+    pub fn insert(&mut self, entry: DirEntry) {
+        self.remove(&entry.id);
+        let key = (scope_key(entry.location_id.as_deref()), entry.extension.clone());
+        self.by_scope_extension.insert(key, entry.id.clone());
+        self.by_number.insert(entry.phone_number.clone(), entry.id.clone());
+        if let Some(dialable) = self.dialable(entry.location_id.as_deref(), &entry.extension) {
+            self.by_dialable.entry(dialable).or_default().push(entry.id.clone());
+        }
+        self.entries.insert(entry.id.clone(), entry);
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<DirEntry> {
+        let entry = self.entries.remove(id)?;
+        let key = (scope_key(entry.location_id.as_deref()), entry.extension.clone());
+        if self.by_scope_extension.get(&key).is_some_and(|owner| owner == id) {
+            self.by_scope_extension.remove(&key);
+        }
+        if self.by_number.get(&entry.phone_number).is_some_and(|owner| owner == id) {
+            self.by_number.remove(&entry.phone_number);
+        }
+        if let Some(dialable) = self.dialable(entry.location_id.as_deref(), &entry.extension) {
+            if let Some(ids) = self.by_dialable.get_mut(&dialable) {
+                ids.retain(|other| other != id);
+                if ids.is_empty() {
+                    self.by_dialable.remove(&dialable);
+                }
+            }
+        }
+        Some(entry)
+    }
+
+    fn place(&self, location_id: Option<&str>) -> String {
+        match location_id.and_then(|id| self.locations.get(id)) {
+            Some(location) => format!("at {}", location.name),
+            None => "at organization level".to_string(),
+        }
+    }
+
+    /// Checks `candidate` (its `id` is the entry being edited, or a new id) against everyone else.
+    pub fn check(&self, candidate: &DirEntry) -> Verdict {
+        let mut verdict = Verdict::default();
+        let others = |id: &&String| **id != candidate.id;
+        let location_id = candidate.location_id.as_deref();
+        let ext = &candidate.extension;
+
+        if let Some(owner) = self
+            .by_scope_extension
+            .get(&(scope_key(location_id), ext.clone()))
+            .filter(others)
+            .and_then(|id| self.entries.get(id))
+        {
+            verdict.errors.push(FieldError::new(
+                Field::Extension,
+                ErrorCode::ExtensionInUse,
+                format!(
+                    "Extension {ext} is already used {} by \"{}\": choose another extension.",
+                    self.place(location_id),
+                    owner.display_name
+                ),
+            ));
+        }
+
+        if let Some(owner) =
+            self.by_number.get(&candidate.phone_number).filter(others).and_then(|id| self.entries.get(id))
+        {
+            verdict.errors.push(FieldError::new(
+                Field::PhoneNumber,
+                ErrorCode::PhoneNumberInUse,
+                format!(
+                    "{} already belongs to \"{}\" (extension {}). A number can have only one virtual \
+                     extension, or caller ID would be ambiguous: edit that entry instead.",
+                    candidate.phone_number, owner.display_name, owner.extension
+                ),
+            ));
+        }
+
+        if let Some(dialable) = self.dialable(location_id, ext) {
+            let clash = self
+                .by_dialable
+                .get(&dialable)
+                .into_iter()
+                .flatten()
+                .filter(|id| **id != candidate.id)
+                .filter_map(|id| self.entries.get(id))
+                // Same scope and extension is EXTENSION_IN_USE, reported above.
+                .find(|other| other.location_id.as_deref() != location_id);
+            if let Some(other) = clash {
+                let (mine, theirs) = match location_id {
+                    Some(_) => (
+                        format!("The ESN {dialable} ({} + {ext})", self.place(location_id)),
+                        format!(
+                            "organization-level extension {} of \"{}\"",
+                            other.extension, other.display_name
+                        ),
+                    ),
+                    None => (
+                        format!("Extension {ext}"),
+                        format!(
+                            "the ESN of \"{}\" ({} + {})",
+                            other.display_name,
+                            self.place(other.location_id.as_deref()),
+                            other.extension
+                        ),
+                    ),
+                };
+                verdict.errors.push(FieldError::new(
+                    Field::Extension,
+                    ErrorCode::ExtensionConflictsWithEsn,
+                    format!(
+                        "{mine} is what callers dial for {theirs}: one number cannot reach both. \
+                         Choose another extension."
+                    ),
+                ));
+            }
+        }
+
+        // A location-level extension may equal an organization-level one, but it wins there.
+        if let Some(location_id) = location_id {
+            if let Some(org) = self
+                .by_scope_extension
+                .get(&(scope_key(None), ext.clone()))
+                .filter(others)
+                .and_then(|id| self.entries.get(id))
+            {
+                verdict.warnings.push(FieldError::new(
+                    Field::Extension,
+                    ErrorCode::ExtensionShadowsOrganization,
+                    format!(
+                        "Organization-level extension {ext} belongs to \"{}\": callers {} will reach \
+                         this one instead of the organization-level one.",
+                        org.display_name,
+                        self.place(Some(location_id))
+                    ),
+                ));
+            }
+        }
+        verdict
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dallas() -> DirLocation {
+        DirLocation {
+            id: "L-dal".into(),
+            name: "Dallas".into(),
+            routing_prefix: Some("8214".into()),
+            country: None,
+        }
+    }
+
+    fn entry(id: &str, location: Option<&str>, ext: &str, phone: &str) -> DirEntry {
+        DirEntry {
+            id: id.into(),
+            location_id: location.map(str::to_string),
+            extension: ext.into(),
+            phone_number: phone.into(),
+            display_name: format!("Person {id}"),
+            first_name: None,
+            last_name: None,
+        }
+    }
+
+    fn codes(v: &[FieldError]) -> Vec<ErrorCode> {
+        v.iter().map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn extension_and_number_conflicts() {
+        let mut dir = Directory::new([dallas()]);
+        dir.insert(entry("a", None, "4001", "+12015550001"));
+        let v = dir.check(&entry("new", None, "4001", "+12015550001"));
+        assert_eq!(codes(&v.errors), [ErrorCode::ExtensionInUse, ErrorCode::PhoneNumberInUse]);
+        // The entry itself is not a conflict with itself (an edit that keeps its values).
+        assert!(dir.check(&entry("a", None, "4001", "+12015550001")).is_ok());
+    }
+
+    #[test]
+    fn location_extension_equal_to_org_extension_is_a_warning() {
+        let mut dir = Directory::new([dallas()]);
+        dir.insert(entry("a", None, "4001", "+12015550001"));
+        let v = dir.check(&entry("new", Some("L-dal"), "4001", "+12015550002"));
+        assert!(v.is_ok());
+        assert_eq!(codes(&v.warnings), [ErrorCode::ExtensionShadowsOrganization]);
+        assert!(v.warnings[0].message.contains("callers at Dallas will reach this one"));
+    }
+
+    #[test]
+    fn esn_must_not_equal_an_organization_extension_either_way() {
+        let mut dir = Directory::new([dallas()]);
+        dir.insert(entry("org", None, "82144001", "+12015550001"));
+        let v = dir.check(&entry("loc", Some("L-dal"), "4001", "+12015550002"));
+        assert_eq!(codes(&v.errors), [ErrorCode::ExtensionConflictsWithEsn]);
+        assert!(v.errors[0].message.contains("82144001"), "{}", v.errors[0].message);
+
+        let mut dir = Directory::new([dallas()]);
+        dir.insert(entry("loc", Some("L-dal"), "4001", "+12015550002"));
+        let v = dir.check(&entry("org", None, "82144001", "+12015550001"));
+        assert_eq!(codes(&v.errors), [ErrorCode::ExtensionConflictsWithEsn]);
+    }
+
+    #[test]
+    fn locations_without_prefix_have_no_esn() {
+        let plain =
+            DirLocation { id: "L-x".into(), name: "Remote".into(), routing_prefix: None, country: None };
+        let mut dir = Directory::new([plain]);
+        dir.insert(entry("org", None, "4001", "+12015550001"));
+        let v = dir.check(&entry("loc", Some("L-x"), "4001", "+12015550002"));
+        assert!(v.is_ok());
+        assert_eq!(dir.dialable(Some("L-x"), "4001"), None);
+    }
+
+    #[test]
+    fn remove_frees_extension_number_and_esn() {
+        let mut dir = Directory::new([dallas()]);
+        dir.insert(entry("a", Some("L-dal"), "4001", "+12015550001"));
+        assert_eq!(dir.find(Some("L-dal"), "4001").map(|e| e.id.as_str()), Some("a"));
+        dir.remove("a");
+        assert!(dir.find(Some("L-dal"), "4001").is_none());
+        assert!(dir.check(&entry("b", None, "82144001", "+12015550001")).is_ok());
+        assert!(dir.is_empty());
+    }
+}
