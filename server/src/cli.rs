@@ -251,7 +251,7 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
         .site_addr(args.addr)
         .build();
     let backend: app::api::backend::SharedBackend = Arc::new(Services::new(db.clone()));
-    let router = crate::http::router(options, db.clone(), backend, args.body_limit);
+    let router = crate::http::router(options, db.clone(), backend, &args);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.addr)))?;

@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// Largest request body accepted by server functions, in bytes.
     #[arg(long, env = "VEXT_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+    /// vext's public origin(s) behind a proxy, comma-separated (e.g. https://vext.example.com):
+    /// state-changing requests must come from it; https also turns on HSTS.
+    #[arg(long, env = "VEXT_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
     /// Seconds that shutdown waits for open requests after SIGTERM/SIGINT.
     #[arg(long, env = "VEXT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
@@ -35,6 +39,7 @@ impl Default for ServeArgs {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             site_root: "target/site".to_string(),
             body_limit: 1024 * 1024,
+            public_origin: None,
             shutdown_grace_secs: 20,
         }
     }

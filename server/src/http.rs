@@ -1,10 +1,14 @@
 //! The HTTP front: Leptos pages and server functions, static files, and the middleware every
 //! request passes (body limit, panic guard, compression, security headers, tracing).
 
+use crate::config::ServeArgs;
+use crate::protect::{self, Origins};
 use app::api::backend::SharedBackend;
+use app::error::AppError;
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -12,6 +16,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use std::any::Any;
+use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -27,6 +32,25 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         .unwrap_or("(non-string panic)");
     tracing::error!(panic = detail, "handler panicked");
     (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+}
+
+/// server_fn answers every error with 500. vext's errors know their status (422 for a
+/// validation error, 409 for a conflict, 400 for malformed arguments, …): use it, wherever in
+/// the server function the error arose.
+async fn server_fn_error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Liveness and database reachability, for load balancers and orchestrators.
@@ -45,8 +69,10 @@ pub fn router(
     options: LeptosOptions,
     db: DatabaseConnection,
     backend: SharedBackend,
-    body_limit: usize,
+    args: &ServeArgs,
 ) -> Router {
+    let origins = Origins::from_config(args.public_origin.as_deref());
+    let https = origins.public.iter().any(|o| o.starts_with("https://"));
     // "/" is a plain HTTP redirect (the router's <Redirect> covers client-side navigation).
     let routes = generate_route_list_with_exclusions(App, Some(vec!["/".to_string()]));
     let context = move || provide_context(backend.clone());
@@ -61,7 +87,9 @@ pub fn router(
         .with_state(options)
         .merge(health)
         .merge(home)
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::map_response(server_fn_error_status))
+        .layer(middleware::from_fn_with_state(Arc::new(origins), protect::guard))
+        .layer(RequestBodyLimitLayer::new(args.body_limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -75,6 +103,10 @@ pub fn router(
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            https.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains")),
         ))
         .layer(TraceLayer::new_for_http())
 }

@@ -4,5 +4,6 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod protect;
 pub mod services;
 pub mod store;

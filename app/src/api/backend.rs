@@ -33,15 +33,3 @@ pub fn backend() -> Result<SharedBackend, AppError> {
         AppError::Internal { reference: "backend-missing".to_string() }
     })
 }
-
-/// Answers an error with its own HTTP status (422, 409, …) instead of server_fn's blanket 500.
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-            let status =
-                http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            options.set_status(status);
-        }
-    }
-    result
-}

@@ -7,6 +7,6 @@ use leptos::prelude::*;
 /// Every location, by name (there are tens, not thousands).
 #[server(endpoint = "list_locations")]
 pub async fn list_locations() -> Result<Vec<Location>, AppError> {
-    use super::backend::{backend, respond};
-    respond(async { backend()?.list_locations().await }.await)
+    use super::backend::backend;
+    backend()?.list_locations().await
 }

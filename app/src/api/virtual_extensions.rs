@@ -8,8 +8,8 @@ use leptos::prelude::*;
 /// One page of virtual extensions.
 #[server(endpoint = "list_virtual_extensions")]
 pub async fn list_virtual_extensions(query: ListQuery) -> Result<VirtualExtensionPage, AppError> {
-    use super::backend::{backend, respond};
-    respond(async { backend()?.list_virtual_extensions(query.normalized()).await }.await)
+    use super::backend::backend;
+    backend()?.list_virtual_extensions(query.normalized()).await
 }
 
 /// Validates with `app::model` (plus the server-only numbering-plan check and the directory's
@@ -18,21 +18,16 @@ pub async fn list_virtual_extensions(query: ListQuery) -> Result<VirtualExtensio
 pub async fn create_virtual_extension(
     input: VirtualExtensionInput,
 ) -> Result<SavedVirtualExtension, AppError> {
-    use super::backend::{backend, respond};
-    respond(
-        async {
-            let saved = backend()?.create_virtual_extension(input).await?;
-            leptos_axum::redirect(crate::paths::VIRTUAL_EXTENSIONS);
-            Ok(saved)
-        }
-        .await,
-    )
+    use super::backend::backend;
+    let saved = backend()?.create_virtual_extension(input).await?;
+    leptos_axum::redirect(crate::paths::VIRTUAL_EXTENSIONS);
+    Ok(saved)
 }
 
 /// The server's full verdict on a form's values, changing nothing: what the form shows while
 /// the admin types (numbering plan, extension or number in use, ESN clashes, warnings).
 #[server(endpoint = "check_virtual_extension")]
 pub async fn check_virtual_extension(input: VirtualExtensionInput) -> Result<Verdict, AppError> {
-    use super::backend::{backend, respond};
-    respond(async { backend()?.check_virtual_extension(input).await }.await)
+    use super::backend::backend;
+    backend()?.check_virtual_extension(input).await
 }
