@@ -6,7 +6,7 @@
 use super::error::{ErrorCode, Field, FieldError};
 use super::level::{Level, Scope};
 use super::mode::VirtualExtensionMode;
-use super::{DisplayName, E164Number, Extension, PersonName, PersonNameKind};
+use super::{DisplayName, E164Number, Extension, PersonName, VirtualExtensionInput};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 
@@ -226,50 +226,56 @@ fn strip_text_marker(s: &str) -> &str {
     }
 }
 
+impl From<Scope> for NamedScope {
+    /// For a CSV row, a `Scope::Location` carries the location's name (the file names it).
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Organization => NamedScope::Organization,
+            Scope::Location(name) => NamedScope::Location(name),
+        }
+    }
+}
+
 impl CsvRow {
-    /// Applies the same field rules as the form. DELETE needs only Level, Location and Extension.
+    /// Applies the form's rules (the same `VirtualExtensionInput::validate`); DELETE needs only
+    /// Level, Location and Extension.
     pub fn validate(&self, mode: VirtualExtensionMode) -> Result<RowChange, Vec<FieldError>> {
-        let mut errors = super::FieldErrors::new();
-        let action = errors.take(Action::parse(&self.action));
-        let scope = errors
-            .take(Level::parse(&self.level))
-            .and_then(|level| errors.take(Scope::from_parts(level, &self.location)))
-            .map(|scope| match scope {
-                Scope::Organization => NamedScope::Organization,
-                Scope::Location(name) => NamedScope::Location(name),
-            });
-        let extension = errors.take(Extension::parse(strip_text_marker(&self.extension)));
-        if action == Some(Action::Delete) {
+        let action = Action::parse(&self.action);
+        if action == Ok(Action::Delete) {
+            let mut errors = super::FieldErrors::new();
+            let scope = errors
+                .take(Level::parse(&self.level))
+                .and_then(|level| errors.take(Scope::from_parts(level, &self.location)));
+            let extension = errors.take(Extension::parse(strip_text_marker(&self.extension)));
             return match (scope, extension) {
                 (Some(scope), Some(extension)) if errors.is_empty() => {
-                    Ok(RowChange::Delete { scope, extension })
+                    Ok(RowChange::Delete { scope: scope.into(), extension })
                 }
                 _ => Err(errors.into_vec()),
             };
         }
-        let first_name = errors.take(PersonName::parse(&self.first_name, PersonNameKind::First));
-        let last_name = errors.take(PersonName::parse(&self.last_name, PersonNameKind::Last));
-        let display_name = errors.take(DisplayName::parse(&self.display_name));
-        let phone_number = errors.take(E164Number::parse_for(strip_text_marker(&self.phone_number), mode));
-        match (action, scope, first_name, last_name, display_name, extension, phone_number) {
-            (
-                Some(action),
-                Some(scope),
-                Some(first_name),
-                Some(last_name),
-                Some(display_name),
-                Some(extension),
-                Some(phone_number),
-            ) if errors.is_empty() => Ok(RowChange::Upsert {
+        let input = VirtualExtensionInput {
+            level: self.level.clone(),
+            location: self.location.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            display_name: self.display_name.clone(),
+            extension: strip_text_marker(&self.extension).to_string(),
+            phone_number: strip_text_marker(&self.phone_number).to_string(),
+        };
+        match (action, input.validate(mode)) {
+            (Ok(action), Ok(new)) => Ok(RowChange::Upsert {
                 action,
-                scope,
-                first_name,
-                last_name,
-                display_name,
-                extension,
-                phone_number,
+                scope: new.scope.into(),
+                first_name: new.first_name,
+                last_name: new.last_name,
+                display_name: new.display_name,
+                extension: new.extension,
+                phone_number: new.phone_number,
             }),
-            _ => Err(errors.into_vec()),
+            (action, fields) => {
+                Err(action.err().into_iter().chain(fields.err().into_iter().flatten()).collect())
+            }
         }
     }
 }
@@ -453,6 +459,7 @@ fn read_error(error: ::csv::Error) -> FileError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::PersonNameKind;
     use proptest::prelude::*;
 
     fn read_all(text: &[u8]) -> Result<Vec<Result<CsvRow, RowShapeError>>, FileError> {

@@ -5,8 +5,8 @@ pub mod migrations;
 
 use sea_orm::sqlx;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::PathBuf;
@@ -123,11 +123,6 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// A new opaque id (UUID v7: time-ordered, so inserts stay index-friendly).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-/// True when the connection is SQLite (used where the two databases differ in SQL).
-pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
-    db.get_database_backend() == DbBackend::Sqlite
 }
 
 #[cfg(test)]

@@ -35,15 +35,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .exec_stmt(
-                Query::insert()
-                    .into_table(S::Table)
-                    .columns([S::Id, S::VirtualExtensionMode, S::OrgName, S::UpdatedAt])
-                    .values_panic([1.into(), "STANDARD".into(), "".into(), chrono::Utc::now().into()])
-                    .to_owned(),
-            )
-            .await
+        let mut insert = Query::insert();
+        insert
+            .into_table(S::Table)
+            .columns([S::Id, S::VirtualExtensionMode, S::OrgName, S::UpdatedAt])
+            .values([1.into(), "STANDARD".into(), "".into(), chrono::Utc::now().into()])
+            .map_err(|e| DbErr::Migration(format!("org_settings seed row: {e}")))?;
+        manager.exec_stmt(insert).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
