@@ -14,6 +14,11 @@ test.describe.serial('Services > Call > Features > Virtual Extension', () => {
     await expect(nav.getByText('Features')).toBeVisible();
     await expect(nav.getByRole('link', { name: 'Virtual Extension' })).toHaveAttribute('aria-current', 'page');
     await expect(page.getByRole('heading', { name: 'No virtual extensions yet' })).toBeVisible();
+    // Every form label names exactly one control on the page, even unscoped.
+    await page.getByRole('button', { name: 'Create Virtual Extension' }).click();
+    for (const label of ['Level', 'Location', 'First Name', 'Last Name', 'Display Name', 'Extension', 'Phone Number']) {
+      await expect(page.getByLabel(label), label).toHaveCount(1);
+    }
     expect(problems).toEqual([]);
   });
 
@@ -165,5 +170,24 @@ test.describe('before the WASM loads', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect(page).toHaveURL(new RegExp(`${LIST}$`));
     await expect(page.getByRole('row', { name: /No Script/ })).toBeVisible();
+  });
+
+  test('a refused form post comes back with its errors beside the fields', async ({ page }) => {
+    await page.goto(LIST + '/new');
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await dialog.getByLabel('Display Name').fill('No Script Two');
+    await dialog.getByLabel('Extension').fill('4020');
+    await dialog.getByLabel('Phone Number').fill('2015550127');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByLabel('Phone Number')).toHaveAccessibleDescription(/has no \+ and country code/);
+    // Valid values that clash with the directory come back as conflicts.
+    for (const [name, phone] of [['No Script Two', '+12015550127'], ['No Script Three', '+12015550128']]) {
+      await page.goto(LIST + '/new');
+      await dialog.getByLabel('Display Name').fill(name);
+      await dialog.getByLabel('Extension').fill('4021');
+      await dialog.getByLabel('Phone Number').fill(phone);
+      await dialog.getByRole('button', { name: 'Save' }).click();
+    }
+    await expect(dialog.getByLabel('Extension')).toHaveAccessibleDescription(/Extension 4021 is already used/);
   });
 });

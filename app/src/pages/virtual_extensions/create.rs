@@ -104,8 +104,11 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
     let display_name = RwSignal::new(String::new());
     let extension = RwSignal::new(String::new());
     let phone_number = RwSignal::new(String::new());
-    let errors = RwSignal::new(Vec::<FieldError>::new());
-    let form_error = RwSignal::new(None::<String>);
+    // A submission made before the WASM loaded comes back as an error in the URL (Leptos puts
+    // it there and in the action); show it, on the server and after hydration alike.
+    let earlier = create.value().get_untracked().and_then(Result::err);
+    let errors = RwSignal::new(earlier.as_ref().map(|e| e.field_errors().to_vec()).unwrap_or_default());
+    let form_error = RwSignal::new(earlier.filter(|e| e.field_errors().is_empty()).map(|e| e.to_string()));
 
     let input = move || VirtualExtensionInput {
         level: level.get_untracked(),

@@ -38,12 +38,12 @@ fn group_thousands(n: u64) -> String {
 pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location>) -> impl IntoView {
     if page.total == 0 {
         return view! {
-            <section class="empty-state" aria-labelledby="empty-title">
+            <div class="empty-state">
                 <h2 id="empty-title">"No virtual extensions yet"</h2>
                 <p>
                     "Select Create Virtual Extension to add the first one: an external number that colleagues can reach by dialing a short extension."
                 </p>
-            </section>
+            </div>
         }
         .into_any();
     }
@@ -65,7 +65,7 @@ pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location
         })
         .collect_view();
     view! {
-        <section class="card" aria-labelledby="list-count">
+        <div class="card">
             <div class="toolbar">
                 <p id="list-count" class="count">{count_label(page.total)}</p>
             </div>
@@ -85,7 +85,7 @@ pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-        </section>
+        </div>
     }
     .into_any()
 }
