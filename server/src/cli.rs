@@ -37,6 +37,25 @@ pub enum Command {
     /// Work with virtual extension CSV files (the columns of virtual-extension-template.csv).
     #[command(subcommand)]
     Csv(CsvCommand),
+    /// Manage administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an administrator. The password is read from the terminal (asked twice) or, when
+    /// stdin is not a terminal, from its first line. There is never a default password.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// full, read-only or location.
+        #[arg(long)]
+        role: String,
+        /// A location a location administrator manages (repeat for several).
+        #[arg(long = "location")]
+        locations: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,6 +146,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve(&cli.database.database_url, args).await,
         Command::Migrate => migrate(&cli.database.database_url).await,
         Command::Location(command) => location(&cli.database.database_url, command).await,
+        Command::Admin(AdminCommand::Create { email, role, locations }) => {
+            admin_create(&cli.database.database_url, &email, &role, &locations).await
+        }
         Command::Csv(CsvCommand::Check { file, format }) => {
             return csv_check(&cli.database.database_url, &file, format).await;
         }
@@ -205,6 +227,32 @@ async fn csv_check(url: &str, path: &std::path::Path, format: Format) -> ExitCod
     }
 }
 
+/// The new password: asked twice on a terminal, else the first line of stdin.
+fn read_new_password() -> Result<String, CliError> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (8–128 characters): ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        if first != again {
+            return Err(CliError::Io(std::io::Error::other("the two passwords differ; nothing was created")));
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn admin_create(url: &str, email: &str, role: &str, locations: &[String]) -> Result<(), CliError> {
+    let role =
+        app::model::admin::Role::parse(role).map_err(|e| CliError::App(AppError::validation(vec![e])))?;
+    let db = store::open(url).await?;
+    let password = read_new_password()?;
+    let admin = crate::services::admins::create(&db, email, role, locations, password).await?;
+    println!("Created {} {} (id {}).", admin.role.label().to_lowercase(), admin.email, admin.id);
+    Ok(())
+}
+
 async fn migrate(url: &str) -> Result<(), CliError> {
     store::open(url).await?;
     println!("Database is up to date ({}).", store::redact_url(url));
@@ -245,6 +293,12 @@ async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
 async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
     let db = store::open(url).await?;
     tracing::info!(database = %store::redact_url(url), "database ready");
+    if crate::services::admins::count(&db).await? == 0 {
+        tracing::warn!(
+            "no administrator exists yet: create the first with `vext admin create --email you@example.com --role full` \
+             (it asks for the password; there is never a default one)"
+        );
+    }
     let options = LeptosOptions::builder()
         .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "vext".to_string()))
         .site_root(args.site_root.clone())

@@ -142,3 +142,67 @@ fn csv_check_prints_one_line_per_problem_and_exits_by_verdict() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["error"]["code"], "FILE_UNREADABLE");
 }
+
+fn vext_with_stdin(db_url: &str, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vext"))
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run vext");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn admin_create_reads_the_password_from_stdin_and_applies_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    let out = vext_with_stdin(
+        &url,
+        &["admin", "create", "--email", "Root@Example.com", "--role", "full"],
+        "a long passphrase\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Created full administrator root@example.com"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = vext_with_stdin(
+        &url,
+        &["admin", "create", "--email", "root@example.com", "--role", "read-only"],
+        "another long one\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Email: EMAIL_IN_USE:"), "{}", text(&out.stderr));
+
+    let out = vext_with_stdin(
+        &url,
+        &["admin", "create", "--email", "ro@example.com", "--role", "read-only"],
+        "password123\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Password: PASSWORD_TOO_COMMON:"), "{}", text(&out.stderr));
+
+    let out = vext_with_stdin(
+        &url,
+        &["admin", "create", "--email", "loc@example.com", "--role", "location"],
+        "a long passphrase\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Location: LOCATION_REQUIRED:"), "{}", text(&out.stderr));
+
+    let out = vext_with_stdin(
+        &url,
+        &["admin", "create", "--email", "x@example.com", "--role", "owner"],
+        "a long passphrase\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Role: ROLE_INVALID:"), "{}", text(&out.stderr));
+}

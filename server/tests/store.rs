@@ -212,3 +212,47 @@ on_both_databases! {
         assert!(message.contains("m29990101_000000_from_the_future"), "{message}");
     }
 }
+
+mod admins {
+    use super::*;
+    use app::model::admin::Role;
+    use sea_orm::EntityTrait;
+    use server::services::admins;
+    use server::store::entities::admin_user;
+
+    on_both_databases! {
+        async fn passwords_are_stored_as_argon2id_hashes_that_verify(t: &TestDb) {
+            assert_eq!(admins::count(&t.db).await.unwrap(), 0);
+            let dallas = add_location(t, "Dallas", "").await;
+            let admin = admins::create(&t.db, "Loc@Example.com", Role::Location, &["Dallas".to_string()], "a long passphrase".into())
+                .await
+                .unwrap();
+            assert_eq!(admin.email, "loc@example.com");
+            assert_eq!(admin.locations, [dallas.id]);
+            let stored = admin_user::Entity::find_by_id(admin.id.clone()).one(&t.db).await.unwrap().unwrap();
+            assert!(stored.password_hash.starts_with("$argon2id$"), "{}", stored.password_hash);
+            assert!(!stored.password_hash.contains("a long passphrase"));
+            assert!(admins::verify_password("a long passphrase".into(), stored.password_hash.clone()).await);
+            assert!(!admins::verify_password("a long passphrasE".into(), stored.password_hash).await);
+            assert_eq!(admins::count(&t.db).await.unwrap(), 1);
+        }
+
+        async fn emails_are_unique_whatever_their_case(t: &TestDb) {
+            admins::create(&t.db, "ann@example.com", Role::Full, &[], "a long passphrase".into()).await.unwrap();
+            assert_eq!(
+                codes(admins::create(&t.db, "ANN@example.com", Role::ReadOnly, &[], "another passphrase".into()).await),
+                [(Field::Email, ErrorCode::EmailInUse)]
+            );
+            assert_eq!(
+                codes(admins::create(&t.db, "bob@example.com", Role::Full, &["Dallas".to_string()], "short".into()).await),
+                [(Field::Password, ErrorCode::PasswordTooShort), (Field::Location, ErrorCode::LocationNotAllowed), (Field::Location, ErrorCode::LocationNotFound)]
+            );
+            // The database refuses a second row with the same email even without the service.
+            let sql = "INSERT INTO admin_user (id, email, password_hash, role, disabled, password_changed_at, created_at, updated_at) \
+                       VALUES ('x', 'ann@example.com', 'h', 'FULL', false, '2026-11-27 10:00:00+00:00', '2026-11-27 10:00:00+00:00', '2026-11-27 10:00:00+00:00')";
+            assert!(t.exec(sql).await.is_err());
+            let bad_role = sql.replace("'x', 'ann@", "'y', 'zed@").replace("'FULL'", "'OWNER'");
+            assert!(t.exec(&bad_role).await.is_err());
+        }
+    }
+}

@@ -23,6 +23,9 @@ pub enum Field {
     Name,
     RoutingPrefix,
     Country,
+    Email,
+    Password,
+    Role,
 }
 
 impl Field {
@@ -41,6 +44,9 @@ impl Field {
             Field::Name => "Name",
             Field::RoutingPrefix => "Routing Prefix",
             Field::Country => "Country",
+            Field::Email => "Email",
+            Field::Password => "Password",
+            Field::Role => "Role",
         }
     }
 }
@@ -123,6 +129,12 @@ error_codes! {
     HeaderUnknownColumn => "HEADER_UNKNOWN_COLUMN",
     HeaderMissingColumn => "HEADER_MISSING_COLUMN",
     HeaderDuplicateColumn => "HEADER_DUPLICATE_COLUMN",
+    EmailInvalid => "EMAIL_INVALID",
+    EmailInUse => "EMAIL_IN_USE",
+    RoleInvalid => "ROLE_INVALID",
+    PasswordTooShort => "PASSWORD_TOO_SHORT",
+    PasswordTooLong => "PASSWORD_TOO_LONG",
+    PasswordTooCommon => "PASSWORD_TOO_COMMON",
 }
 
 // By hand rather than derived: a derived visitor for this many renamed variants costs ~8 KB of WASM.

@@ -3,6 +3,7 @@
 //! Pure code: no I/O, no server dependency. It compiles to WASM and runs the same in the browser
 //! and on the server, so every way data gets in applies one set of rules.
 
+pub mod admin;
 pub mod csv;
 pub mod directory;
 mod e164;

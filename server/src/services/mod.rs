@@ -1,6 +1,7 @@
 //! The rules applied against the store: one module per resource. Every way in (server
 //! functions, the CLI, later the REST API) calls these, so all apply the same checks.
 
+pub mod admins;
 pub mod csv_check;
 pub mod directory;
 pub mod error;

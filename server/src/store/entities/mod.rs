@@ -1,5 +1,7 @@
 //! SeaORM entities: one per table.
 
+pub mod admin_location;
+pub mod admin_user;
 pub mod location;
 pub mod org_settings;
 pub mod virtual_extension;

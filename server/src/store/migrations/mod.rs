@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261127_100000_create_location;
 mod m20261127_100100_create_virtual_extension;
 mod m20261127_100200_create_org_settings;
+mod m20261127_110000_create_admin_user;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_100000_create_location::Migration),
             Box::new(m20261127_100100_create_virtual_extension::Migration),
             Box::new(m20261127_100200_create_org_settings::Migration),
+            Box::new(m20261127_110000_create_admin_user::Migration),
         ]
     }
 }

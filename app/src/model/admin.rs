@@ -1,0 +1,314 @@
+//! Administrators: email, role and password rules (shared by the CLI, the sign-in page and,
+//! later, the Administrators page).
+
+use super::error::{ErrorCode, Field, FieldError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const PASSWORD_MIN_CHARS: usize = 8;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// What an administrator may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    /// Everything.
+    Full,
+    /// Sees everything and exports; changes nothing.
+    ReadOnly,
+    /// Manages the location-level entries of their assigned locations only.
+    Location,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Full, Role::ReadOnly, Role::Location];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Full => "FULL",
+            Role::ReadOnly => "READ_ONLY",
+            Role::Location => "LOCATION",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Full => "Full administrator",
+            Role::ReadOnly => "Read-only administrator",
+            Role::Location => "Location administrator",
+        }
+    }
+
+    /// Accepts `full`, `read-only`/`read_only`/`readonly`, `location`, in any case.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let key: String = raw.trim().chars().filter(|c| *c != '-' && *c != '_' && *c != ' ').collect();
+        Role::ALL.into_iter().find(|r| r.as_str().replace('_', "").eq_ignore_ascii_case(&key)).ok_or_else(
+            || {
+                FieldError::new(
+                    Field::Role,
+                    ErrorCode::RoleInvalid,
+                    format!("Role {:?} is not one vext knows: use full, read-only or location.", raw.trim()),
+                )
+            },
+        )
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// An email address used as a sign-in name: trimmed and lower-cased, so that `Ann@Example.com`
+/// and `ann@example.com` are one account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let value = raw.trim().to_lowercase();
+        let invalid = |why: &str| {
+            Err(FieldError::new(
+                Field::Email,
+                ErrorCode::EmailInvalid,
+                format!("{why} Enter an address such as ann@example.com."),
+            ))
+        };
+        if value.is_empty() {
+            return invalid("Email is required.");
+        }
+        if value.chars().count() > 254 {
+            return invalid("That email address is longer than 254 characters.");
+        }
+        let Some((local, domain)) = value.split_once('@') else {
+            return invalid("An email address has an @.");
+        };
+        if local.is_empty() || domain.is_empty() || domain.contains('@') {
+            return invalid("An email address has one @ with a name before it and a domain after it.");
+        }
+        if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || domain.contains("..")
+        {
+            return invalid("The part after the @ must be a domain such as example.com.");
+        }
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return invalid("An email address has no spaces.");
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The most common passwords of 8 or more characters (shorter ones fail the length rule).
+/// A short list on purpose: it catches what attackers try first without a data download.
+const COMMON_PASSWORDS: &[&str] = &[
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "0123456789",
+    "87654321",
+    "987654321",
+    "11111111",
+    "00000000",
+    "12341234",
+    "11223344",
+    "12344321",
+    "123123123",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "1qaz2wsx",
+    "qwertyui",
+    "qwertyuiop",
+    "qwerty123",
+    "qwerty12",
+    "qwerty1234",
+    "asdfghjk",
+    "asdfghjkl",
+    "zxcvbnm1",
+    "iloveyou",
+    "iloveyou1",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "welcome123",
+    "letmein1",
+    "trustno1",
+    "superman",
+    "starwars",
+    "whatever",
+    "computer",
+    "michelle",
+    "corvette",
+    "jennifer",
+    "mercedes",
+    "abcd1234",
+    "abc12345",
+    "abcdefgh",
+    "charlie1",
+    "changeme",
+    "changeme1",
+    "administrator",
+    "admin123",
+    "admin1234",
+    "adminadmin",
+    "rootroot",
+    "passpass",
+    "letmein123",
+    "monkey123",
+    "dragon123",
+    "master123",
+    "shadow123",
+    "football1",
+    "baseball1",
+    "sunshine1",
+    "princess1",
+    "liverpool",
+    "chelsea1",
+    "q1w2e3r4",
+    "q1w2e3r4t5",
+    "zaq12wsx",
+    "qazwsxedc",
+    "1qazxsw2",
+    "password!",
+    "qwerty!@",
+    "aa123456",
+    "a1b2c3d4",
+    "hello123",
+    "freedom1",
+    "whatever1",
+    "michael1",
+    "jordan23",
+    "welcome!",
+    "summer2024",
+    "summer2025",
+    "summer2026",
+    "winter2025",
+    "winter2026",
+    "spring2026",
+    "autumn2026",
+    "company1",
+    "virtualextension",
+    "extension",
+    "webex123",
+    "cisco123",
+    "voicemail",
+    "telephone",
+];
+
+/// Checks a new password: 8–128 characters, no composition rules, not one of the most common
+/// passwords, not the account's own email, not one character repeated or a plain sequence.
+pub fn check_password(password: &str, email: &Email) -> Result<(), FieldError> {
+    let count = password.chars().count();
+    let error = |code, message: String| Err(FieldError::new(Field::Password, code, message));
+    if count < PASSWORD_MIN_CHARS {
+        return error(
+            ErrorCode::PasswordTooShort,
+            format!("The password has {count} characters; use at least {PASSWORD_MIN_CHARS}. A few unrelated words make a long, memorable one."),
+        );
+    }
+    if count > PASSWORD_MAX_CHARS {
+        return error(
+            ErrorCode::PasswordTooLong,
+            format!("The password has {count} characters; the most allowed is {PASSWORD_MAX_CHARS}."),
+        );
+    }
+    let lower = password.to_lowercase();
+    let local = email.as_str().split('@').next().unwrap_or_default();
+    let chars: Vec<char> = lower.chars().collect();
+    let repeated = chars.windows(2).all(|w| w[0] == w[1]);
+    let sequence = chars.windows(2).all(|w| w[1] as u32 == w[0] as u32 + 1)
+        || chars.windows(2).all(|w| w[0] as u32 == w[1] as u32 + 1);
+    if COMMON_PASSWORDS.contains(&lower.as_str())
+        || lower == email.as_str()
+        || lower == local
+        || repeated
+        || sequence
+    {
+        return error(
+            ErrorCode::PasswordTooCommon,
+            "That password is among the first ones attackers try (a common password, a sequence, or your email). Choose another.".to_string(),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email() -> Email {
+        Email::parse("Annabel.Lee@Example.com").unwrap()
+    }
+
+    #[test]
+    fn emails_are_trimmed_lowercased_and_checked() {
+        assert_eq!(email().as_str(), "annabel.lee@example.com");
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "ann@@example.com",
+            "a b@example.com",
+            "ann@example..com",
+        ] {
+            assert_eq!(Email::parse(bad).unwrap_err().code, ErrorCode::EmailInvalid, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn roles_parse_in_the_forms_admins_type() {
+        assert_eq!(Role::parse("full"), Ok(Role::Full));
+        assert_eq!(Role::parse("Read-Only"), Ok(Role::ReadOnly));
+        assert_eq!(Role::parse("read_only"), Ok(Role::ReadOnly));
+        assert_eq!(Role::parse("LOCATION"), Ok(Role::Location));
+        assert_eq!(Role::parse("owner").unwrap_err().code, ErrorCode::RoleInvalid);
+    }
+
+    #[test]
+    fn password_rules_at_their_boundaries() {
+        let e = email();
+        assert_eq!(check_password("seven77", &e).unwrap_err().code, ErrorCode::PasswordTooShort);
+        assert_eq!(check_password("eight888", &e), Ok(()));
+        assert_eq!(check_password(&"x1".repeat(64), &e), Ok(()), "128 characters");
+        assert_eq!(
+            check_password(&format!("{}y", "x1".repeat(64)), &e).unwrap_err().code,
+            ErrorCode::PasswordTooLong
+        );
+        // Counted in characters, not bytes: eight emoji are eight characters.
+        assert_eq!(check_password("😀🎉🐢🌵🍕🚲🎈🧩", &e), Ok(()));
+        for common in [
+            "password",
+            "Password1",
+            "12345678",
+            "qwertyuiop",
+            "aaaaaaaa",
+            "abcdefgh",
+            "87654321",
+            "annabel.lee",
+            "ANNABEL.LEE@EXAMPLE.COM",
+        ] {
+            assert_eq!(
+                check_password(common, &e).unwrap_err().code,
+                ErrorCode::PasswordTooCommon,
+                "{common}"
+            );
+        }
+        assert_eq!(check_password("correct horse battery staple", &e), Ok(()), "no composition rules");
+    }
+}
