@@ -2,9 +2,10 @@
 //! `app::model` code the server runs, with the server's verdict (numbering plan, conflicts)
 //! shown beside the same fields.
 
+use super::live::live_verdict;
 use super::VirtualExtensionContext;
 use crate::api::locations::list_locations;
-use crate::api::virtual_extensions::{check_virtual_extension, CreateVirtualExtension};
+use crate::api::virtual_extensions::CreateVirtualExtension;
 use crate::components::field::TextField;
 use crate::components::panel::SidePanel;
 use crate::model::directory::Verdict;
@@ -49,48 +50,6 @@ fn focus_field(field: Field) {
 
 #[cfg(not(feature = "hydrate"))]
 fn focus_field(_field: Field) {}
-
-/// Asks the server for its verdict 400 ms after the admin stops typing (browser only). A newer
-/// keystroke makes an older answer stale, and stale answers are dropped.
-fn live_verdict(
-    input: impl Fn() -> VirtualExtensionInput + Copy + Send + Sync + 'static,
-    touched: RwSignal<Vec<Field>>,
-    live: RwSignal<Verdict>,
-    // Level first: it always has a value, so it does not count as typing.
-    values: [RwSignal<String>; 7],
-) {
-    let generation = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        let any_typed = values.iter().skip(1).any(|value| !value.with(String::is_empty));
-        for value in values {
-            value.track();
-        }
-        if !any_typed && touched.with(Vec::is_empty) {
-            return;
-        }
-        let mine = generation.get_value() + 1;
-        generation.set_value(mine);
-        set_timeout(
-            move || {
-                // Stale (the admin typed again) or the panel is gone.
-                if generation.try_get_value() != Some(mine) {
-                    return;
-                }
-                let payload = input();
-                leptos::task::spawn_local(async move {
-                    let verdict = match check_virtual_extension(payload).await {
-                        Ok(verdict) => verdict,
-                        Err(error) => Verdict { errors: error.field_errors().to_vec(), warnings: Vec::new() },
-                    };
-                    if generation.try_get_value() == Some(mine) {
-                        live.try_set(verdict);
-                    }
-                });
-            },
-            std::time::Duration::from_millis(400),
-        );
-    });
-}
 
 #[component]
 pub fn CreateVirtualExtensionPanel() -> impl IntoView {

@@ -1,6 +1,7 @@
 //! Services > Call > Features > Virtual Extension: the list, and the panels opened from it.
 
 pub mod create;
+mod live;
 mod table;
 
 use crate::api::locations::list_locations;
