@@ -40,6 +40,18 @@ pub enum Command {
     /// Manage administrators.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Organization-wide settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsCommand {
+    /// Show the virtual extension mode, or set it: `standard` (the default) or `enhanced`.
+    Mode {
+        /// The new mode; omit to show the current one.
+        mode: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,7 +135,9 @@ impl CliError {
     /// 1: the input was refused; 2: vext could not run (database, network, files).
     fn exit_code(&self) -> u8 {
         match self {
-            CliError::App(AppError::Validation { .. } | AppError::Conflict { .. }) => 1,
+            CliError::App(
+                AppError::Validation { .. } | AppError::Conflict { .. } | AppError::BadRequest { .. },
+            ) => 1,
             _ => 2,
         }
     }
@@ -146,6 +160,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve(&cli.database.database_url, args).await,
         Command::Migrate => migrate(&cli.database.database_url).await,
         Command::Location(command) => location(&cli.database.database_url, command).await,
+        Command::Settings(SettingsCommand::Mode { mode }) => {
+            settings_mode(&cli.database.database_url, mode.as_deref()).await
+        }
         Command::Admin(AdminCommand::Create { email, role, locations }) => {
             admin_create(&cli.database.database_url, &email, &role, &locations).await
         }
@@ -250,6 +267,31 @@ async fn admin_create(url: &str, email: &str, role: &str, locations: &[String]) 
     let password = read_new_password()?;
     let admin = crate::services::admins::create(&db, email, role, locations, password).await?;
     println!("Created {} {} (id {}).", admin.role.label().to_lowercase(), admin.email, admin.id);
+    Ok(())
+}
+
+async fn settings_mode(url: &str, mode: Option<&str>) -> Result<(), CliError> {
+    use crate::services::settings;
+    use app::model::VirtualExtensionMode;
+    let db = store::open(url).await?;
+    let Some(raw) = mode else {
+        println!("Virtual extension mode: {}", settings::virtual_extension_mode(&db).await?);
+        return Ok(());
+    };
+    let mode = VirtualExtensionMode::parse(raw).ok_or_else(|| {
+        CliError::App(AppError::BadRequest {
+            message: format!("mode {raw:?} is not one vext knows: use standard or enhanced"),
+        })
+    })?;
+    let previous = settings::set_virtual_extension_mode(&db, mode).await?;
+    println!("Virtual extension mode: {previous} → {mode}.");
+    if mode == VirtualExtensionMode::Enhanced {
+        eprintln!(
+            "warning: virtual extensions won't work properly unless your PSTN provider supports the \
+             special network signalling Enhanced mode relies on. Phone numbers outside the public numbering \
+             plans are now accepted (still strict E.164)."
+        );
+    }
     Ok(())
 }
 

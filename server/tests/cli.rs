@@ -206,3 +206,67 @@ fn admin_create_reads_the_password_from_stdin_and_applies_the_rules() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("Role: ROLE_INVALID:"), "{}", text(&out.stderr));
 }
+
+#[cfg(unix)]
+#[test]
+fn serve_answers_then_shuts_down_gracefully_on_sigterm() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vext"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start vext");
+    let started = Instant::now();
+    let healthy = loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::Write;
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            break answer.starts_with("HTTP/1.1 200");
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "vext did not start listening");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(healthy, "GET /healthz answers 200");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let stopped = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(stopped.elapsed() < Duration::from_secs(10), "vext did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(exit.success(), "exit {exit:?}\n{log}");
+    assert!(log.contains("no administrator exists yet"), "{log}");
+    assert!(log.contains("vext stopped"), "{log}");
+}
+
+#[test]
+fn settings_mode_shows_and_sets_with_a_warning_for_enhanced() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    let out = vext(&url, &["settings", "mode"]);
+    assert!(text(&out.stdout).contains("Virtual extension mode: Standard"), "{}", text(&out.stdout));
+    let out = vext(&url, &["settings", "mode", "enhanced"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Standard → Enhanced"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("PSTN provider"), "{}", text(&out.stderr));
+    let out = vext(&url, &["settings", "mode"]);
+    assert!(text(&out.stdout).contains("Enhanced"));
+    let out = vext(&url, &["settings", "mode", "turbo"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("use standard or enhanced"), "{}", text(&out.stderr));
+}

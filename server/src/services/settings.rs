@@ -12,3 +12,24 @@ pub async fn virtual_extension_mode(db: &impl ConnectionTrait) -> Result<Virtual
     let row = org_settings::Entity::find_by_id(1).one(db).await?;
     Ok(row.and_then(|r| VirtualExtensionMode::parse(&r.virtual_extension_mode)).unwrap_or_default())
 }
+
+/// Sets the organization's virtual extension mode; returns the previous one.
+#[tracing::instrument(skip_all, fields(mode = mode.as_str()))]
+pub async fn set_virtual_extension_mode(
+    db: &sea_orm::DatabaseConnection,
+    mode: VirtualExtensionMode,
+) -> Result<VirtualExtensionMode, ServiceError> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let txn = crate::store::begin_write(db).await?;
+    let previous = virtual_extension_mode(&txn).await?;
+    org_settings::ActiveModel {
+        id: Set(1),
+        virtual_extension_mode: Set(mode.as_str().to_string()),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(previous)
+}
