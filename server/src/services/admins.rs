@@ -132,6 +132,8 @@ pub async fn create(
         role: Set(role.as_str().to_string()),
         disabled: Set(false),
         password_changed_at: Set(now),
+        failed_sign_ins: Set(0),
+        locked_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

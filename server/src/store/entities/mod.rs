@@ -4,4 +4,5 @@ pub mod admin_location;
 pub mod admin_user;
 pub mod location;
 pub mod org_settings;
+pub mod session;
 pub mod virtual_extension;

@@ -13,6 +13,8 @@ enum AdminUser {
     Role,
     Disabled,
     PasswordChangedAt,
+    FailedSignIns,
+    LockedUntil,
     CreatedAt,
     UpdatedAt,
 }
@@ -37,6 +39,9 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(AdminUser::Role).string_len(16).not_null())
                     .col(ColumnDef::new(AdminUser::Disabled).boolean().not_null().default(false))
                     .col(ColumnDef::new(AdminUser::PasswordChangedAt).timestamp_with_time_zone().not_null())
+                    // Per-account back-off, in the database so that every replica sees it.
+                    .col(ColumnDef::new(AdminUser::FailedSignIns).integer().not_null().default(0))
+                    .col(ColumnDef::new(AdminUser::LockedUntil).timestamp_with_time_zone().null())
                     .col(ColumnDef::new(AdminUser::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(AdminUser::UpdatedAt).timestamp_with_time_zone().not_null())
                     .check(Check::named(

@@ -6,6 +6,7 @@ mod m20261127_100000_create_location;
 mod m20261127_100100_create_virtual_extension;
 mod m20261127_100200_create_org_settings;
 mod m20261127_110000_create_admin_user;
+mod m20261127_120000_create_session;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_100100_create_virtual_extension::Migration),
             Box::new(m20261127_100200_create_org_settings::Migration),
             Box::new(m20261127_110000_create_admin_user::Migration),
+            Box::new(m20261127_120000_create_session::Migration),
         ]
     }
 }
