@@ -18,6 +18,7 @@ use leptos_router::{path, SsrMode};
 pub mod paths {
     pub const VIRTUAL_EXTENSIONS: &str = "/services/call/features/virtual-extension";
     pub const CREATE_VIRTUAL_EXTENSION: &str = "/services/call/features/virtual-extension/new";
+    pub const SIGN_IN: &str = "/sign-in";
 }
 
 /// The Content-Security-Policy of every page: scripts only from vext, inline ones only with this
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                         path=path!("/")
                         view=|| view! { <Redirect path=paths::VIRTUAL_EXTENSIONS /> }
                     />
+                    <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
                     // Async: the whole page, data included, is rendered before the first byte, so
                     // it reads the same without JavaScript.
                     <ParentRoute

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { LIST, openHydrated, watchConsole } from './helpers';
+import { LIST, open, openHydrated, watchConsole } from './helpers';
 
 // One database per project run, shared by these steps in order.
 test.describe.serial('Services > Call > Features > Virtual Extension', () => {
@@ -50,7 +50,7 @@ test.describe.serial('Services > Call > Features > Virtual Extension', () => {
   });
 
   test('the saved row is still there after a reload', async ({ page }) => {
-    await page.goto(LIST);
+    await open(page, LIST);
     await expect(page.getByRole('row', { name: /Ana Souza \(Remote\)/ })).toBeVisible();
     await page.reload();
     await expect(page.getByRole('cell', { name: '+12015550123' })).toBeVisible();
@@ -161,7 +161,7 @@ test.describe('before the WASM loads', () => {
   test.use({ javaScriptEnabled: false });
 
   test('the server-rendered form posts and the row is listed', async ({ page }) => {
-    await page.goto(LIST);
+    await open(page, LIST);
     await page.getByRole('button', { name: 'Create Virtual Extension' }).click();
     const dialog = page.getByRole('dialog', { name: 'Manually Add' });
     await dialog.getByLabel('Display Name').fill('No Script');
@@ -173,7 +173,7 @@ test.describe('before the WASM loads', () => {
   });
 
   test('a refused form post comes back with its errors beside the fields', async ({ page }) => {
-    await page.goto(LIST + '/new');
+    await open(page, LIST + '/new');
     const dialog = page.getByRole('dialog', { name: 'Manually Add' });
     await dialog.getByLabel('Display Name').fill('No Script Two');
     await dialog.getByLabel('Extension').fill('4020');
@@ -182,7 +182,7 @@ test.describe('before the WASM loads', () => {
     await expect(dialog.getByLabel('Phone Number')).toHaveAccessibleDescription(/has no \+ and country code/);
     // Valid values that clash with the directory come back as conflicts.
     for (const [name, phone] of [['No Script Two', '+12015550127'], ['No Script Three', '+12015550128']]) {
-      await page.goto(LIST + '/new');
+      await open(page, LIST + '/new');
       await dialog.getByLabel('Display Name').fill(name);
       await dialog.getByLabel('Extension').fill('4021');
       await dialog.getByLabel('Phone Number').fill(phone);

@@ -1,7 +1,9 @@
 //! Implements app's `Backend` port with the services, for the server functions.
 
+use crate::services::sessions::{self, SessionPolicy};
 use crate::services::{locations, virtual_extensions};
 use app::api::backend::Backend;
+use app::api::backend::ClientInfo;
 use app::error::AppError;
 use app::model::directory::Verdict;
 use app::model::{ListQuery, Location, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
@@ -38,5 +40,22 @@ impl Backend for Services {
 
     async fn list_locations(&self) -> Result<Vec<Location>, AppError> {
         Ok(locations::list(&self.db).await?)
+    }
+
+    async fn sign_in(&self, email: String, password: String, client: ClientInfo) -> Result<String, AppError> {
+        let (token, _) = sessions::sign_in(
+            &self.db,
+            &email,
+            &password,
+            &client,
+            SessionPolicy::default(),
+            chrono::Utc::now(),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    async fn sign_out(&self, token: String) -> Result<(), AppError> {
+        Ok(sessions::sign_out(&self.db, &token).await?)
     }
 }

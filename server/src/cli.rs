@@ -68,6 +68,8 @@ pub enum AdminCommand {
         #[arg(long = "location")]
         locations: Vec<String>,
     },
+    /// List administrators: email, role, and whether disabled (nothing when there are none).
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,6 +168,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Admin(AdminCommand::Create { email, role, locations }) => {
             admin_create(&cli.database.database_url, &email, &role, &locations).await
         }
+        Command::Admin(AdminCommand::List) => admin_list(&cli.database.database_url).await,
         Command::Csv(CsvCommand::Check { file, format }) => {
             return csv_check(&cli.database.database_url, &file, format).await;
         }
@@ -291,6 +294,15 @@ async fn settings_mode(url: &str, mode: Option<&str>) -> Result<(), CliError> {
              special network signalling Enhanced mode relies on. Phone numbers outside the public numbering \
              plans are now accepted (still strict E.164)."
         );
+    }
+    Ok(())
+}
+
+async fn admin_list(url: &str) -> Result<(), CliError> {
+    let db = store::open(url).await?;
+    for admin in crate::services::admins::list(&db).await? {
+        let state = if admin.disabled { "disabled" } else { "active" };
+        println!("{}\t{}\t{state}", admin.email, admin.role.as_str());
     }
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! The HTTP front: Leptos pages and server functions, static files, and the middleware every
 //! request passes (body limit, panic guard, compression, security headers, tracing).
 
+use crate::auth::{self, Gate};
 use crate::config::ServeArgs;
 use crate::protect::{self, Origins};
+use crate::services::sessions::SessionPolicy;
 use app::api::backend::SharedBackend;
+use app::api::session::SessionCookie;
 use app::error::AppError;
 use app::{shell, App};
 use axum::extract::State;
@@ -73,9 +76,14 @@ pub fn router(
 ) -> Router {
     let origins = Origins::from_config(args.public_origin.as_deref());
     let https = origins.public.iter().any(|o| o.starts_with("https://"));
+    let cookie = SessionCookie::for_https(https);
+    let gate = Gate { db: db.clone(), cookie, policy: SessionPolicy::default() };
     // "/" is a plain HTTP redirect (the router's <Redirect> covers client-side navigation).
     let routes = generate_route_list_with_exclusions(App, Some(vec!["/".to_string()]));
-    let context = move || provide_context(backend.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        provide_context(cookie);
+    };
     let health = Router::new().route("/healthz", get(healthz)).with_state(db);
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()
@@ -88,6 +96,7 @@ pub fn router(
         .merge(health)
         .merge(home)
         .layer(middleware::map_response(server_fn_error_status))
+        .layer(middleware::from_fn_with_state(gate, auth::gate))
         .layer(middleware::from_fn_with_state(Arc::new(origins), protect::guard))
         .layer(RequestBodyLimitLayer::new(args.body_limit))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -1,5 +1,6 @@
 //! The vext server: storage, services, the HTTP front and the CLI.
 
+pub mod auth;
 pub mod backend;
 pub mod cli;
 pub mod config;

@@ -21,6 +21,17 @@ pub trait Backend: Send + Sync + 'static {
     /// The full verdict on `input` (field rules, numbering plan, conflicts), changing nothing.
     async fn check_virtual_extension(&self, input: VirtualExtensionInput) -> Result<Verdict, AppError>;
     async fn list_locations(&self) -> Result<Vec<Location>, AppError>;
+    /// Checks the credentials and opens a session; returns its token. Every failure is
+    /// `Unauthorized`, after the same work.
+    async fn sign_in(&self, email: String, password: String, client: ClientInfo) -> Result<String, AppError>;
+    async fn sign_out(&self, token: String) -> Result<(), AppError>;
+}
+
+/// Where a request comes from, recorded with a session.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 /// What the server puts in Leptos context for every request.

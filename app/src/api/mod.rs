@@ -4,4 +4,5 @@
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod locations;
+pub mod session;
 pub mod virtual_extensions;

@@ -1,17 +1,26 @@
 //! The console frame: a left navigation mirroring Services > Call > Features, and the main area.
 
+use crate::api::session::SignOut;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let signed_in = move || use_location().pathname.get() != paths::SIGN_IN;
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="layout">
             <header class="topbar">
                 <span class="brand">"vext"</span>
                 <span class="topbar-note">"Virtual Extensions console"</span>
+                <Show when=signed_in>
+                    <ActionForm action=sign_out attr:class="topbar-actions">
+                        <button type="submit" class="button small">"Sign out"</button>
+                    </ActionForm>
+                </Show>
             </header>
             <nav class="sidenav" aria-label="Main">
                 <p class="sidenav-section" id="nav-services">"Services"</p>

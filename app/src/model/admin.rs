@@ -60,6 +60,16 @@ impl fmt::Display for Role {
     }
 }
 
+/// The signed-in administrator, as pages and server functions see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    /// Location ids, for location administrators.
+    pub locations: Vec<String>,
+}
+
 /// An email address used as a sign-in name: trimmed and lower-cased, so that `Ann@Example.com`
 /// and `ann@example.com` are one account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

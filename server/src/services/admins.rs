@@ -48,6 +48,30 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
+/// Every administrator, by email.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Admin>, ServiceError> {
+    use sea_orm::QueryOrder;
+    let rows = admin_user::Entity::find().order_by_asc(admin_user::Column::Email).all(db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let locations = admin_location::Entity::find()
+            .filter(admin_location::Column::AdminId.eq(row.id.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.location_id)
+            .collect();
+        out.push(Admin {
+            role: Role::parse(&row.role).unwrap_or(Role::ReadOnly),
+            id: row.id,
+            email: row.email,
+            disabled: row.disabled,
+            locations,
+        });
+    }
+    Ok(out)
+}
+
 /// How many administrators exist (start-up says how to create the first).
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, ServiceError> {
     Ok(admin_user::Entity::find().count(db).await?)

@@ -37,11 +37,7 @@ const FREE_FAILURES: i32 = 5;
 const MAX_LOCK: Duration = Duration::minutes(15);
 
 /// Where a sign-in comes from, for the session row (and, later, the audit log).
-#[derive(Clone, Debug, Default)]
-pub struct Client {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
+pub use app::api::backend::ClientInfo as Client;
 
 /// The one answer to every failed sign-in, so that it tells nothing about which part failed.
 fn refused() -> ServiceError {

@@ -1,0 +1,123 @@
+//! Sign-in and sign-out. The session cookie is `HttpOnly`, `SameSite=Strict`, and, behind
+//! HTTPS, `Secure` with the `__Host-` prefix.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The session cookie's name and whether it is HTTPS-only (the server puts this in context).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionCookie {
+    pub name: &'static str,
+    pub secure: bool,
+}
+
+impl SessionCookie {
+    pub fn for_https(https: bool) -> Self {
+        if https {
+            Self { name: "__Host-vext_session", secure: true }
+        } else {
+            Self { name: "vext_session", secure: false }
+        }
+    }
+
+    /// The `Set-Cookie` value that stores `token` (or, with `None`, removes the cookie).
+    pub fn header(&self, token: Option<&str>) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        match token {
+            Some(token) => format!("{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}", self.name),
+            None => format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}", self.name),
+        }
+    }
+
+    /// This cookie's value in a request's `Cookie` headers.
+    pub fn read<'a>(&self, cookie_headers: impl Iterator<Item = &'a str>) -> Option<String> {
+        cookie_headers
+            .flat_map(|h| h.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == self.name)
+            .map(|(_, value)| value.to_string())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// Where to go after signing in: a path on this site, never another site (`//evil`, `https:`).
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        crate::paths::VIRTUAL_EXTENSIONS
+    }
+}
+
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AppError> {
+    use super::backend::{backend, ClientInfo};
+    let parts = use_context::<http::request::Parts>();
+    let header = |name: &str| {
+        parts.as_ref().and_then(|p| p.headers.get(name)).and_then(|v| v.to_str().ok()).map(str::to_string)
+    };
+    let client = ClientInfo {
+        ip: header("x-forwarded-for").or_else(|| header("x-real-ip")),
+        user_agent: header("user-agent"),
+    };
+    let token = backend()?.sign_in(email, password, client).await?;
+    let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&cookie.header(Some(&token))),
+    ) {
+        response.insert_header(http::header::SET_COOKIE, value);
+    }
+    leptos_axum::redirect(safe_next(&next));
+    Ok(())
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::backend::backend;
+    let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
+    let token = use_context::<http::request::Parts>().and_then(|parts| {
+        cookie.read(parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()))
+    });
+    if let Some(token) = token {
+        backend()?.sign_out(token).await?;
+    }
+    if let (Some(response), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie.header(None)))
+    {
+        response.insert_header(http::header::SET_COOKIE, value);
+    }
+    leptos_axum::redirect(crate::paths::SIGN_IN);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_strict_and_https_only_behind_https() {
+        let plain = SessionCookie::for_https(false);
+        assert_eq!(plain.header(Some("t")), "vext_session=t; Path=/; HttpOnly; SameSite=Strict");
+        let https = SessionCookie::for_https(true);
+        assert_eq!(
+            https.header(Some("t")),
+            "__Host-vext_session=t; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
+        assert!(https.header(None).contains("Max-Age=0"));
+        assert_eq!(plain.read(["a=1; vext_session=abc; b=2"].into_iter()), Some("abc".into()));
+        assert_eq!(plain.read(["vext_session="].into_iter()), None);
+        assert_eq!(https.read(["vext_session=abc"].into_iter()), None);
+    }
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(
+            safe_next("/services/call/features/virtual-extension/new"),
+            "/services/call/features/virtual-extension/new"
+        );
+        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "javascript:alert(1)", ""] {
+            assert_eq!(safe_next(bad), crate::paths::VIRTUAL_EXTENSIONS, "{bad}");
+        }
+    }
+}
