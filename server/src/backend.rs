@@ -5,6 +5,7 @@ use crate::services::{locations, virtual_extensions};
 use app::api::backend::Backend;
 use app::api::backend::ClientInfo;
 use app::error::AppError;
+use app::model::admin::Actor;
 use app::model::directory::Verdict;
 use app::model::{ListQuery, Location, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
 use async_trait::async_trait;
@@ -29,9 +30,10 @@ impl Backend for Services {
 
     async fn create_virtual_extension(
         &self,
+        actor: &Actor,
         input: VirtualExtensionInput,
     ) -> Result<SavedVirtualExtension, AppError> {
-        Ok(virtual_extensions::create(&self.db, &input).await?)
+        Ok(virtual_extensions::create(&self.db, actor, &input).await?)
     }
 
     async fn check_virtual_extension(&self, input: VirtualExtensionInput) -> Result<Verdict, AppError> {

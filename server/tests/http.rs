@@ -330,3 +330,34 @@ async fn signing_in_sets_a_strict_cookie_with_a_new_id_each_time() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_administrator_is_refused_changes() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let t = TestDb::sqlite().await;
+    use server::services::{admins, sessions};
+    admins::create(
+        &t.db,
+        "viewer@example.com",
+        app::model::admin::Role::ReadOnly,
+        &[],
+        "a long passphrase".into(),
+    )
+    .await
+    .unwrap();
+    let (token, _) = sessions::sign_in(
+        &t.db,
+        "viewer@example.com",
+        "a long passphrase",
+        &Default::default(),
+        Default::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let response =
+        app(&t, None).await.oneshot(create_form(&format!("vext_session={token}"), &[])).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let page = server::services::virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
+    assert_eq!(page.total, 0);
+}

@@ -29,7 +29,7 @@ async fn add_location(t: &TestDb, name: &str, prefix: &str, country: &str) -> Lo
 }
 
 async fn create_codes(t: &TestDb, input: VirtualExtensionInput) -> Vec<ErrorCode> {
-    match virtual_extensions::create(&t.db, &input).await {
+    match virtual_extensions::create(&t.db, &common::full_admin(), &input).await {
         Ok(_) => vec![],
         Err(e) => AppError::from(e).field_errors().iter().map(|e| e.code).collect(),
     }
@@ -48,15 +48,15 @@ const HEADER: &str = "Action,Level,Location,First Name,Last Name,Display Name,Ph
 on_both_databases! {
     async fn esn_collisions_are_refused_and_shadowing_is_a_warning(t: &TestDb) {
         let dallas = add_location(t, "Dallas", "8214", "US").await;
-        virtual_extensions::create(&t.db, &form("ORGANIZATION", "", "Org 4001", "4001", "+12015550001")).await.unwrap();
-        virtual_extensions::create(&t.db, &form("ORGANIZATION", "", "Org ESN-like", "82144002", "+12015550002")).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "Org 4001", "4001", "+12015550001")).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "Org ESN-like", "82144002", "+12015550002")).await.unwrap();
         // Dallas 4002 would be dialled as 82144002 from elsewhere: taken at organization level.
         assert_eq!(
             create_codes(t, form("LOCATION", &dallas.id, "Dallas 4002", "4002", "+12015550003")).await,
             [ErrorCode::ExtensionConflictsWithEsn]
         );
         // Dallas 4001 equals an organization-level extension: allowed, with a warning.
-        let saved = virtual_extensions::create(&t.db, &form("LOCATION", &dallas.id, "Dallas 4001", "4001", "+12015550004"))
+        let saved = virtual_extensions::create(&t.db, &common::full_admin(), &form("LOCATION", &dallas.id, "Dallas 4001", "4001", "+12015550004"))
             .await
             .unwrap();
         assert_eq!(saved.warnings.iter().map(|w| w.code).collect::<Vec<_>>(), [ErrorCode::ExtensionShadowsOrganization]);
@@ -70,7 +70,7 @@ on_both_databases! {
     async fn national_numbers_are_answered_with_their_e164_form(t: &TestDb) {
         let dallas = add_location(t, "Dallas", "", "US").await;
         let error = AppError::from(
-            virtual_extensions::create(&t.db, &form("LOCATION", &dallas.id, "A", "4001", "(214) 555-0100")).await.unwrap_err(),
+            virtual_extensions::create(&t.db, &common::full_admin(), &form("LOCATION", &dallas.id, "A", "4001", "(214) 555-0100")).await.unwrap_err(),
         );
         assert_eq!(error.status(), 422);
         let message = error.message_for(Field::PhoneNumber).unwrap();
@@ -92,7 +92,7 @@ on_both_databases! {
     }
 
     async fn check_changes_nothing_and_gives_the_create_verdict(t: &TestDb) {
-        virtual_extensions::create(&t.db, &form("ORGANIZATION", "", "A", "4001", "+12015550001")).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "A", "4001", "+12015550001")).await.unwrap();
         let verdict = virtual_extensions::check(&t.db, &form("ORGANIZATION", "", "B", "4001", "+12015550001")).await.unwrap();
         assert_eq!(verdict.errors.iter().map(|e| e.code).collect::<Vec<_>>(), [ErrorCode::ExtensionInUse, ErrorCode::PhoneNumberInUse]);
         let clean = virtual_extensions::check(&t.db, &form("ORGANIZATION", "", "B", "4002", "+12015550002")).await.unwrap();
@@ -103,7 +103,7 @@ on_both_databases! {
 
     async fn csv_check_reports_every_problem_by_row_and_column(t: &TestDb) {
         add_location(t, "Dallas", "8214", "US").await;
-        virtual_extensions::create(&t.db, &form("ORGANIZATION", "", "Existing", "4001", "+12015550001")).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "Existing", "4001", "+12015550001")).await.unwrap();
         let text = format!(
             "{HEADER}\
              ,Organization,,,,New Person,+12015550010,4100\n\
@@ -147,8 +147,8 @@ on_both_databases! {
     }
 
     async fn csv_rows_apply_top_to_bottom(t: &TestDb) {
-        virtual_extensions::create(&t.db, &form("ORGANIZATION", "", "Old", "4001", "+12015550001")).await.unwrap();
-        virtual_extensions::create(&t.db, &form("ORGANIZATION", "", "Gone", "4009", "+12015550009")).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "Old", "4001", "+12015550001")).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "Gone", "4009", "+12015550009")).await.unwrap();
         // Renumber 4001, then give its old number to a new entry; delete 4009 and reuse its number.
         let report = check_csv(t, &format!(
             "{HEADER}update,Organization,,,,Old,+12015550002,4001\n\
@@ -174,7 +174,7 @@ on_both_databases! {
 
     async fn the_checker_and_the_form_agree(t: &TestDb) {
         let dallas = add_location(t, "Dallas", "8214", "US").await;
-        virtual_extensions::create(&t.db, &form("ORGANIZATION", "", "Taken", "4001", "+12015550001")).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "Taken", "4001", "+12015550001")).await.unwrap();
         let cases: [(&str, &str, &str, &str, &str); 8] = [
             ("Organization", "", "Fine", "4100", "+12015550100"),
             ("Organization", "", "", "4101", "+12015550101"),
@@ -200,6 +200,38 @@ on_both_databases! {
             let csv_codes: Vec<ErrorCode> =
                 report.problems.iter().filter(|p| p.severity == Severity::Error).map(|p| p.code).collect();
             assert_eq!(csv_codes, form_codes, "{level} {location:?} {display:?} {ext:?} {phone:?}");
+        }
+    }
+}
+
+mod roles {
+    use super::*;
+    use app::model::admin::{Actor, Role};
+
+    fn actor(role: Role, locations: &[&str]) -> Actor {
+        Actor {
+            id: "x".into(),
+            email: "x@example.com".into(),
+            role,
+            locations: locations.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    on_both_databases! {
+        async fn each_role_changes_exactly_what_it_may(t: &TestDb) {
+            let dallas = add_location(t, "Dallas", "", "US").await;
+            let austin = add_location(t, "Austin", "", "US").await;
+            let forbidden = |result: Result<app::model::SavedVirtualExtension, server::services::ServiceError>| {
+                matches!(result.map_err(AppError::from), Err(AppError::Forbidden))
+            };
+            let read_only = actor(Role::ReadOnly, &[]);
+            assert!(forbidden(virtual_extensions::create(&t.db, &read_only, &form("ORGANIZATION", "", "A", "4001", "+12015550001")).await));
+            let local = actor(Role::Location, &[&dallas.id]);
+            assert!(forbidden(virtual_extensions::create(&t.db, &local, &form("ORGANIZATION", "", "A", "4001", "+12015550001")).await));
+            assert!(forbidden(virtual_extensions::create(&t.db, &local, &form("LOCATION", &austin.id, "A", "4001", "+12015550001")).await));
+            virtual_extensions::create(&t.db, &local, &form("LOCATION", &dallas.id, "A", "4001", "+12015550001")).await.expect("own location");
+            let page = virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
+            assert_eq!(page.total, 1, "refused creates wrote nothing");
         }
     }
 }

@@ -43,13 +43,13 @@ fn number(i: u32) -> String {
 on_both_databases! {
     async fn creates_and_lists_organization_and_location_entries(t: &TestDb) {
         let dallas = add_location(t, "Dallas", "8214").await;
-        let org = virtual_extensions::create(&t.db, &input("ORGANIZATION", "", "Ana Remote", "4001", &number(1)))
+        let org = virtual_extensions::create(&t.db, &common::full_admin(), &input("ORGANIZATION", "", "Ana Remote", "4001", &number(1)))
             .await
             .unwrap();
         assert_eq!(org.entry.level, Level::Organization);
         assert_eq!(org.entry.location_id, None);
         assert_eq!(org.entry.version, 1);
-        let loc = virtual_extensions::create(&t.db, &input("LOCATION", &dallas.id, "Bob Key Customer", "4001", &number(2)))
+        let loc = virtual_extensions::create(&t.db, &common::full_admin(), &input("LOCATION", &dallas.id, "Bob Key Customer", "4001", &number(2)))
             .await
             .expect("the same extension at a location is another scope");
         assert_eq!(loc.entry.location_name.as_deref(), Some("Dallas"));
@@ -64,27 +64,27 @@ on_both_databases! {
 
     async fn extension_is_unique_within_its_scope(t: &TestDb) {
         let dallas = add_location(t, "Dallas", "").await;
-        virtual_extensions::create(&t.db, &input("ORGANIZATION", "", "A", "4001", &number(1))).await.unwrap();
-        virtual_extensions::create(&t.db, &input("LOCATION", &dallas.id, "B", "4002", &number(2))).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &input("ORGANIZATION", "", "A", "4001", &number(1))).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &input("LOCATION", &dallas.id, "B", "4002", &number(2))).await.unwrap();
         assert_eq!(
-            codes(virtual_extensions::create(&t.db, &input("ORGANIZATION", "", "C", "4001", &number(3))).await),
+            codes(virtual_extensions::create(&t.db, &common::full_admin(), &input("ORGANIZATION", "", "C", "4001", &number(3))).await),
             [(Field::Extension, ErrorCode::ExtensionInUse)]
         );
         assert_eq!(
-            codes(virtual_extensions::create(&t.db, &input("LOCATION", &dallas.id, "D", "4002", &number(4))).await),
+            codes(virtual_extensions::create(&t.db, &common::full_admin(), &input("LOCATION", &dallas.id, "D", "4002", &number(4))).await),
             [(Field::Extension, ErrorCode::ExtensionInUse)]
         );
     }
 
     async fn a_number_belongs_to_one_entry_and_both_conflicts_are_reported(t: &TestDb) {
         let dallas = add_location(t, "Dallas", "").await;
-        virtual_extensions::create(&t.db, &input("ORGANIZATION", "", "A", "4001", &number(1))).await.unwrap();
+        virtual_extensions::create(&t.db, &common::full_admin(), &input("ORGANIZATION", "", "A", "4001", &number(1))).await.unwrap();
         assert_eq!(
-            codes(virtual_extensions::create(&t.db, &input("LOCATION", &dallas.id, "B", "5000", &number(1))).await),
+            codes(virtual_extensions::create(&t.db, &common::full_admin(), &input("LOCATION", &dallas.id, "B", "5000", &number(1))).await),
             [(Field::PhoneNumber, ErrorCode::PhoneNumberInUse)]
         );
         let error = AppError::from(
-            virtual_extensions::create(&t.db, &input("ORGANIZATION", "", "C", "4001", &number(1))).await.unwrap_err(),
+            virtual_extensions::create(&t.db, &common::full_admin(), &input("ORGANIZATION", "", "C", "4001", &number(1))).await.unwrap_err(),
         );
         assert_eq!(error.status(), 409);
         let got: Vec<_> = error.field_errors().iter().map(|e| e.code).collect();
@@ -96,7 +96,7 @@ on_both_databases! {
 
     async fn unknown_location_is_a_field_error(t: &TestDb) {
         assert_eq!(
-            codes(virtual_extensions::create(&t.db, &input("LOCATION", "no-such-location", "A", "4001", &number(1))).await),
+            codes(virtual_extensions::create(&t.db, &common::full_admin(), &input("LOCATION", "no-such-location", "A", "4001", &number(1))).await),
             [(Field::Location, ErrorCode::LocationNotFound)]
         );
     }
@@ -106,7 +106,7 @@ on_both_databases! {
             .map(|i| {
                 let db = t.db.clone();
                 tokio::spawn(async move {
-                    virtual_extensions::create(&db, &input("ORGANIZATION", "", "Racer", "7777", &number(100 + i))).await
+                    virtual_extensions::create(&db, &common::full_admin(), &input("ORGANIZATION", "", "Racer", "7777", &number(100 + i))).await
                 })
             })
             .collect();
@@ -125,7 +125,7 @@ on_both_databases! {
 
     async fn list_pages_with_a_total(t: &TestDb) {
         for i in 0..30 {
-            virtual_extensions::create(&t.db, &input("ORGANIZATION", "", &format!("Person {i:02}"), &format!("{}", 1000 + i), &number(i)))
+            virtual_extensions::create(&t.db, &common::full_admin(), &input("ORGANIZATION", "", &format!("Person {i:02}"), &format!("{}", 1000 + i), &number(i)))
                 .await
                 .unwrap();
         }

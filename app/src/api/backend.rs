@@ -1,6 +1,7 @@
 //! The port the server implements with its services (server only).
 
 use crate::error::AppError;
+use crate::model::admin::Actor;
 use crate::model::directory::Verdict;
 use crate::model::{ListQuery, Location, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ pub trait Backend: Send + Sync + 'static {
     /// stores it.
     async fn create_virtual_extension(
         &self,
+        actor: &Actor,
         input: VirtualExtensionInput,
     ) -> Result<SavedVirtualExtension, AppError>;
     /// The full verdict on `input` (field rules, numbering plan, conflicts), changing nothing.
@@ -36,6 +38,14 @@ pub struct ClientInfo {
 
 /// What the server puts in Leptos context for every request.
 pub type SharedBackend = Arc<dyn Backend>;
+
+/// The signed-in administrator (the server's gate puts them on the request). Missing means
+/// no session: `Unauthorized`.
+pub fn actor() -> Result<Actor, AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Actor>().cloned())
+        .ok_or(AppError::Unauthorized)
+}
 
 /// The backend from context; missing means the server was wired wrongly, never the client's fault.
 pub fn backend() -> Result<SharedBackend, AppError> {

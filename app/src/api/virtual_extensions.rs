@@ -18,8 +18,8 @@ pub async fn list_virtual_extensions(query: ListQuery) -> Result<VirtualExtensio
 pub async fn create_virtual_extension(
     input: VirtualExtensionInput,
 ) -> Result<SavedVirtualExtension, AppError> {
-    use super::backend::backend;
-    let saved = backend()?.create_virtual_extension(input).await?;
+    use super::backend::{actor, backend};
+    let saved = backend()?.create_virtual_extension(&actor()?, input).await?;
     leptos_axum::redirect(crate::paths::VIRTUAL_EXTENSIONS);
     Ok(saved)
 }

@@ -70,6 +70,18 @@ pub struct Actor {
     pub locations: Vec<String>,
 }
 
+impl Actor {
+    /// May this administrator create, change or delete entries in `scope`? Full: anywhere.
+    /// Read-only: nowhere. Location: location-level entries of their own locations only.
+    pub fn may_change(&self, scope: &super::Scope) -> bool {
+        match (self.role, scope) {
+            (Role::Full, _) => true,
+            (Role::ReadOnly, _) | (Role::Location, super::Scope::Organization) => false,
+            (Role::Location, super::Scope::Location(id)) => self.locations.iter().any(|own| own == id),
+        }
+    }
+}
+
 /// An email address used as a sign-in name: trimmed and lower-cased, so that `Ann@Example.com`
 /// and `ann@example.com` are one account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -262,6 +274,23 @@ mod tests {
 
     fn email() -> Email {
         Email::parse("Annabel.Lee@Example.com").unwrap()
+    }
+
+    #[test]
+    fn who_may_change_what() {
+        use crate::model::Scope;
+        let actor = |role| Actor {
+            id: "a".into(),
+            email: "a@example.com".into(),
+            role,
+            locations: vec!["L1".into()],
+        };
+        let (org, own, other) =
+            (Scope::Organization, Scope::Location("L1".into()), Scope::Location("L2".into()));
+        assert!(actor(Role::Full).may_change(&org) && actor(Role::Full).may_change(&other));
+        assert!(!actor(Role::ReadOnly).may_change(&org) && !actor(Role::ReadOnly).may_change(&own));
+        assert!(actor(Role::Location).may_change(&own));
+        assert!(!actor(Role::Location).may_change(&org) && !actor(Role::Location).may_change(&other));
     }
 
     #[test]

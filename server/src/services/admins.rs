@@ -54,22 +54,23 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Admin>, ServiceError>
     let rows = admin_user::Entity::find().order_by_asc(admin_user::Column::Email).all(db).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let locations = admin_location::Entity::find()
-            .filter(admin_location::Column::AdminId.eq(row.id.as_str()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| l.location_id)
-            .collect();
-        out.push(Admin {
-            role: Role::parse(&row.role).unwrap_or(Role::ReadOnly),
-            id: row.id,
-            email: row.email,
-            disabled: row.disabled,
-            locations,
-        });
+        out.push(load(db, row).await?);
     }
     Ok(out)
+}
+
+/// An administrator's row with their locations. An unknown stored role (which the CHECK
+/// constraint prevents) reads as the least powerful one.
+pub async fn load(db: &impl ConnectionTrait, row: admin_user::Model) -> Result<Admin, ServiceError> {
+    let locations = admin_location::Entity::find()
+        .filter(admin_location::Column::AdminId.eq(row.id.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.location_id)
+        .collect();
+    let role = Role::parse(&row.role).unwrap_or(Role::ReadOnly);
+    Ok(Admin { id: row.id, email: row.email, role, disabled: row.disabled, locations })
 }
 
 /// How many administrators exist (start-up says how to create the first).

@@ -7,15 +7,13 @@
 use super::admins::{verify_password, Admin};
 use super::ServiceError;
 use crate::store::begin_write;
-use crate::store::entities::{admin_location, admin_user, session};
+use crate::store::entities::{admin_user, session};
 use app::error::AppError;
-use app::model::admin::{Email, Role};
+use app::model::admin::Email;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -63,18 +61,6 @@ async fn decoy_hash() -> String {
     let hash =
         super::admins::hash_password("decoy password for unknown emails".into()).await.unwrap_or_default();
     DECOY.get_or_init(|| hash).clone()
-}
-
-async fn load_admin(db: &impl ConnectionTrait, row: admin_user::Model) -> Result<Admin, ServiceError> {
-    let locations = admin_location::Entity::find()
-        .filter(admin_location::Column::AdminId.eq(row.id.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.location_id)
-        .collect();
-    let role = Role::parse(&row.role).unwrap_or(Role::ReadOnly);
-    Ok(Admin { id: row.id, email: row.email, role, disabled: row.disabled, locations })
 }
 
 /// Checks an email and password and opens a new session (a new token every time).
@@ -151,7 +137,7 @@ pub async fn sign_in(
     .await?;
     txn.commit().await?;
     tracing::info!(admin = %row.id, "signed in");
-    let admin = load_admin(db, row).await?;
+    let admin = super::admins::load(db, row).await?;
     Ok((token, admin))
 }
 
@@ -178,7 +164,7 @@ pub async fn authenticate(
             .update(db)
             .await?;
     }
-    Ok(Some(load_admin(db, row).await?))
+    Ok(Some(super::admins::load(db, row).await?))
 }
 
 /// Ends one session.

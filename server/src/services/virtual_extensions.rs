@@ -6,6 +6,7 @@ use super::{settings, ServiceError};
 use crate::store::entities::{location, virtual_extension as ve};
 use crate::store::{begin_write, new_id};
 use app::error::AppError;
+use app::model::admin::Actor;
 use app::model::directory::{DirEntry, Verdict};
 use app::model::{
     E164Number, ErrorCode, Field, FieldError, Level, ListQuery, NewVirtualExtension, SavedVirtualExtension,
@@ -127,15 +128,21 @@ pub async fn check(db: &DatabaseConnection, input: &VirtualExtensionInput) -> Re
 
 /// Creates a virtual extension.
 ///
-/// Errors: `Validation` (field rules, LOCATION_NOT_FOUND), `Conflict` (EXTENSION_IN_USE,
+/// Errors: `Forbidden` (the actor's role may not change this scope), `Validation` (field
+/// rules, LOCATION_NOT_FOUND), `Conflict` (EXTENSION_IN_USE,
 /// PHONE_NUMBER_IN_USE, EXTENSION_CONFLICTS_WITH_ESN). Warnings (EXTENSION_SHADOWS_ORGANIZATION)
 /// come back with the saved entry.
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
+    actor: &Actor,
     input: &VirtualExtensionInput,
 ) -> Result<SavedVirtualExtension, ServiceError> {
     let new = validate(db, input).await?;
+    if !actor.may_change(&new.scope) {
+        tracing::warn!(admin = %actor.id, role = actor.role.as_str(), "create refused by role");
+        return Err(AppError::Forbidden.into());
+    }
     let txn = begin_write(db).await?;
     let location = resolve_location(&txn, &new.scope).await?;
     let candidate = candidate(new_id(), &new);

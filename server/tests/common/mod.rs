@@ -130,6 +130,16 @@ impl Drop for TestDb {
     }
 }
 
+/// A full administrator, for services that ask who is acting.
+pub fn full_admin() -> app::model::admin::Actor {
+    app::model::admin::Actor {
+        id: "test-admin".into(),
+        email: "admin@example.com".into(),
+        role: app::model::admin::Role::Full,
+        locations: Vec::new(),
+    }
+}
+
 /// Runs one async test body against SQLite and PostgreSQL, as two named tests.
 #[macro_export]
 macro_rules! on_both_databases {
