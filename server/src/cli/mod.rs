@@ -1,0 +1,229 @@
+//! `vext …`: serve the console, migrate, and the commands admins script (locations, CSV
+//! checks, administrators, settings).
+
+mod admin;
+mod csv;
+mod serve;
+
+use admin::{admin_create, admin_list, settings_mode};
+use csv::csv_check;
+use serve::serve;
+
+use crate::backend::Services;
+use crate::config::{DatabaseArgs, ServeArgs};
+use crate::services::locations;
+use crate::store;
+use app::error::AppError;
+use app::model::LocationInput;
+use clap::{Parser, Subcommand};
+use leptos::prelude::LeptosOptions;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vext",
+    version,
+    about = "Virtual Extensions console: give external numbers internal extensions and directory names."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web console (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage locations.
+    #[command(subcommand)]
+    Location(LocationCommand),
+    /// Work with virtual extension CSV files (the columns of virtual-extension-template.csv).
+    #[command(subcommand)]
+    Csv(CsvCommand),
+    /// Manage administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Organization-wide settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsCommand {
+    /// Show the virtual extension mode, or set it: `standard` (the default) or `enhanced`.
+    Mode {
+        /// The new mode; omit to show the current one.
+        mode: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an administrator. The password is read from the terminal (asked twice) or, when
+    /// stdin is not a terminal, from its first line. There is never a default password.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// full, read-only or location.
+        #[arg(long)]
+        role: String,
+        /// A location a location administrator manages (repeat for several).
+        #[arg(long = "location")]
+        locations: Vec<String>,
+    },
+    /// List administrators: email, role, and whether disabled (nothing when there are none).
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CsvCommand {
+    /// Check a file against the rules and the current database, changing nothing.
+    /// Exit status: 0 every row is valid, 1 some row is not, 2 the file itself is unusable.
+    Check {
+        /// The CSV file (UTF-8, with the template's header row).
+        file: std::path::PathBuf,
+        /// `text`: one line per problem and a summary; `json`: the same as one JSON document.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LocationCommand {
+    /// Create a location.
+    Add {
+        /// Unique location name, as admins will pick it.
+        #[arg(long)]
+        name: String,
+        /// Digits dialed before a location-level extension from other locations (the ESN).
+        #[arg(long, default_value = "")]
+        routing_prefix: String,
+        /// ISO 3166-1 alpha-2 country code (e.g. US), used for phone number hints.
+        #[arg(long, default_value = "")]
+        country: String,
+    },
+    /// List locations.
+    List,
+}
+
+/// `vext` alone means `vext serve`, with the serve settings read from the environment.
+#[derive(Parser)]
+struct ServeDefaults {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// A command's failure, printed as one line on stderr; the exit code says what kind.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+    #[error("{0}")]
+    App(AppError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<crate::services::ServiceError> for CliError {
+    fn from(error: crate::services::ServiceError) -> Self {
+        CliError::App(error.into())
+    }
+}
+
+impl CliError {
+    /// 1: the input was refused; 2: vext could not run (database, network, files).
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::App(
+                AppError::Validation { .. } | AppError::Conflict { .. } | AppError::BadRequest { .. },
+            ) => 1,
+            _ => 2,
+        }
+    }
+
+    fn report(&self) {
+        match self {
+            CliError::App(error) if !error.field_errors().is_empty() => {
+                for e in error.field_errors() {
+                    eprintln!("{}: {}: {}", e.field, e.code, e.message);
+                }
+            }
+            other => eprintln!("vext: error: {other}"),
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let command = cli.command.unwrap_or_else(|| Command::Serve(ServeDefaults::parse_from(["vext"]).serve));
+    let result = match command {
+        Command::Serve(args) => serve(&cli.database.database_url, args).await,
+        Command::Migrate => migrate(&cli.database.database_url).await,
+        Command::Location(command) => location(&cli.database.database_url, command).await,
+        Command::Settings(SettingsCommand::Mode { mode }) => {
+            settings_mode(&cli.database.database_url, mode.as_deref()).await
+        }
+        Command::Admin(AdminCommand::Create { email, role, locations }) => {
+            admin_create(&cli.database.database_url, &email, &role, &locations).await
+        }
+        Command::Admin(AdminCommand::List) => admin_list(&cli.database.database_url).await,
+        Command::Csv(CsvCommand::Check { file, format }) => {
+            return csv_check(&cli.database.database_url, &file, format).await;
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            error.report();
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+async fn migrate(url: &str) -> Result<(), CliError> {
+    store::open(url).await?;
+    println!("Database is up to date ({}).", store::redact_url(url));
+    Ok(())
+}
+
+async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
+    let db = store::open(url).await?;
+    match command {
+        LocationCommand::Add { name, routing_prefix, country } => {
+            let new = LocationInput { name, routing_prefix, country }
+                .validate()
+                .map_err(|fields| CliError::App(AppError::validation(fields)))?;
+            let created = locations::create(&db, new).await?;
+            println!(
+                "Created location {} (id {}{}{}).",
+                created.name,
+                created.id,
+                created.routing_prefix.map(|p| format!(", routing prefix {p}")).unwrap_or_default(),
+                created.country.map(|c| format!(", country {c}")).unwrap_or_default(),
+            );
+        }
+        LocationCommand::List => {
+            for l in locations::list(&db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    l.id,
+                    l.name,
+                    l.routing_prefix.unwrap_or_default(),
+                    l.country.unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! `vext serve`: the web console, with graceful shutdown.
+
+use super::*;
+
+pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
+    let db = store::open(url).await?;
+    tracing::info!(database = %store::redact_url(url), "database ready");
+    if crate::services::admins::count(&db).await? == 0 {
+        tracing::warn!(
+            "no administrator exists yet: create the first with `vext admin create --email you@example.com --role full` \
+             (it asks for the password; there is never a default one)"
+        );
+    }
+    let options = LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "vext".to_string()))
+        .site_root(args.site_root.clone())
+        .site_addr(args.addr)
+        .build();
+    let backend: app::api::backend::SharedBackend = Arc::new(Services::new(db.clone()));
+    let router = crate::http::router(options, db.clone(), backend, &args);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.addr)))?;
+    tracing::info!("vext listening on http://{}", args.addr);
+    let grace = Duration::from_secs(args.shutdown_grace_secs);
+    axum::serve(listener, router.into_make_service()).with_graceful_shutdown(shutdown_signal(grace)).await?;
+    db.close().await.ok();
+    tracing::info!("vext stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; after `grace` more, exits even if requests are still open.
+async fn shutdown_signal(grace: Duration) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing open requests");
+    tokio::spawn(async move {
+        tokio::time::sleep(grace).await;
+        tracing::warn!("shutdown grace period over; exiting");
+        std::process::exit(0);
+    });
+}
