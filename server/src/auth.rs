@@ -26,6 +26,11 @@ fn is_public(path: &str) -> bool {
 }
 
 pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    // Static files, health and the sign-in page need no session: spare them the lookups.
+    if is_public(&path) {
+        return next.run(request).await;
+    }
     let token =
         gate.cookie.read(request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()));
     let admin = match token {
@@ -37,7 +42,6 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
         }
         None => None,
     };
-    let path = request.uri().path().to_string();
     match admin {
         Some(admin) => {
             request.extensions_mut().insert(Actor {
@@ -48,7 +52,6 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
             });
             next.run(request).await
         }
-        None if is_public(&path) => next.run(request).await,
         None if path.starts_with("/api/") => AppError::Unauthorized.status_response(),
         None => {
             let target = request.uri().path_and_query().map_or(path.clone(), |pq| pq.as_str().to_string());

@@ -3,12 +3,7 @@
 use std::process::{Command, Output};
 
 fn vext(db_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vext"))
-        .args(args)
-        .env("DATABASE_URL", db_url)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run vext")
+    vext_with_stdin(db_url, args, "")
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -25,24 +25,17 @@ async fn app(t: &TestDb, public_origin: Option<&str>) -> axum::Router {
     server::http::router(options, t.db.clone(), Arc::new(Services::new(t.db.clone())), &args)
 }
 
-/// A signed-in full administrator's cookie.
-async fn cookie(t: &TestDb) -> String {
+/// The session cookie of `email`, created with `role` the first time.
+async fn cookie_as(t: &TestDb, email: &str, role: app::model::admin::Role) -> String {
     use server::services::{admins, sessions};
-    if admins::count(&t.db).await.unwrap() == 0 {
-        admins::create(
-            &t.db,
-            "root@example.com",
-            app::model::admin::Role::Full,
-            &[],
-            "a long passphrase".into(),
-        )
-        .await
-        .unwrap();
+    const PASSWORD: &str = "a long passphrase";
+    if !admins::list(&t.db).await.unwrap().iter().any(|a| a.email == email) {
+        admins::create(&t.db, email, role, &[], PASSWORD.into()).await.unwrap();
     }
     let (token, _) = sessions::sign_in(
         &t.db,
-        "root@example.com",
-        "a long passphrase",
+        email,
+        PASSWORD,
         &Default::default(),
         Default::default(),
         chrono::Utc::now(),
@@ -50,6 +43,11 @@ async fn cookie(t: &TestDb) -> String {
     .await
     .unwrap();
     format!("vext_session={token}")
+}
+
+/// A signed-in full administrator's cookie.
+async fn cookie(t: &TestDb) -> String {
+    cookie_as(t, "root@example.com", app::model::admin::Role::Full).await
 }
 
 async fn body_text(response: axum::response::Response) -> String {
@@ -335,28 +333,8 @@ async fn signing_in_sets_a_strict_cookie_with_a_new_id_each_time() {
 async fn a_read_only_administrator_is_refused_changes() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let t = TestDb::sqlite().await;
-    use server::services::{admins, sessions};
-    admins::create(
-        &t.db,
-        "viewer@example.com",
-        app::model::admin::Role::ReadOnly,
-        &[],
-        "a long passphrase".into(),
-    )
-    .await
-    .unwrap();
-    let (token, _) = sessions::sign_in(
-        &t.db,
-        "viewer@example.com",
-        "a long passphrase",
-        &Default::default(),
-        Default::default(),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
-    let response =
-        app(&t, None).await.oneshot(create_form(&format!("vext_session={token}"), &[])).await.unwrap();
+    let viewer = cookie_as(&t, "viewer@example.com", app::model::admin::Role::ReadOnly).await;
+    let response = app(&t, None).await.oneshot(create_form(&viewer, &[])).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let page = server::services::virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
     assert_eq!(page.total, 0);
