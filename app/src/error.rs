@@ -23,6 +23,9 @@ pub enum AppError {
     Unauthorized,
     #[error("Your role does not allow this.")]
     Forbidden,
+    /// Too many attempts from one place (sign-in): wait, then try again.
+    #[error("Too many attempts from your address. Wait {retry_after_secs} seconds, then try again.")]
+    TooManyRequests { retry_after_secs: u64 },
     /// Logged on the server under `reference`; the client sees only the reference.
     #[error("Something went wrong on the server (reference {reference}). Try again; if it persists, give the reference to your administrator.")]
     Internal { reference: String },
@@ -62,6 +65,7 @@ impl AppError {
             AppError::BadRequest { .. } => 400,
             AppError::Unauthorized => 401,
             AppError::Forbidden => 403,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Internal { .. } => 500,
             AppError::Network { .. } => 503,
         }

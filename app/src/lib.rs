@@ -19,6 +19,21 @@ pub mod paths {
     pub const VIRTUAL_EXTENSIONS: &str = "/services/call/features/virtual-extension";
     pub const CREATE_VIRTUAL_EXTENSION: &str = "/services/call/features/virtual-extension/new";
     pub const SIGN_IN: &str = "/sign-in";
+    pub const ADMINISTRATORS: &str = "/management/administrators";
+    pub const ADD_ADMINISTRATOR: &str = "/management/administrators/new";
+    pub const AUDIT_LOG: &str = "/management/audit-log";
+    /// The CSV download of the audit log (a GET route on the server, not a page).
+    pub const AUDIT_LOG_CSV: &str = "/api/audit.csv";
+
+    /// One virtual extension's details.
+    pub fn virtual_extension(id: &str) -> String {
+        format!("{VIRTUAL_EXTENSIONS}/{id}")
+    }
+
+    /// One administrator's panel on the Administrators page.
+    pub fn administrator(id: &str) -> String {
+        format!("{ADMINISTRATORS}/{id}")
+    }
 }
 
 /// The Content-Security-Policy of every page: scripts only from vext, inline ones only with this
@@ -98,7 +113,25 @@ pub fn App() -> impl IntoView {
                             path=path!("new")
                             view=pages::virtual_extensions::create::CreateVirtualExtensionPanel
                         />
+                        <Route
+                            path=path!(":id")
+                            view=pages::virtual_extensions::details::VirtualExtensionDetailsPanel
+                        />
                     </ParentRoute>
+                    <ParentRoute
+                        path=path!("/management/administrators")
+                        view=pages::admins::AdministratorsPage
+                        ssr=SsrMode::Async
+                    >
+                        <Route path=path!("") view=|| () />
+                        <Route path=path!("new") view=pages::admins::AddAdministratorPanel />
+                        <Route path=path!(":id") view=pages::admins::ManageAdministratorPanel />
+                    </ParentRoute>
+                    <Route
+                        path=path!("/management/audit-log")
+                        view=pages::audit::AuditLogPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </components::layout::Layout>
         </Router>

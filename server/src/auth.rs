@@ -1,21 +1,49 @@
 //! The gate in front of everything: no page or server function answers without a session.
 //! Pages redirect to the sign-in page (and back afterwards); server functions answer 401.
 
+use crate::ratelimit::RateLimiter;
 use crate::services::sessions::{self, SessionPolicy};
+use app::api::backend::ClientInfo;
 use app::api::session::SessionCookie;
 use app::error::AppError;
 use app::model::admin::Actor;
-use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::DatabaseConnection;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
 
 #[derive(Clone)]
 pub struct Gate {
     pub db: DatabaseConnection,
     pub cookie: SessionCookie,
     pub policy: SessionPolicy,
+    /// Take the client's address from `X-Forwarded-For` (set by a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+    pub sign_in_limit: Arc<RateLimiter>,
+}
+
+/// The client's address: the right-most `X-Forwarded-For` entry when a trusted proxy sets it
+/// (the one that proxy saw; entries to its left are the client's say-so), else the peer.
+pub fn client_address(request: &Request, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for {
+        let forwarded = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+        if let Some(ip) = forwarded {
+            return Some(ip.to_string());
+        }
+    }
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
 }
 
 /// What anyone may reach: the sign-in page and its server function, static files, health.
@@ -27,19 +55,35 @@ fn is_public(path: &str) -> bool {
 
 pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
+    let ip = client_address(&request, gate.trust_forwarded_for);
+    if path == "/api/sign_in" && request.method() == Method::POST {
+        if let Err(wait) = gate.sign_in_limit.check(ip.as_deref().unwrap_or("unknown"), Instant::now()) {
+            tracing::warn!(
+                ip = ip.as_deref().unwrap_or("unknown"),
+                "sign-in refused: too many attempts from this address"
+            );
+            let retry_after_secs = wait.as_secs().max(1);
+            let mut response = AppError::TooManyRequests { retry_after_secs }.status_response();
+            if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+    }
+    let user_agent =
+        request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    request.extensions_mut().insert(ClientInfo { ip: ip.clone(), user_agent });
     // Static files, health and the sign-in page need no session: spare them the lookups.
     if is_public(&path) {
         return next.run(request).await;
     }
     let token =
         gate.cookie.read(request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()));
-    let admin = match token {
-        Some(token) => {
-            match sessions::authenticate(&gate.db, &token, gate.policy, chrono::Utc::now()).await {
-                Ok(admin) => admin,
-                Err(error) => return AppError::from(error).status_response(),
-            }
-        }
+    let admin = match &token {
+        Some(token) => match sessions::authenticate(&gate.db, token, gate.policy, chrono::Utc::now()).await {
+            Ok(admin) => admin,
+            Err(error) => return AppError::from(error).status_response(),
+        },
         None => None,
     };
     match admin {
@@ -49,6 +93,8 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
                 email: admin.email,
                 role: admin.role,
                 locations: admin.locations,
+                from: ip,
+                session: token.as_deref().map(sessions::session_id),
             });
             next.run(request).await
         }
@@ -70,7 +116,7 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
 }
 
 /// An `AppError` as a JSON response with its status (what server functions send, too).
-trait StatusResponse {
+pub(crate) trait StatusResponse {
     fn status_response(self) -> Response;
 }
 

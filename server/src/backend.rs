@@ -1,13 +1,17 @@
 //! Implements app's `Backend` port with the services, for the server functions.
 
 use crate::services::sessions::{self, SessionPolicy};
-use crate::services::{locations, virtual_extensions};
+use crate::services::{admins, audit, locations, settings, virtual_extensions};
 use app::api::backend::Backend;
 use app::api::backend::ClientInfo;
 use app::error::AppError;
-use app::model::admin::Actor;
+use app::model::admin::{Actor, AdminAccount, AdminInput};
+use app::model::audit::{AuditEntry, AuditPage, AuditQuery};
 use app::model::directory::Verdict;
-use app::model::{ListQuery, Location, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
+use app::model::{
+    ListQuery, Location, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput,
+    VirtualExtensionMode, VirtualExtensionPage,
+};
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
 
@@ -59,5 +63,76 @@ impl Backend for Services {
 
     async fn sign_out(&self, token: String) -> Result<(), AppError> {
         Ok(sessions::sign_out(&self.db, &token).await?)
+    }
+
+    async fn get_virtual_extension(&self, id: String) -> Result<VirtualExtension, AppError> {
+        Ok(virtual_extensions::get(&self.db, &id).await?)
+    }
+
+    async fn virtual_extension_history(&self, id: String) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(virtual_extensions::history(&self.db, &id).await?)
+    }
+
+    async fn virtual_extension_mode(&self) -> Result<VirtualExtensionMode, AppError> {
+        Ok(settings::virtual_extension_mode(&self.db).await?)
+    }
+
+    async fn set_virtual_extension_mode(
+        &self,
+        actor: &Actor,
+        mode: VirtualExtensionMode,
+    ) -> Result<VirtualExtensionMode, AppError> {
+        Ok(settings::set_virtual_extension_mode(&self.db, actor, mode).await?)
+    }
+
+    async fn admin_accounts(&self, actor: &Actor) -> Result<Vec<AdminAccount>, AppError> {
+        Ok(admins::accounts(&self.db, actor).await?)
+    }
+
+    async fn create_admin(&self, actor: &Actor, input: AdminInput) -> Result<(), AppError> {
+        admins::create(&self.db, actor, input).await?;
+        Ok(())
+    }
+
+    async fn update_admin(
+        &self,
+        actor: &Actor,
+        id: String,
+        role: String,
+        locations: Vec<String>,
+    ) -> Result<(), AppError> {
+        admins::update(&self.db, actor, &id, &role, &locations).await?;
+        Ok(())
+    }
+
+    async fn set_admin_disabled(&self, actor: &Actor, id: String, disabled: bool) -> Result<(), AppError> {
+        admins::set_disabled(&self.db, actor, &id, disabled).await?;
+        Ok(())
+    }
+
+    async fn reset_admin_password(
+        &self,
+        actor: &Actor,
+        id: String,
+        password: String,
+    ) -> Result<(), AppError> {
+        Ok(admins::reset_password(&self.db, actor, &id, password).await?)
+    }
+
+    async fn end_admin_sessions(
+        &self,
+        actor: &Actor,
+        id: String,
+        session: Option<String>,
+    ) -> Result<u64, AppError> {
+        Ok(admins::end_sessions(&self.db, actor, &id, session.as_deref()).await?)
+    }
+
+    async fn audit_page(&self, actor: &Actor, query: AuditQuery) -> Result<AuditPage, AppError> {
+        Ok(audit::list(&self.db, actor, &query).await?)
+    }
+
+    async fn audit_actors(&self, actor: &Actor) -> Result<Vec<(String, String)>, AppError> {
+        Ok(audit::actors(&self.db, actor).await?)
     }
 }

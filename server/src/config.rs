@@ -28,6 +28,14 @@ pub struct ServeArgs {
     /// state-changing requests must come from it; https also turns on HSTS.
     #[arg(long, env = "VEXT_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// Behind a reverse proxy: take the client's address (for logs, the audit log and the
+    /// sign-in limit) from the right-most X-Forwarded-For entry. Only set it when a proxy you
+    /// run always sets that header; otherwise clients could claim any address.
+    #[arg(long, env = "VEXT_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Sign-in attempts allowed per client address per minute (each replica counts its own).
+    #[arg(long, env = "VEXT_SIGN_IN_LIMIT", default_value_t = 20)]
+    pub sign_in_limit: u32,
     /// Seconds that shutdown waits for open requests after SIGTERM/SIGINT.
     #[arg(long, env = "VEXT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
@@ -40,6 +48,8 @@ impl Default for ServeArgs {
             site_root: "target/site".to_string(),
             body_limit: 1024 * 1024,
             public_origin: None,
+            trust_forwarded_for: false,
+            sign_in_limit: 20,
             shutdown_grace_secs: 20,
         }
     }

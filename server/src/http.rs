@@ -4,6 +4,7 @@
 use crate::auth::{self, Gate};
 use crate::config::ServeArgs;
 use crate::protect::{self, Origins};
+use crate::ratelimit::RateLimiter;
 use crate::services::sessions::SessionPolicy;
 use app::api::backend::SharedBackend;
 use app::api::session::SessionCookie;
@@ -77,14 +78,23 @@ pub fn router(
     let origins = Origins::from_config(args.public_origin.as_deref());
     let https = origins.public.iter().any(|o| o.starts_with("https://"));
     let cookie = SessionCookie::for_https(https);
-    let gate = Gate { db: db.clone(), cookie, policy: SessionPolicy::default() };
+    let gate = Gate {
+        db: db.clone(),
+        cookie,
+        policy: SessionPolicy::default(),
+        trust_forwarded_for: args.trust_forwarded_for,
+        sign_in_limit: Arc::new(RateLimiter::new(args.sign_in_limit, std::time::Duration::from_secs(60))),
+    };
     // "/" is a plain HTTP redirect (the router's <Redirect> covers client-side navigation).
     let routes = generate_route_list_with_exclusions(App, Some(vec!["/".to_string()]));
     let context = move || {
         provide_context(backend.clone());
         provide_context(cookie);
     };
-    let health = Router::new().route("/healthz", get(healthz)).with_state(db);
+    let health = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/audit.csv", get(crate::export::audit_csv))
+        .with_state(db);
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()
         .leptos_routes_with_context(&options, routes, context, {

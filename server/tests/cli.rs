@@ -265,3 +265,50 @@ fn settings_mode_shows_and_sets_with_a_warning_for_enhanced() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("use standard or enhanced"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn admin_reset_password_disable_and_enable_are_the_way_back_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    let created = vext_with_stdin(
+        &url,
+        &["admin", "create", "--email", "root@example.com", "--role", "full"],
+        "a long passphrase\n",
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    vext_with_stdin(
+        &url,
+        &["admin", "create", "--email", "ro@example.com", "--role", "read-only"],
+        "a long passphrase\n",
+    );
+
+    let out = vext_with_stdin(
+        &url,
+        &["admin", "reset-password", "--email", "ROOT@example.com"],
+        "a brand new passphrase\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("New password set for root@example.com"), "{}", text(&out.stdout));
+    let out = vext_with_stdin(&url, &["admin", "reset-password", "--email", "root@example.com"], "short\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Password: PASSWORD_TOO_SHORT:"), "{}", text(&out.stderr));
+    let out = vext_with_stdin(
+        &url,
+        &["admin", "reset-password", "--email", "nobody@example.com"],
+        "a long passphrase\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("was not found"), "{}", text(&out.stderr));
+
+    // The last active full administrator cannot be disabled, even from the command line.
+    let out = vext(&url, &["admin", "disable", "--email", "root@example.com"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("LAST_FULL_ADMINISTRATOR"), "{}", text(&out.stderr));
+    let out = vext(&url, &["admin", "disable", "--email", "ro@example.com"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&vext(&url, &["admin", "list"]).stdout);
+    assert!(listed.contains("ro@example.com\tREAD_ONLY\tdisabled"), "{listed}");
+    assert!(vext(&url, &["admin", "enable", "--email", "ro@example.com"]).status.success());
+    let listed = text(&vext(&url, &["admin", "list"]).stdout);
+    assert!(listed.contains("ro@example.com\tREAD_ONLY\tactive"), "{listed}");
+}

@@ -30,7 +30,7 @@ async fn cookie_as(t: &TestDb, email: &str, role: app::model::admin::Role) -> St
     use server::services::{admins, sessions};
     const PASSWORD: &str = "a long passphrase";
     if !admins::list(&t.db).await.unwrap().iter().any(|a| a.email == email) {
-        admins::create(&t.db, email, role, &[], PASSWORD.into()).await.unwrap();
+        common::add_admin(&t.db, email, role, &[], PASSWORD).await.unwrap();
     }
     let (token, _) = sessions::sign_in(
         &t.db,
@@ -338,4 +338,253 @@ async fn a_read_only_administrator_is_refused_changes() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let page = server::services::virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
     assert_eq!(page.total, 0);
+}
+
+/// A form post to a server function, as the browser sends it (same-origin).
+fn post(path: &str, cookie: Option<&str>, body: &str, extra: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::HOST, "vext.local:3000");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::from(body.to_string())).unwrap()
+}
+
+/// Every state-changing server function against every kind of caller that must be refused.
+async fn authorization_matrix(t: &TestDb) {
+    use app::model::admin::Role;
+    use server::services::{admins, locations};
+    let full = cookie(t).await;
+    let viewer = cookie_as(t, "viewer@example.com", Role::ReadOnly).await;
+    let dallas = locations::create(
+        &t.db,
+        &common::full_admin(),
+        app::model::LocationInput { name: "Dallas".into(), ..Default::default() }.validate().unwrap(),
+    )
+    .await
+    .unwrap();
+    let austin = locations::create(
+        &t.db,
+        &common::full_admin(),
+        app::model::LocationInput { name: "Austin".into(), ..Default::default() }.validate().unwrap(),
+    )
+    .await
+    .unwrap();
+    common::add_admin(
+        &t.db,
+        "dallas@example.com",
+        Role::Location,
+        std::slice::from_ref(&dallas.name),
+        "a long passphrase",
+    )
+    .await
+    .unwrap();
+    let local = cookie_as(t, "dallas@example.com", Role::Location).await;
+    // Someone else: everyone may end their own sessions and set their own password.
+    let target = common::add_admin(&t.db, "target@example.com", Role::ReadOnly, &[], "a long passphrase")
+        .await
+        .unwrap()
+        .id;
+    let changes: Vec<(&str, String)> = vec![
+        (
+            "/api/create_virtual_extension",
+            "input[level]=ORGANIZATION&input[display_name]=Ann&input[extension]=4001&input[phone_number]=%2B12015550123".into(),
+        ),
+        ("/api/set_virtual_extension_mode", "mode=ENHANCED".into()),
+        (
+            "/api/create_admin",
+            "input[email]=eve%40example.com&input[role]=full&input[password]=a+long+passphrase".into(),
+        ),
+        ("/api/update_admin", format!("id={target}&change[role]=FULL")),
+        ("/api/set_admin_disabled", format!("id={target}&disabled=true")),
+        ("/api/reset_admin_password", format!("id={target}&password=another+long+passphrase")),
+        ("/api/end_admin_sessions", format!("id={target}")),
+    ];
+    let status =
+        |request: Request<Body>| async { app(t, None).await.oneshot(request).await.unwrap().status() };
+    for (path, body) in &changes {
+        assert_eq!(status(post(path, None, body, &[])).await, StatusCode::UNAUTHORIZED, "no session: {path}");
+        assert_eq!(
+            status(post(path, Some(&viewer), body, &[])).await,
+            StatusCode::FORBIDDEN,
+            "read-only: {path}"
+        );
+        assert_eq!(
+            status(post(path, Some(&local), body, &[])).await,
+            StatusCode::FORBIDDEN,
+            "location admin: {path}"
+        );
+        assert_eq!(
+            status(post(path, Some(&full), body, &[("sec-fetch-site", "cross-site")])).await,
+            StatusCode::FORBIDDEN,
+            "cross-site: {path}"
+        );
+    }
+    // A location administrator reaches their own location, not another's.
+    let at = |location: &str, extension: &str| {
+        format!(
+            "input[level]=LOCATION&input[location]={location}&input[display_name]=Local&input[extension]={extension}&input[phone_number]=%2B1201555{extension}"
+        )
+    };
+    assert_eq!(
+        status(post("/api/create_virtual_extension", Some(&local), &at(&austin.id, "0124"), &[])).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status(post("/api/create_virtual_extension", Some(&local), &at(&dallas.id, "0125"), &[])).await,
+        StatusCode::OK
+    );
+    // Nothing refused above changed anything: one entry (the allowed one), the mode, the admins.
+    let page = server::services::virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
+    assert_eq!(page.items.iter().map(|e| e.extension.as_str()).collect::<Vec<_>>(), ["0125"]);
+    assert_eq!(
+        server::services::settings::virtual_extension_mode(&t.db).await.unwrap(),
+        app::model::VirtualExtensionMode::Standard
+    );
+    let all = admins::list(&t.db).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert!(all.iter().all(|a| !a.disabled && a.email != "eve@example.com"));
+    assert_eq!(all.iter().find(|a| a.id == target).unwrap().role, Role::ReadOnly);
+    // The full administrator is let through every one of them.
+    for (path, body) in &changes {
+        let response = app(t, None).await.oneshot(post(path, Some(&full), body, &[])).await.unwrap();
+        let code = response.status();
+        assert!(
+            code.is_success() || code.is_redirection(),
+            "full: {path}: {code} {}",
+            body_text(response).await
+        );
+    }
+    let all = admins::list(&t.db).await.unwrap();
+    assert!(all.iter().any(|a| a.email == "eve@example.com"));
+    assert!(all.iter().find(|a| a.id == target).unwrap().disabled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_is_refused_without_a_session_for_the_wrong_role_and_cross_site() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    authorization_matrix(&TestDb::sqlite().await).await;
+    if let Some(pg) = TestDb::postgres().await {
+        authorization_matrix(&pg).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_are_limited_per_client_address() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let t = TestDb::sqlite().await;
+    let args = ServeArgs { sign_in_limit: 3, trust_forwarded_for: true, ..ServeArgs::default() };
+    let options = LeptosOptions::builder().output_name("vext").build();
+    let router = server::http::router(options, t.db.clone(), Arc::new(Services::new(t.db.clone())), &args);
+    let attempt = |ip: &str| {
+        post(
+            "/api/sign_in",
+            None,
+            "email=nobody%40example.com&password=wrong+passphrase&next=%2F",
+            &[("x-forwarded-for", ip)],
+        )
+    };
+    for _ in 0..3 {
+        let response = router.clone().oneshot(attempt("203.0.113.1, 198.51.100.20")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = router.clone().oneshot(attempt("198.51.100.20")).await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "the right-most address is the one counted");
+    let wait: u64 = limited.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    let body: serde_json::Value = serde_json::from_str(&body_text(limited).await).unwrap();
+    assert_eq!(body["kind"], "too_many_requests");
+    let other = router.clone().oneshot(attempt("198.51.100.21")).await.unwrap();
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED, "another address has its own count");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_exports_as_inert_csv_for_those_who_may_read_it() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let t = TestDb::sqlite().await;
+    let full = cookie(&t).await;
+    let viewer = cookie_as(&t, "viewer@example.com", app::model::admin::Role::ReadOnly).await;
+    let created = app(&t, None)
+        .await
+        .oneshot(post(
+            "/api/create_virtual_extension",
+            Some(&full),
+            "input[level]=ORGANIZATION&input[display_name]=%3DHYPERLINK(1)&input[extension]=4001&input[phone_number]=%2B12015550123",
+            &[],
+        ))
+        .await
+        .unwrap();
+    assert!(created.status().is_success() || created.status().is_redirection());
+    let get = |cookie: Option<&str>, query: &str| {
+        let mut request = Request::get(format!("/api/audit.csv{query}"));
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let response = app(&t, None).await.oneshot(get(Some(&viewer), "?what=virtual_extension")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(response.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+    let csv = body_text(response).await;
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("Time (UTC),Administrator,Source,Action"), "{}", lines[0]);
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[1].contains("Virtual extension created") && lines[1].contains("'=HYPERLINK(1) (4001)"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(app(&t, None).await.oneshot(get(None, "")).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app(&t, None).await.oneshot(get(Some(&full), "?from=yesterday")).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    use server::services::admins;
+    let dallas = server::services::locations::create(
+        &t.db,
+        &common::full_admin(),
+        app::model::LocationInput { name: "Dallas".into(), ..Default::default() }.validate().unwrap(),
+    )
+    .await
+    .unwrap();
+    common::add_admin(
+        &t.db,
+        "dallas@example.com",
+        app::model::admin::Role::Location,
+        &[dallas.name],
+        "a long passphrase",
+    )
+    .await
+    .unwrap();
+    assert!(admins::find_by_email(&t.db, "DALLAS@example.com").await.is_ok());
+    let location_admin = cookie_as(&t, "dallas@example.com", app::model::admin::Role::Location).await;
+    assert_eq!(
+        app(&t, None).await.oneshot(get(Some(&location_admin), "")).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn management_pages_render_for_a_full_administrator() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let t = TestDb::sqlite().await;
+    let full = cookie(&t).await;
+    for (path, expected) in
+        [("/management/administrators", "root@example.com"), ("/management/audit-log", "Administrator added")]
+    {
+        let response = app(&t, None)
+            .await
+            .oneshot(Request::get(path).header(header::COOKIE, full.as_str()).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let html = body_text(response).await;
+        assert!(html.contains(expected), "{path} shows {expected:?}");
+    }
 }

@@ -25,7 +25,7 @@ async fn add_location(t: &TestDb, name: &str, prefix: &str, country: &str) -> Lo
     let new = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: country.into() }
         .validate()
         .unwrap();
-    locations::create(&t.db, new).await.expect("create location")
+    locations::create(&t.db, &common::full_admin(), new).await.expect("create location")
 }
 
 async fn create_codes(t: &TestDb, input: VirtualExtensionInput) -> Vec<ErrorCode> {
@@ -214,6 +214,8 @@ mod roles {
             email: "x@example.com".into(),
             role,
             locations: locations.iter().map(|s| s.to_string()).collect(),
+            from: None,
+            session: None,
         }
     }
 

@@ -12,7 +12,7 @@ use server::services::{admins, ServiceError};
 const PASSWORD: &str = "a long passphrase";
 
 async fn admin(t: &TestDb) -> admins::Admin {
-    admins::create(&t.db, "ann@example.com", Role::Full, &[], PASSWORD.into()).await.unwrap()
+    common::add_admin(&t.db, "ann@example.com", Role::Full, &[], PASSWORD).await.unwrap()
 }
 
 fn unauthorized(result: Result<(String, admins::Admin), ServiceError>) -> bool {
@@ -33,7 +33,7 @@ on_both_databases! {
         sessions::sign_out(&t.db, &first).await.unwrap();
         assert_eq!(sessions::authenticate(&t.db, &first, policy, now).await.unwrap(), None);
         assert!(sessions::authenticate(&t.db, &second, policy, now).await.unwrap().is_some());
-        assert_eq!(sessions::sign_out_everywhere(&t.db, &ann.id).await.unwrap(), 1);
+        assert_eq!(sessions::end_all(&t.db, &ann.id).await.unwrap(), 1);
         assert_eq!(sessions::authenticate(&t.db, &second, policy, now).await.unwrap(), None);
     }
 

@@ -23,7 +23,7 @@ async fn add_location(t: &TestDb, name: &str, prefix: &str) -> Location {
     let new = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() }
         .validate()
         .unwrap();
-    locations::create(&t.db, new).await.expect("create location")
+    locations::create(&t.db, &common::full_admin(), new).await.expect("create location")
 }
 
 fn codes(result: Result<impl std::fmt::Debug, ServiceError>) -> Vec<(Field, ErrorCode)> {
@@ -143,22 +143,22 @@ on_both_databases! {
         let attempt = |name: &str, prefix: &str| {
             LocationInput { name: name.into(), routing_prefix: prefix.into(), country: String::new() }.validate().unwrap()
         };
-        assert_eq!(codes(locations::create(&t.db, attempt("Dallas", "")).await), [(Field::Name, ErrorCode::NameInUse)]);
+        assert_eq!(codes(locations::create(&t.db, &common::full_admin(), attempt("Dallas", "")).await), [(Field::Name, ErrorCode::NameInUse)]);
         assert_eq!(
-            codes(locations::create(&t.db, attempt("Austin", "82")).await),
+            codes(locations::create(&t.db, &common::full_admin(), attempt("Austin", "82")).await),
             [(Field::RoutingPrefix, ErrorCode::RoutingPrefixInUse)]
         );
         assert_eq!(
-            codes(locations::create(&t.db, attempt("Austin", "821")).await),
+            codes(locations::create(&t.db, &common::full_admin(), attempt("Austin", "821")).await),
             [(Field::RoutingPrefix, ErrorCode::RoutingPrefixOverlaps)]
         );
         assert_eq!(
-            codes(locations::create(&t.db, attempt("Austin", "8")).await),
+            codes(locations::create(&t.db, &common::full_admin(), attempt("Austin", "8")).await),
             [(Field::RoutingPrefix, ErrorCode::RoutingPrefixOverlaps)]
         );
-        locations::create(&t.db, attempt("Austin", "83")).await.unwrap();
-        locations::create(&t.db, attempt("Remote", "")).await.unwrap();
-        locations::create(&t.db, attempt("Remote 2", "")).await.expect("many locations may have no prefix");
+        locations::create(&t.db, &common::full_admin(), attempt("Austin", "83")).await.unwrap();
+        locations::create(&t.db, &common::full_admin(), attempt("Remote", "")).await.unwrap();
+        locations::create(&t.db, &common::full_admin(), attempt("Remote 2", "")).await.expect("many locations may have no prefix");
         let names: Vec<_> = locations::list(&t.db).await.unwrap().into_iter().map(|l| l.name).collect();
         assert_eq!(names, ["Austin", "Dallas", "Remote", "Remote 2"]);
     }
@@ -224,7 +224,7 @@ mod admins {
         async fn passwords_are_stored_as_argon2id_hashes_that_verify(t: &TestDb) {
             assert_eq!(admins::count(&t.db).await.unwrap(), 0);
             let dallas = add_location(t, "Dallas", "").await;
-            let admin = admins::create(&t.db, "Loc@Example.com", Role::Location, &["Dallas".to_string()], "a long passphrase".into())
+            let admin = common::add_admin(&t.db, "Loc@Example.com", Role::Location, &["Dallas".to_string()], "a long passphrase")
                 .await
                 .unwrap();
             assert_eq!(admin.email, "loc@example.com");
@@ -238,13 +238,13 @@ mod admins {
         }
 
         async fn emails_are_unique_whatever_their_case(t: &TestDb) {
-            admins::create(&t.db, "ann@example.com", Role::Full, &[], "a long passphrase".into()).await.unwrap();
+            common::add_admin(&t.db, "ann@example.com", Role::Full, &[], "a long passphrase").await.unwrap();
             assert_eq!(
-                codes(admins::create(&t.db, "ANN@example.com", Role::ReadOnly, &[], "another passphrase".into()).await),
+                codes(common::add_admin(&t.db, "ANN@example.com", Role::ReadOnly, &[], "another passphrase").await),
                 [(Field::Email, ErrorCode::EmailInUse)]
             );
             assert_eq!(
-                codes(admins::create(&t.db, "bob@example.com", Role::Full, &["Dallas".to_string()], "short".into()).await),
+                codes(common::add_admin(&t.db, "bob@example.com", Role::Full, &["Dallas".to_string()], "short").await),
                 [(Field::Password, ErrorCode::PasswordTooShort), (Field::Location, ErrorCode::LocationNotAllowed), (Field::Location, ErrorCode::LocationNotFound)]
             );
             // The database refuses a second row with the same email even without the service.

@@ -1,9 +1,13 @@
 //! The port the server implements with its services (server only).
 
 use crate::error::AppError;
-use crate::model::admin::Actor;
+use crate::model::admin::{Actor, AdminAccount, AdminInput};
+use crate::model::audit::{AuditEntry, AuditPage, AuditQuery};
 use crate::model::directory::Verdict;
-use crate::model::{ListQuery, Location, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
+use crate::model::{
+    ListQuery, Location, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput,
+    VirtualExtensionMode, VirtualExtensionPage,
+};
 use async_trait::async_trait;
 use leptos::prelude::use_context;
 use std::sync::Arc;
@@ -27,6 +31,41 @@ pub trait Backend: Send + Sync + 'static {
     /// `Unauthorized`, after the same work.
     async fn sign_in(&self, email: String, password: String, client: ClientInfo) -> Result<String, AppError>;
     async fn sign_out(&self, token: String) -> Result<(), AppError>;
+
+    async fn get_virtual_extension(&self, id: String) -> Result<VirtualExtension, AppError>;
+    /// One entry's changes, newest first.
+    async fn virtual_extension_history(&self, id: String) -> Result<Vec<AuditEntry>, AppError>;
+    async fn virtual_extension_mode(&self) -> Result<VirtualExtensionMode, AppError>;
+    /// Returns the previous mode.
+    async fn set_virtual_extension_mode(
+        &self,
+        actor: &Actor,
+        mode: VirtualExtensionMode,
+    ) -> Result<VirtualExtensionMode, AppError>;
+
+    async fn admin_accounts(&self, actor: &Actor) -> Result<Vec<AdminAccount>, AppError>;
+    async fn create_admin(&self, actor: &Actor, input: AdminInput) -> Result<(), AppError>;
+    async fn update_admin(
+        &self,
+        actor: &Actor,
+        id: String,
+        role: String,
+        locations: Vec<String>,
+    ) -> Result<(), AppError>;
+    async fn set_admin_disabled(&self, actor: &Actor, id: String, disabled: bool) -> Result<(), AppError>;
+    async fn reset_admin_password(&self, actor: &Actor, id: String, password: String)
+        -> Result<(), AppError>;
+    /// Ends one session (`session`) or all of them; returns how many ended.
+    async fn end_admin_sessions(
+        &self,
+        actor: &Actor,
+        id: String,
+        session: Option<String>,
+    ) -> Result<u64, AppError>;
+
+    async fn audit_page(&self, actor: &Actor, query: AuditQuery) -> Result<AuditPage, AppError>;
+    /// Everyone who appears in the audit log: (id, name).
+    async fn audit_actors(&self, actor: &Actor) -> Result<Vec<(String, String)>, AppError>;
 }
 
 /// Where a request comes from, recorded with a session.

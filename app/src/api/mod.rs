@@ -1,8 +1,11 @@
 //! Server functions, one file per resource. Each body is short: get the backend, validate with
 //! `app::model`, call the backend, map the result. The server implements [`backend::Backend`].
 
+pub mod admins;
+pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod locations;
 pub mod session;
+pub mod settings;
 pub mod virtual_extensions;

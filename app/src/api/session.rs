@@ -52,14 +52,10 @@ pub fn safe_next(next: &str) -> &str {
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AppError> {
     use super::backend::{backend, ClientInfo};
-    let parts = use_context::<http::request::Parts>();
-    let header = |name: &str| {
-        parts.as_ref().and_then(|p| p.headers.get(name)).and_then(|v| v.to_str().ok()).map(str::to_string)
-    };
-    let client = ClientInfo {
-        ip: header("x-forwarded-for").or_else(|| header("x-real-ip")),
-        user_agent: header("user-agent"),
-    };
+    // The server's gate works out the client (peer address, or a trusted proxy's header).
+    let client = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientInfo>().cloned())
+        .unwrap_or_default();
     let token = backend()?.sign_in(email, password, client).await?;
     let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
     if let (Some(response), Ok(value)) = (
@@ -69,6 +65,28 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
         response.insert_header(http::header::SET_COOKIE, value);
     }
     leptos_axum::redirect(safe_next(&next));
+    Ok(())
+}
+
+/// The signed-in administrator (the pages show and hide controls by role; the server decides).
+#[server(endpoint = "current_admin")]
+pub async fn current_admin() -> Result<crate::model::admin::Actor, AppError> {
+    super::backend::actor()
+}
+
+/// Ends every session of the signed-in administrator, this one included.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use super::backend::{actor, backend};
+    let me = actor()?;
+    backend()?.end_admin_sessions(&me, me.id.clone(), None).await?;
+    let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
+    if let (Some(response), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie.header(None)))
+    {
+        response.insert_header(http::header::SET_COOKIE, value);
+    }
+    leptos_axum::redirect(crate::paths::SIGN_IN);
     Ok(())
 }
 

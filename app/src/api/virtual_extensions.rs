@@ -2,13 +2,16 @@
 
 use crate::error::AppError;
 use crate::model::directory::Verdict;
-use crate::model::{ListQuery, SavedVirtualExtension, VirtualExtensionInput, VirtualExtensionPage};
+use crate::model::{
+    ListQuery, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
+};
 use leptos::prelude::*;
 
 /// One page of virtual extensions.
 #[server(endpoint = "list_virtual_extensions")]
 pub async fn list_virtual_extensions(query: ListQuery) -> Result<VirtualExtensionPage, AppError> {
-    use super::backend::backend;
+    use super::backend::{actor, backend};
+    actor()?;
     backend()?.list_virtual_extensions(query.normalized()).await
 }
 
@@ -28,6 +31,15 @@ pub async fn create_virtual_extension(
 /// the admin types (numbering plan, extension or number in use, ESN clashes, warnings).
 #[server(endpoint = "check_virtual_extension")]
 pub async fn check_virtual_extension(input: VirtualExtensionInput) -> Result<Verdict, AppError> {
-    use super::backend::backend;
+    use super::backend::{actor, backend};
+    actor()?;
     backend()?.check_virtual_extension(input).await
+}
+
+/// One virtual extension, for its details (every signed-in role).
+#[server(endpoint = "get_virtual_extension")]
+pub async fn get_virtual_extension(id: String) -> Result<VirtualExtension, AppError> {
+    use super::backend::{actor, backend};
+    actor()?;
+    backend()?.get_virtual_extension(id).await
 }

@@ -1,26 +1,77 @@
-//! The console frame: a left navigation mirroring Services > Call > Features, and the main area.
+//! The console frame: a top bar with the signed-in administrator, a left navigation mirroring
+//! Services > Call > Features and Management, and the main area.
 
-use crate::api::session::SignOut;
+use crate::api::session::{current_admin, SignOut, SignOutEverywhere};
+use crate::model::admin::Actor;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
+/// The signed-in administrator, loaded once per page (`None` on the sign-in page). Pages use it
+/// to hide what the role cannot do; the server decides regardless.
+#[derive(Clone, Copy)]
+pub struct Me(pub Resource<Option<Actor>>);
+
+/// The signed-in administrator's resource (read it inside a `Suspense`/`Transition`).
+pub fn use_me() -> Resource<Option<Actor>> {
+    expect_context::<Me>().0
+}
+
+/// Renders `children` only for an administrator `allowed` lets through; nothing while loading.
+#[component]
+pub fn IfAllowed(allowed: fn(&Actor) -> bool, children: ChildrenFn) -> impl IntoView {
+    let me = use_me();
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await.filter(allowed).map(|_| children.with_value(|c| c()))
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    let signed_in = move || use_location().pathname.get() != paths::SIGN_IN;
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let location = use_location();
+    let signed_in = move || location.pathname.get() != paths::SIGN_IN;
+    let me = Resource::new(signed_in, |signed_in| async move {
+        if signed_in {
+            current_admin().await.ok()
+        } else {
+            None
+        }
+    });
+    provide_context(Me(me));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="layout">
             <header class="topbar">
                 <span class="brand">"vext"</span>
                 <span class="topbar-note">"Virtual Extensions console"</span>
-                <Show when=signed_in>
-                    <ActionForm action=sign_out attr:class="topbar-actions">
-                        <button type="submit" class="button small">"Sign out"</button>
-                    </ActionForm>
-                </Show>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await.map(|me| view! {
+                            <div class="topbar-actions">
+                                <span class="whoami">
+                                    <span class="whoami-email">{me.email.clone()}</span>
+                                    <span class="whoami-role">{me.role.label()}</span>
+                                </span>
+                                <ActionForm action=sign_out_everywhere>
+                                    <button type="submit" class="button small" title="End your sessions in every browser, this one included">
+                                        "Sign out everywhere"
+                                    </button>
+                                </ActionForm>
+                                <ActionForm action=sign_out>
+                                    <button type="submit" class="button small">"Sign out"</button>
+                                </ActionForm>
+                            </div>
+                        })
+                    })}
+                </Transition>
             </header>
             <nav class="sidenav" aria-label="Main">
                 <p class="sidenav-section" id="nav-services">"Services"</p>
@@ -41,6 +92,17 @@ pub fn Layout(children: Children) -> impl IntoView {
                         </ul>
                     </li>
                 </ul>
+                <IfAllowed allowed=Actor::may_read_audit>
+                    <p class="sidenav-section" id="nav-management">"Management"</p>
+                    <ul aria-labelledby="nav-management">
+                        <li>
+                            <A href=paths::ADMINISTRATORS attr:class="sidenav-link">"Administrators"</A>
+                        </li>
+                        <li>
+                            <A href=paths::AUDIT_LOG attr:class="sidenav-link">"Audit Log"</A>
+                        </li>
+                    </ul>
+                </IfAllowed>
             </nav>
             <main id="main" class="main" tabindex="-1">
                 {children()}
@@ -58,6 +120,19 @@ pub fn Breadcrumb(current: &'static str) -> impl IntoView {
                 <li>"Services"</li>
                 <li>"Call"</li>
                 <li>"Features"</li>
+                <li aria-current="page">{current}</li>
+            </ol>
+        </nav>
+    }
+}
+
+/// "Management > …" for the console's own administration pages.
+#[component]
+pub fn ManagementBreadcrumb(current: &'static str) -> impl IntoView {
+    view! {
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <ol>
+                <li>"Management"</li>
                 <li aria-current="page">{current}</li>
             </ol>
         </nav>

@@ -68,9 +68,30 @@ pub struct Actor {
     pub role: Role,
     /// Location ids, for location administrators.
     pub locations: Vec<String>,
+    /// Where the request came from (the client's IP address); `None` on the command line.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The session this request came with (its stored hash); never sent to the browser.
+    #[serde(skip)]
+    pub session: Option<String>,
 }
 
 impl Actor {
+    /// Settings, locations and administrators: full administrators only.
+    pub fn is_full(&self) -> bool {
+        self.role == Role::Full
+    }
+
+    /// May this administrator change anything at all (to show or hide edit controls)?
+    pub fn may_change_any(&self) -> bool {
+        self.role != Role::ReadOnly
+    }
+
+    /// The audit log covers every location and administrator: full and read-only only.
+    pub fn may_read_audit(&self) -> bool {
+        matches!(self.role, Role::Full | Role::ReadOnly)
+    }
+
     /// May this administrator create, change or delete entries in `scope`? Full: anywhere.
     /// Read-only: nowhere. Location: location-level entries of their own locations only.
     pub fn may_change(&self, scope: &super::Scope) -> bool {
@@ -80,6 +101,59 @@ impl Actor {
             (Role::Location, super::Scope::Location(id)) => self.locations.iter().any(|own| own == id),
         }
     }
+}
+
+/// An administrator as the Administrators page shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminAccount {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Location ids, for location administrators.
+    pub locations: Vec<String>,
+    /// When the sign-in back-off ends (RFC 3339), while it lasts.
+    pub locked_until: Option<String>,
+    /// Open sessions, most recent first.
+    pub sessions: Vec<SessionInfo>,
+}
+
+/// One open session (a signed-in browser).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Opaque; names the session for "End".
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session this page was loaded with.
+    pub current: bool,
+}
+
+/// A new administrator, as the form (or a script) sends it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminInput {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub role: String,
+    /// Location ids or names, for location administrators.
+    #[serde(default)]
+    pub locations: Vec<String>,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// A new role and locations for an existing administrator.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminChange {
+    #[serde(default)]
+    pub role: String,
+    /// Location ids or names, for location administrators (absent means none).
+    #[serde(default)]
+    pub locations: Vec<String>,
 }
 
 /// An email address used as a sign-in name: trimmed and lower-cased, so that `Ann@Example.com`
@@ -284,6 +358,8 @@ mod tests {
             email: "a@example.com".into(),
             role,
             locations: vec!["L1".into()],
+            from: None,
+            session: None,
         };
         let (org, own, other) =
             (Scope::Organization, Scope::Location("L1".into()), Scope::Location("L2".into()));

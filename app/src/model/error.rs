@@ -26,6 +26,8 @@ pub enum Field {
     Email,
     Password,
     Role,
+    /// An administrator's status (active or disabled).
+    Status,
 }
 
 impl Field {
@@ -47,6 +49,7 @@ impl Field {
             Field::Email => "Email",
             Field::Password => "Password",
             Field::Role => "Role",
+            Field::Status => "Status",
         }
     }
 }
@@ -135,6 +138,10 @@ error_codes! {
     PasswordTooShort => "PASSWORD_TOO_SHORT",
     PasswordTooLong => "PASSWORD_TOO_LONG",
     PasswordTooCommon => "PASSWORD_TOO_COMMON",
+    LastFullAdministrator => "LAST_FULL_ADMINISTRATOR",
+    OwnAccount => "OWN_ACCOUNT",
+    AdministratorNotFound => "ADMINISTRATOR_NOT_FOUND",
+    DayInvalid => "DAY_INVALID",
 }
 
 // By hand rather than derived: a derived visitor for this many renamed variants costs ~8 KB of WASM.

@@ -4,6 +4,7 @@
 //! and on the server, so every way data gets in applies one set of rules.
 
 pub mod admin;
+pub mod audit;
 pub mod csv;
 pub mod directory;
 mod e164;

@@ -1,5 +1,7 @@
-//! Pages, mirroring Control Hub: Services > Call > Features > Virtual Extension.
+//! Pages, mirroring Control Hub: Services > Call > Features > Virtual Extension, and Management.
 
+pub mod admins;
+pub mod audit;
 pub mod not_found;
 pub mod sign_in;
 pub mod virtual_extensions;

@@ -1,6 +1,8 @@
 //! `vext admin …` and `vext settings …`.
 
 use super::*;
+use crate::services::admins;
+use app::model::admin::AdminInput;
 
 /// The new password: asked twice on a terminal, else the first line of stdin.
 fn read_new_password() -> Result<String, CliError> {
@@ -24,12 +26,34 @@ pub(super) async fn admin_create(
     role: &str,
     locations: &[String],
 ) -> Result<(), CliError> {
-    let role =
-        app::model::admin::Role::parse(role).map_err(|e| CliError::App(AppError::validation(vec![e])))?;
+    app::model::admin::Role::parse(role).map_err(|e| CliError::App(AppError::validation(vec![e])))?;
     let db = store::open(url).await?;
     let password = read_new_password()?;
-    let admin = crate::services::admins::create(&db, email, role, locations, password).await?;
+    let input = AdminInput {
+        email: email.to_string(),
+        role: role.to_string(),
+        locations: locations.to_vec(),
+        password,
+    };
+    let admin = admins::create(&db, &command_line(), input).await?;
     println!("Created {} {} (id {}).", admin.role.label().to_lowercase(), admin.email, admin.id);
+    Ok(())
+}
+
+pub(super) async fn admin_reset_password(url: &str, email: &str) -> Result<(), CliError> {
+    let db = store::open(url).await?;
+    let admin = admins::find_by_email(&db, email).await?;
+    let password = read_new_password()?;
+    admins::reset_password(&db, &command_line(), &admin.id, password).await?;
+    println!("New password set for {}; their sessions have ended.", admin.email);
+    Ok(())
+}
+
+pub(super) async fn admin_set_disabled(url: &str, email: &str, disabled: bool) -> Result<(), CliError> {
+    let db = store::open(url).await?;
+    let admin = admins::find_by_email(&db, email).await?;
+    admins::set_disabled(&db, &command_line(), &admin.id, disabled).await?;
+    println!("{} is now {}.", admin.email, if disabled { "disabled" } else { "active" });
     Ok(())
 }
 
@@ -46,7 +70,7 @@ pub(super) async fn settings_mode(url: &str, mode: Option<&str>) -> Result<(), C
             message: format!("mode {raw:?} is not one vext knows: use standard or enhanced"),
         })
     })?;
-    let previous = settings::set_virtual_extension_mode(&db, mode).await?;
+    let previous = settings::set_virtual_extension_mode(&db, &command_line(), mode).await?;
     println!("Virtual extension mode: {previous} → {mode}.");
     if mode == VirtualExtensionMode::Enhanced {
         eprintln!(

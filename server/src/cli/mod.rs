@@ -5,12 +5,13 @@ mod admin;
 mod csv;
 mod serve;
 
-use admin::{admin_create, admin_list, settings_mode};
+use admin::{admin_create, admin_list, admin_reset_password, admin_set_disabled, settings_mode};
 use csv::csv_check;
 use serve::serve;
 
 use crate::backend::Services;
 use crate::config::{DatabaseArgs, ServeArgs};
+use crate::services::audit::command_line;
 use crate::services::locations;
 use crate::store;
 use app::error::AppError;
@@ -79,6 +80,22 @@ pub enum AdminCommand {
     },
     /// List administrators: email, role, and whether disabled (nothing when there are none).
     List,
+    /// Set a new password (read like `create` does) and end the administrator's sessions: the
+    /// way back in when the last full administrator forgot theirs.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Disable an administrator: their sessions end and they cannot sign in.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Re-enable a disabled administrator (also lifts a sign-in back-off).
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -147,7 +164,10 @@ impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
             CliError::App(
-                AppError::Validation { .. } | AppError::Conflict { .. } | AppError::BadRequest { .. },
+                AppError::Validation { .. }
+                | AppError::Conflict { .. }
+                | AppError::BadRequest { .. }
+                | AppError::NotFound { .. },
             ) => 1,
             _ => 2,
         }
@@ -178,6 +198,15 @@ pub async fn run(cli: Cli) -> ExitCode {
             admin_create(&cli.database.database_url, &email, &role, &locations).await
         }
         Command::Admin(AdminCommand::List) => admin_list(&cli.database.database_url).await,
+        Command::Admin(AdminCommand::ResetPassword { email }) => {
+            admin_reset_password(&cli.database.database_url, &email).await
+        }
+        Command::Admin(AdminCommand::Disable { email }) => {
+            admin_set_disabled(&cli.database.database_url, &email, true).await
+        }
+        Command::Admin(AdminCommand::Enable { email }) => {
+            admin_set_disabled(&cli.database.database_url, &email, false).await
+        }
         Command::Csv(CsvCommand::Check { file, format }) => {
             return csv_check(&cli.database.database_url, &file, format).await;
         }
@@ -204,7 +233,7 @@ async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
             let new = LocationInput { name, routing_prefix, country }
                 .validate()
                 .map_err(|fields| CliError::App(AppError::validation(fields)))?;
-            let created = locations::create(&db, new).await?;
+            let created = locations::create(&db, &command_line(), new).await?;
             println!(
                 "Created location {} (id {}{}{}).",
                 created.name,

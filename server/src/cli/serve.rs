@@ -23,7 +23,9 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.addr)))?;
     tracing::info!("vext listening on http://{}", args.addr);
     let grace = Duration::from_secs(args.shutdown_grace_secs);
-    axum::serve(listener, router.into_make_service()).with_graceful_shutdown(shutdown_signal(grace)).await?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal(grace))
+        .await?;
     db.close().await.ok();
     tracing::info!("vext stopped");
     Ok(())

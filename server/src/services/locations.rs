@@ -1,9 +1,12 @@
 //! Locations: where location-level extensions live, with a routing prefix for ESNs.
 
+use super::audit::{self, Snapshot, Target};
 use super::ServiceError;
 use crate::store::entities::location;
 use crate::store::{begin_write, new_id};
 use app::error::AppError;
+use app::model::admin::Actor;
+use app::model::audit::AuditAction;
 use app::model::{prefixes_overlap, ErrorCode, Field, FieldError, Location, NewLocation};
 use chrono::Utc;
 use sea_orm::{
@@ -61,11 +64,24 @@ async fn conflicts(db: &impl ConnectionTrait, new: &NewLocation) -> Result<Vec<F
     Ok(found)
 }
 
-/// Creates a location.
+/// A location's fields as the audit log records them.
+pub fn snapshot(location: &Location) -> Snapshot {
+    Snapshot::new()
+        .with("Name", location.name.clone())
+        .with("Routing Prefix", location.routing_prefix.clone().unwrap_or_default())
+        .with("Country", location.country.clone().unwrap_or_default())
+}
+
+/// Creates a location (full administrators).
 ///
-/// Errors: `Conflict` (NAME_IN_USE, ROUTING_PREFIX_IN_USE, ROUTING_PREFIX_OVERLAPS).
+/// Errors: `Forbidden`, `Conflict` (NAME_IN_USE, ROUTING_PREFIX_IN_USE, ROUTING_PREFIX_OVERLAPS).
 #[tracing::instrument(skip_all)]
-pub async fn create(db: &DatabaseConnection, new: NewLocation) -> Result<Location, ServiceError> {
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewLocation,
+) -> Result<Location, ServiceError> {
+    super::require_full(actor, "create a location")?;
     let txn = begin_write(db).await?;
     let found = conflicts(&txn, &new).await?;
     if !found.is_empty() {
@@ -84,8 +100,18 @@ pub async fn create(db: &DatabaseConnection, new: NewLocation) -> Result<Locatio
     .await;
     match inserted {
         Ok(model) => {
+            let created = Location::from(model);
+            audit::record(
+                &txn,
+                actor,
+                AuditAction::LocationCreated,
+                Target { id: &created.id, label: created.name.clone() },
+                None,
+                Some(&snapshot(&created)),
+            )
+            .await?;
             txn.commit().await?;
-            Ok(model.into())
+            Ok(created)
         }
         // A concurrent writer won the race (PostgreSQL); name the field by checking again.
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {

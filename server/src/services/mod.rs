@@ -1,7 +1,9 @@
 //! The rules applied against the store: one module per resource. Every way in (server
-//! functions, the CLI, later the REST API) calls these, so all apply the same checks.
+//! functions, the CLI, later the REST API) calls these, so all apply the same checks, including
+//! who may do what: every function that changes something takes the acting `Actor`.
 
 pub mod admins;
+pub mod audit;
 pub mod csv_check;
 pub mod directory;
 pub mod error;
@@ -11,3 +13,27 @@ pub mod settings;
 pub mod virtual_extensions;
 
 pub use error::ServiceError;
+
+use app::error::AppError;
+use app::model::admin::Actor;
+
+/// Refuses `what` to `actor`, and logs the refusal (who, role, what; never a secret).
+pub fn forbidden(actor: &Actor, what: &str) -> ServiceError {
+    tracing::warn!(
+        admin = %actor.id,
+        role = actor.role.as_str(),
+        from = actor.from.as_deref().unwrap_or("command line"),
+        what,
+        "authorization refused"
+    );
+    AppError::Forbidden.into()
+}
+
+/// Full administrators only (settings, locations, administrators).
+pub fn require_full(actor: &Actor, what: &str) -> Result<(), ServiceError> {
+    if actor.is_full() {
+        Ok(())
+    } else {
+        Err(forbidden(actor, what))
+    }
+}

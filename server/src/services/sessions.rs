@@ -13,7 +13,10 @@ use app::model::admin::Email;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -82,7 +85,11 @@ pub async fn sign_in(
     };
     let Some(row) = row else {
         verify_password(password.to_string(), decoy_hash().await).await;
-        tracing::info!(outcome = "unknown email", "sign-in refused");
+        tracing::info!(
+            outcome = "unknown email",
+            ip = client.ip.as_deref().unwrap_or("unknown"),
+            "sign-in refused"
+        );
         return Err(refused());
     };
     let locked = row.locked_until.is_some_and(|until| until > now);
@@ -113,7 +120,7 @@ pub async fn sign_in(
         } else {
             "wrong password"
         };
-        tracing::info!(admin = %row.id, outcome, "sign-in refused");
+        tracing::info!(admin = %row.id, outcome, ip = client.ip.as_deref().unwrap_or("unknown"), "sign-in refused");
         return Err(refused());
     }
     let token = new_token();
@@ -136,7 +143,7 @@ pub async fn sign_in(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    tracing::info!(admin = %row.id, "signed in");
+    tracing::info!(admin = %row.id, ip = client.ip.as_deref().unwrap_or("unknown"), "signed in");
     let admin = super::admins::load(db, row).await?;
     Ok((token, admin))
 }
@@ -173,13 +180,44 @@ pub async fn sign_out(db: &DatabaseConnection, token: &str) -> Result<(), Servic
     Ok(())
 }
 
-/// Ends every session of one administrator ("sign out everywhere"); returns how many.
-pub async fn sign_out_everywhere(db: &DatabaseConnection, admin_id: &str) -> Result<u64, ServiceError> {
+/// The sessions of one administrator that are still good, most recent first.
+pub async fn open_sessions(
+    db: &impl ConnectionTrait,
+    admin_id: &str,
+    policy: SessionPolicy,
+    now: DateTime<Utc>,
+) -> Result<Vec<session::Model>, ServiceError> {
+    Ok(session::Entity::find()
+        .filter(session::Column::AdminId.eq(admin_id))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::LastSeenAt.gt(now - policy.idle))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(db)
+        .await?)
+}
+
+/// Ends every session of one administrator; returns how many.
+pub async fn end_all(db: &impl ConnectionTrait, admin_id: &str) -> Result<u64, ServiceError> {
     Ok(session::Entity::delete_many()
         .filter(session::Column::AdminId.eq(admin_id))
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// Ends one session of one administrator (by its stored hash); returns 0 or 1.
+pub async fn end_one(db: &impl ConnectionTrait, admin_id: &str, hash: &str) -> Result<u64, ServiceError> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::AdminId.eq(admin_id))
+        .filter(session::Column::TokenHash.eq(hash))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// The stored hash of a cookie's token (names the session in `Actor::session`).
+pub fn session_id(token: &str) -> String {
+    token_hash(token)
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! Organization settings (one row).
 
+use super::audit::{self, Snapshot, Target};
 use super::ServiceError;
 use crate::store::entities::org_settings;
+use app::model::admin::Actor;
+use app::model::audit::AuditAction;
 use app::model::VirtualExtensionMode;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
@@ -13,15 +16,22 @@ pub async fn virtual_extension_mode(db: &impl ConnectionTrait) -> Result<Virtual
     Ok(row.and_then(|r| VirtualExtensionMode::parse(&r.virtual_extension_mode)).unwrap_or_default())
 }
 
-/// Sets the organization's virtual extension mode; returns the previous one.
+/// Sets the organization's virtual extension mode (full administrators); returns the previous
+/// one. Setting the mode it already has changes nothing and records nothing.
 #[tracing::instrument(skip_all, fields(mode = mode.as_str()))]
 pub async fn set_virtual_extension_mode(
     db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
     mode: VirtualExtensionMode,
 ) -> Result<VirtualExtensionMode, ServiceError> {
     use sea_orm::{ActiveModelTrait, Set};
+    super::require_full(actor, "change the virtual extension mode")?;
     let txn = crate::store::begin_write(db).await?;
     let previous = virtual_extension_mode(&txn).await?;
+    if previous == mode {
+        txn.commit().await?;
+        return Ok(previous);
+    }
     org_settings::ActiveModel {
         id: Set(1),
         virtual_extension_mode: Set(mode.as_str().to_string()),
@@ -29,6 +39,15 @@ pub async fn set_virtual_extension_mode(
         ..Default::default()
     }
     .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditAction::ModeChanged,
+        Target { id: "virtual_extension_mode", label: "Virtual extension mode".to_string() },
+        Some(&Snapshot::new().with("Mode", previous.label())),
+        Some(&Snapshot::new().with("Mode", mode.label())),
+    )
     .await?;
     txn.commit().await?;
     Ok(previous)

@@ -1,12 +1,14 @@
 //! Virtual extensions: list, check and create. Field rules come from `app::model`, conflicts
 //! from `app::model::directory`; the database's unique indexes enforce the same again.
 
+use super::audit::{self, Snapshot, Target};
 use super::directory::load_around;
 use super::{settings, ServiceError};
 use crate::store::entities::{location, virtual_extension as ve};
 use crate::store::{begin_write, new_id};
 use app::error::AppError;
 use app::model::admin::Actor;
+use app::model::audit::{AuditAction, AuditEntry, TargetKind};
 use app::model::directory::{DirEntry, Verdict};
 use app::model::{
     E164Number, ErrorCode, Field, FieldError, Level, ListQuery, NewVirtualExtension, SavedVirtualExtension,
@@ -31,6 +33,35 @@ fn to_view(model: ve::Model, location: Option<location::Model>) -> VirtualExtens
         phone_number: model.phone_number,
         version: model.version,
     }
+}
+
+/// The entry's fields as the audit log records them.
+pub fn snapshot(entry: &VirtualExtension) -> Snapshot {
+    Snapshot::new()
+        .with("Level", entry.level.label())
+        .with("Location", entry.location_name.clone().unwrap_or_default())
+        .with("First Name", entry.first_name.clone().unwrap_or_default())
+        .with("Last Name", entry.last_name.clone().unwrap_or_default())
+        .with("Display Name", entry.display_name.clone())
+        .with("Extension", entry.extension.clone())
+        .with("Phone Number", entry.phone_number.clone())
+}
+
+fn target(entry: &VirtualExtension) -> Target<'_> {
+    Target { id: &entry.id, label: format!("{} ({})", entry.display_name, entry.extension) }
+}
+
+/// One virtual extension (every role may read every entry).
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<VirtualExtension, ServiceError> {
+    match ve::Entity::find_by_id(id.to_string()).find_also_related(location::Entity).one(db).await? {
+        Some((model, location)) => Ok(to_view(model, location)),
+        None => Err(AppError::NotFound { what: "That virtual extension".to_string() }.into()),
+    }
+}
+
+/// An entry's changes, newest first (every role may read what it may see).
+pub async fn history(db: &impl ConnectionTrait, id: &str) -> Result<Vec<AuditEntry>, ServiceError> {
+    audit::history(db, TargetKind::VirtualExtension, id, 200).await
 }
 
 /// One page of virtual extensions, by display name, with the total count.
@@ -140,8 +171,7 @@ pub async fn create(
 ) -> Result<SavedVirtualExtension, ServiceError> {
     let new = validate(db, input).await?;
     if !actor.may_change(&new.scope) {
-        tracing::warn!(admin = %actor.id, role = actor.role.as_str(), "create refused by role");
-        return Err(AppError::Forbidden.into());
+        return Err(super::forbidden(actor, "create a virtual extension at this level"));
     }
     let txn = begin_write(db).await?;
     let location = resolve_location(&txn, &new.scope).await?;
@@ -169,8 +199,18 @@ pub async fn create(
     .await;
     match inserted {
         Ok(model) => {
+            let entry = to_view(model, location);
+            audit::record(
+                &txn,
+                actor,
+                AuditAction::VirtualExtensionCreated,
+                target(&entry),
+                None,
+                Some(&snapshot(&entry)),
+            )
+            .await?;
             txn.commit().await?;
-            Ok(SavedVirtualExtension { entry: to_view(model, location), warnings: verdict.warnings })
+            Ok(SavedVirtualExtension { entry, warnings: verdict.warnings })
         }
         Err(error) => {
             txn.rollback().await?;

@@ -137,7 +137,38 @@ pub fn full_admin() -> app::model::admin::Actor {
         email: "admin@example.com".into(),
         role: app::model::admin::Role::Full,
         locations: Vec::new(),
+        from: Some("192.0.2.1".into()),
+        session: None,
     }
+}
+
+/// An actor with `role` (location administrators at `locations`, by id).
+pub fn actor_as(role: app::model::admin::Role, locations: &[&str]) -> app::model::admin::Actor {
+    app::model::admin::Actor {
+        id: format!("test-{}", role.as_str().to_lowercase()),
+        email: format!("{}@example.com", role.as_str().to_lowercase()),
+        role,
+        locations: locations.iter().map(|l| l.to_string()).collect(),
+        from: Some("192.0.2.2".into()),
+        session: None,
+    }
+}
+
+/// Creates an administrator as a full administrator would.
+pub async fn add_admin(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+    role: app::model::admin::Role,
+    locations: &[String],
+    password: impl Into<String>,
+) -> Result<server::services::admins::Admin, server::services::ServiceError> {
+    let input = app::model::admin::AdminInput {
+        email: email.to_string(),
+        role: role.as_str().to_string(),
+        locations: locations.to_vec(),
+        password: password.into(),
+    };
+    server::services::admins::create(db, &full_admin(), input).await
 }
 
 /// Runs one async test body against SQLite and PostgreSQL, as two named tests.

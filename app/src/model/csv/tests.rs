@@ -165,3 +165,14 @@ proptest! {
         prop_assert_eq!(extension.as_str(), ext.as_str());
     }
 }
+
+#[test]
+fn cells_that_would_run_as_formulas_are_made_inert() {
+    use super::inert_cell;
+    for risky in ["=1+2", "+12015550123", "-3", "@SUM(A1)", "\tx", "\rx"] {
+        assert_eq!(inert_cell(risky), format!("'{risky}"), "{risky:?}");
+    }
+    for plain in ["Ann Lee", "4001", "", "a=b", "'already"] {
+        assert_eq!(inert_cell(plain), plain);
+    }
+}

@@ -7,7 +7,9 @@ use super::VirtualExtensionContext;
 use crate::api::locations::list_locations;
 use crate::api::virtual_extensions::CreateVirtualExtension;
 use crate::components::field::TextField;
+use crate::components::layout::use_me;
 use crate::components::panel::SidePanel;
+use crate::model::admin::Role;
 use crate::model::directory::Verdict;
 use crate::model::text::{char_count, normalize};
 use crate::model::{Field, FieldError, Level, VirtualExtensionInput, VirtualExtensionMode, NAME_MAX_CHARS};
@@ -55,6 +57,7 @@ fn focus_field(_field: Field) {}
 pub fn CreateVirtualExtensionPanel() -> impl IntoView {
     let VirtualExtensionContext { create } = expect_context();
     let locations = Resource::new(|| (), |_| list_locations());
+    let me = use_me();
 
     let level = RwSignal::new(Level::Organization.as_str().to_string());
     let location = RwSignal::new(String::new());
@@ -174,6 +177,15 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
         }
     };
 
+    // Location administrators create location-level entries only.
+    Effect::new(move |_| {
+        if let Some(Some(me)) = me.get() {
+            if me.role == Role::Location && level.get_untracked() != Level::Location.as_str() {
+                level.set(Level::Location.as_str().to_string());
+            }
+        }
+    });
+
     let on_level_change = move |ev| {
         let value = event_target_value(&ev);
         if value == Level::Organization.as_str() {
@@ -208,27 +220,52 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                 {move || {
                     form_error.get().map(|message| view! { <p class="banner error" role="alert">{message}</p> })
                 }}
-                <div class="field">
-                    <label for="ve-level">"Level"</label>
-                    <p class="field-hint" id="ve-level-hint">
-                        "Organization: everyone dials the extension. Location: people at the location dial the extension; others dial the location's routing prefix plus the extension."
-                    </p>
-                    <select
-                        id="ve-level"
-                        name="input[level]"
-                        aria-describedby="ve-level-hint"
-                        prop:value=move || level.get()
-                        on:change=on_level_change
-                    >
-                        {Level::ALL
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await.filter(|me| !me.may_change_any()).map(|me| view! {
+                            <p class="banner error" role="alert">
+                                {format!("As a {}, you can look but not create virtual extensions.", me.role.label().to_lowercase())}
+                            </p>
+                        })
+                    })}
+                </Transition>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let location_only = me.await.is_some_and(|me| me.role == Role::Location);
+                        let options = Level::ALL
                             .into_iter()
+                            .filter(|l| !location_only || *l == Level::Location)
                             .map(|l| view! { <option value=l.as_str()>{l.label()}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
+                            .collect_view();
+                        view! {
+                            <div class="field">
+                                <label for="ve-level">"Level"</label>
+                                <p class="field-hint" id="ve-level-hint">
+                                    "Organization: everyone dials the extension. Location: people at the location dial the extension; others dial the location's routing prefix plus the extension."
+                                </p>
+                                <select
+                                    id="ve-level"
+                                    name="input[level]"
+                                    aria-describedby="ve-level-hint"
+                                    prop:value=move || level.get()
+                                    on:change=on_level_change
+                                >
+                                    {options}
+                                </select>
+                            </div>
+                        }
+                    })}
+                </Transition>
                 <Transition fallback=|| view! { <p class="loading">"Loading locations…"</p> }>
                     {move || Suspend::new(async move {
-                        let options = locations.await.unwrap_or_default();
+                        let mine = me.await.filter(|me| me.role == Role::Location).map(|me| me.locations);
+                        // Location administrators see only their own locations.
+                        let options: Vec<_> = locations
+                            .await
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter(|l| mine.as_ref().is_none_or(|own| own.contains(&l.id)))
+                            .collect();
                         let empty = options.is_empty();
                         let error = error_for(Field::Location);
                         view! {

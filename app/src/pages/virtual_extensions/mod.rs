@@ -1,12 +1,14 @@
 //! Services > Call > Features > Virtual Extension: the list, and the panels opened from it.
 
 pub mod create;
+pub mod details;
 mod live;
 mod table;
 
 use crate::api::locations::list_locations;
 use crate::api::virtual_extensions::{list_virtual_extensions, CreateVirtualExtension};
-use crate::components::layout::Breadcrumb;
+use crate::components::layout::{Breadcrumb, IfAllowed};
+use crate::model::admin::Actor;
 use crate::model::ListQuery;
 use crate::paths;
 use leptos::prelude::*;
@@ -39,12 +41,15 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                     "Give an external number (a remote worker, a key customer) an internal extension and a directory name. Colleagues dial the extension; when that number calls in, caller ID shows the name and extension."
                 </p>
             </div>
-            // A GET form: a real button that also works before the WASM has loaded.
-            <Form method="GET" action=paths::CREATE_VIRTUAL_EXTENSION attr:class="page-actions">
-                <button type="submit" class="button primary">
-                    "Create Virtual Extension"
-                </button>
-            </Form>
+            // A GET form: a real button that also works before the WASM has loaded. Hidden from
+            // read-only administrators (the server refuses them anyway).
+            <IfAllowed allowed=Actor::may_change_any>
+                <Form method="GET" action=paths::CREATE_VIRTUAL_EXTENSION attr:class="page-actions">
+                    <button type="submit" class="button primary">
+                        "Create Virtual Extension"
+                    </button>
+                </Form>
+            </IfAllowed>
         </div>
         // What the last save did, and what the rules want the admin to know about it.
         {move || {

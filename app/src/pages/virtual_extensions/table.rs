@@ -1,7 +1,9 @@
 //! The list of virtual extensions, with an empty state that invites creating the first one.
 
 use crate::model::{Location, VirtualExtension, VirtualExtensionPage};
+use crate::paths;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 fn location_cell(entry: &VirtualExtension, locations: &[Location]) -> String {
     match &entry.location_id {
@@ -52,9 +54,14 @@ pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location
         .iter()
         .map(|entry| {
             let location = location_cell(entry, &locations);
+            let name = entry.display_name.clone();
             view! {
                 <tr>
-                    <td>{entry.display_name.clone()}</td>
+                    <td>
+                        <A href=paths::virtual_extension(&entry.id) attr:class="row-link">
+                            {name}
+                        </A>
+                    </td>
                     <td>{entry.first_name.clone().unwrap_or_default()}</td>
                     <td>{entry.last_name.clone().unwrap_or_default()}</td>
                     <td class="mono">{entry.extension.clone()}</td>

@@ -7,6 +7,7 @@ mod m20261127_100100_create_virtual_extension;
 mod m20261127_100200_create_org_settings;
 mod m20261127_110000_create_admin_user;
 mod m20261127_120000_create_session;
+mod m20261127_130000_create_audit_event;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_100200_create_org_settings::Migration),
             Box::new(m20261127_110000_create_admin_user::Migration),
             Box::new(m20261127_120000_create_session::Migration),
+            Box::new(m20261127_130000_create_audit_event::Migration),
         ]
     }
 }

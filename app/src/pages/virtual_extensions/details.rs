@@ -1,0 +1,99 @@
+//! One virtual extension's details (the ESN for location-level entries) and its history from
+//! the audit log.
+
+use crate::api::audit::virtual_extension_history;
+use crate::api::locations::list_locations;
+use crate::api::virtual_extensions::get_virtual_extension;
+use crate::components::panel::SidePanel;
+use crate::model::audit::AuditEntry;
+use crate::model::{Level, Location, VirtualExtension};
+use crate::pages::admins::short_time;
+use crate::pages::audit::ChangeList;
+use crate::paths;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// What colleagues at other locations dial: the location's routing prefix + the extension.
+fn esn(entry: &VirtualExtension, locations: &[Location]) -> Option<String> {
+    let location = locations.iter().find(|l| Some(&l.id) == entry.location_id.as_ref())?;
+    location.routing_prefix.as_ref().map(|prefix| format!("{prefix}{}", entry.extension))
+}
+
+#[component]
+pub fn VirtualExtensionDetailsPanel() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let entry = Resource::new(move || id.get(), get_virtual_extension);
+    let history = Resource::new(move || id.get(), virtual_extension_history);
+    let locations = Resource::new(|| (), |_| list_locations());
+    view! {
+        <Title text="Virtual Extension details" />
+        <SidePanel title_id="details-title" close_href=paths::VIRTUAL_EXTENSIONS>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let locations = locations.await.unwrap_or_default();
+                    let history = history.await.unwrap_or_default();
+                    match entry.await {
+                        Ok(entry) => view! { <Details entry locations history /> }.into_any(),
+                        Err(error) => view! {
+                            <div class="panel-header">
+                                <h2 id="details-title">"Virtual extension"</h2>
+                                <A href=paths::VIRTUAL_EXTENSIONS attr:class="icon-button" attr:aria-label="Close">"×"</A>
+                            </div>
+                            <p class="banner error" role="alert">{error.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </SidePanel>
+    }
+}
+
+#[component]
+fn Details(entry: VirtualExtension, locations: Vec<Location>, history: Vec<AuditEntry>) -> impl IntoView {
+    let esn = esn(&entry, &locations);
+    let location = match entry.level {
+        Level::Organization => "Organization".to_string(),
+        Level::Location => entry.location_name.clone().unwrap_or_default(),
+    };
+    let dash = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_string());
+    let events = history
+        .into_iter()
+        .map(|e| {
+            view! {
+                <li class="history-entry">
+                    <p class="history-head">
+                        <strong>{e.action.label()}</strong>
+                        " · "{short_time(&e.at)}" · "{e.actor.clone()}
+                    </p>
+                    <ChangeList changes=e.changes />
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="panel-header">
+            <div>
+                <p class="panel-eyebrow">"Virtual Extension"</p>
+                <h2 id="details-title">{entry.display_name.clone()}</h2>
+            </div>
+            <A href=paths::VIRTUAL_EXTENSIONS attr:class="icon-button" attr:aria-label="Close">"×"</A>
+        </div>
+        <dl class="details">
+            <dt>"Level"</dt><dd>{entry.level.label()}</dd>
+            <dt>"Location"</dt><dd>{location}</dd>
+            <dt>"First Name"</dt><dd>{dash(entry.first_name.clone())}</dd>
+            <dt>"Last Name"</dt><dd>{dash(entry.last_name.clone())}</dd>
+            <dt>"Display Name"</dt><dd>{entry.display_name.clone()}</dd>
+            <dt>"Extension"</dt><dd class="mono">{entry.extension.clone()}</dd>
+            {esn.map(|esn| view! { <dt>"ESN"</dt><dd class="mono">{esn}</dd> })}
+            <dt>"Phone Number"</dt><dd class="mono">{entry.phone_number.clone()}</dd>
+        </dl>
+        <section class="panel-section" aria-labelledby="history-title">
+            <h3 id="history-title">"History"</h3>
+            <ol class="history">{events}</ol>
+        </section>
+    }
+}

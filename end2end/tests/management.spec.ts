@@ -1,0 +1,113 @@
+import { expect, test, type Page } from '@playwright/test';
+import { ADMIN, openHydrated, watchConsole } from './helpers';
+
+const ADMINISTRATORS = '/management/administrators';
+const AUDIT = '/management/audit-log';
+
+async function signInFresh(page: Page, who: { email: string; password: string }) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/\/sign-in/);
+}
+
+test.describe('Management', () => {
+  test('a full administrator adds, changes, disables and re-enables an administrator', async ({ page, browser }) => {
+    const problems = watchConsole(page);
+    const email = `temp-${Date.now()}@example.com`;
+    const password = 'a temporary passphrase';
+    await openHydrated(page, ADMINISTRATORS);
+    await page.getByRole('link', { name: 'Add Administrator' }).click();
+    const add = page.getByRole('dialog', { name: 'Add Administrator' });
+    await add.getByLabel('Email').fill(email);
+    await add.getByLabel('Role').selectOption({ label: 'Location administrator' });
+    await add.getByLabel('Initial password').fill('password1');
+    await add.getByRole('button', { name: 'Add' }).click();
+    // Two problems at once, each beside its field.
+    await expect(add.getByText('manages at least one location')).toBeVisible();
+    await expect(add.getByText('among the first ones attackers try')).toBeVisible();
+    await add.getByLabel('Dallas').check();
+    await add.getByLabel('Initial password').fill(password);
+    await add.getByRole('button', { name: 'Add' }).click();
+    await expect(add).toBeHidden();
+    const row = page.getByRole('row', { name: new RegExp(email.replace('.', '\\.')) });
+    await expect(row.getByRole('cell')).toHaveText([email, 'Location administrator', 'Dallas', 'Active', '0']);
+
+    // They sign in elsewhere; disabling them ends that session.
+    const other = await browser.newContext();
+    const theirs = await other.newPage();
+    await signInFresh(theirs, { email, password });
+    await page.reload();
+    await expect(row.getByRole('cell').last()).toHaveText('1');
+
+    await row.getByRole('link', { name: email }).click();
+    const manage = page.getByRole('dialog', { name: email });
+    await manage.getByLabel('Role').selectOption({ label: 'Read-only administrator' });
+    await manage.getByRole('button', { name: 'Save role' }).click();
+    await expect(manage.getByText('Role and locations saved.')).toBeVisible();
+    await expect(row.getByRole('cell').nth(1)).toHaveText('Read-only administrator');
+    await manage.getByRole('button', { name: 'Disable' }).click();
+    await expect(manage.getByRole('button', { name: 'Re-enable' })).toBeVisible();
+    await expect(row.getByRole('cell').nth(3)).toHaveText('Disabled');
+    await theirs.reload();
+    await expect(theirs).toHaveURL(/\/sign-in/);
+    await manage.getByRole('button', { name: 'Re-enable' }).click();
+    await expect(manage.getByRole('button', { name: 'Disable' })).toBeVisible();
+    await expect(row.getByRole('cell').nth(3)).toHaveText('Active');
+    await other.close();
+
+    // Every step is in the audit log, with the values before and after.
+    await page.goto(`${AUDIT}?target=${encodeURIComponent(email)}`);
+    const log = page.getByRole('table');
+    await expect(log.getByRole('row')).toHaveCount(5);
+    await expect(log.getByRole('row').nth(1)).toContainText('Administrator re-enabled');
+    await expect(log.getByRole('row').nth(3)).toContainText('Location administrator → Read-only administrator');
+    await expect(log.getByRole('row').nth(4)).toContainText('Administrator added');
+    await expect(log.getByRole('row').nth(4)).toContainText(ADMIN.email);
+    expect(problems).toEqual([]);
+  });
+
+  test('the audit log filters by what changed and exports what it shows', async ({ page }) => {
+    await openHydrated(page, AUDIT);
+    await page.getByLabel('What').selectOption({ label: 'Location created' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(/what=location\.created/);
+    const rows = page.getByRole('table').getByRole('row');
+    // The fixtures' two locations, added on the command line.
+    await expect(rows).toHaveCount(3);
+    await expect(rows.nth(1)).toContainText('Austin');
+    await expect(rows.nth(1)).toContainText('command line');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Export CSV' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^vext-audit-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = await (await file.createReadStream()).toArray();
+    const csv = Buffer.concat(text).toString('utf8');
+    expect(csv).toContain('Location created');
+    expect(csv).not.toContain('Administrator added');
+    // The back button restores the unfiltered log.
+    await page.goBack();
+    await expect(page).not.toHaveURL(/what=/);
+  });
+
+  test('"Sign out everywhere" ends this administrator\'s other sessions too', async ({ page, browser }) => {
+    const email = `twice-${Date.now()}@example.com`;
+    const password = 'another temporary passphrase';
+    await openHydrated(page, ADMINISTRATORS);
+    await page.getByRole('link', { name: 'Add Administrator' }).click();
+    const add = page.getByRole('dialog', { name: 'Add Administrator' });
+    await add.getByLabel('Email').fill(email);
+    await add.getByLabel('Initial password').fill(password);
+    await add.getByRole('button', { name: 'Add' }).click();
+    await expect(add).toBeHidden();
+    const first = await (await browser.newContext()).newPage();
+    const second = await (await browser.newContext()).newPage();
+    await signInFresh(first, { email, password });
+    await signInFresh(second, { email, password });
+    await first.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await expect(first).toHaveURL(/\/sign-in/);
+    await second.reload();
+    await expect(second).toHaveURL(/\/sign-in/);
+  });
+});
