@@ -40,6 +40,7 @@ test.describe('Management', () => {
     await signInFresh(theirs, { email, password });
     await page.reload();
     await expect(row.getByRole('cell').last()).toHaveText('1');
+    await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
 
     await row.getByRole('link', { name: email }).click();
     const manage = page.getByRole('dialog', { name: email });
@@ -65,7 +66,8 @@ test.describe('Management', () => {
     await expect(log.getByRole('row').nth(3)).toContainText('Location administrator → Read-only administrator');
     await expect(log.getByRole('row').nth(4)).toContainText('Administrator added');
     await expect(log.getByRole('row').nth(4)).toContainText(ADMIN.email);
-    expect(problems).toEqual([]);
+    // The refused first try is a 422 the browser reports; nothing else may go wrong.
+    expect(problems.filter((p) => !p.includes('status of 422'))).toEqual([]);
   });
 
   test('the audit log filters by what changed and exports what it shows', async ({ page }) => {

@@ -23,7 +23,7 @@ test.describe('sign-in', () => {
     await page.getByLabel('Password').fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page).toHaveURL(new RegExp(`${LIST}$`));
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect(page).toHaveURL(/\/sign-in/);
     await page.goto(LIST);
     await expect(page).toHaveURL(/\/sign-in/);

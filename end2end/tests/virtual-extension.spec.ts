@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { LIST, open, openHydrated, watchConsole } from './helpers';
+import { DALLAS_ADMIN, LIST, open, openHydrated, watchConsole } from './helpers';
 
 // One database per project run, shared by these steps in order.
 test.describe.serial('Services > Call > Features > Virtual Extension', () => {
@@ -154,6 +154,39 @@ test.describe.serial('Services > Call > Features > Virtual Extension', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toBeHidden();
     await expect(page).toHaveURL(new RegExp(`${LIST}$`));
+  });
+
+  test("an entry's details show its ESN and its history", async ({ page }) => {
+    await openHydrated(page, LIST);
+    await page.getByRole('link', { name: 'Key Customer' }).click();
+    const details = page.getByRole('dialog', { name: 'Key Customer' });
+    await expect(details.getByRole('definition')).toContainText(['Location', 'Dallas', '4001', '82144001', '+12015550125']);
+    const history = details.getByRole('region', { name: 'History' });
+    await expect(history.getByRole('listitem').first()).toContainText('Virtual extension created');
+    await expect(history.getByRole('listitem').first()).toContainText('admin@example.com');
+    await expect(history).toContainText('Display Name: — → Key Customer');
+    await page.keyboard.press('Escape');
+    await expect(details).toBeHidden();
+  });
+
+  test('a location administrator creates entries at their own location', async ({ page }) => {
+    const problems = watchConsole(page);
+    await openHydrated(page, LIST, DALLAS_ADMIN);
+    await page.getByRole('button', { name: 'Create Virtual Extension' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await expect(dialog.getByLabel('Level')).toHaveValue('LOCATION');
+    await dialog.getByLabel('Location', { exact: true }).selectOption({ label: 'Dallas' });
+    await dialog.getByLabel('Display Name').fill('Dallas Courier');
+    await dialog.getByLabel('Extension').fill('4040');
+    await dialog.getByLabel('Phone Number').fill('+12015550140');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('row', { name: /Dallas Courier/ }).getByRole('cell').last()).toHaveText('Dallas');
+    await page.getByRole('link', { name: 'Dallas Courier' }).click();
+    await expect(page.getByRole('dialog', { name: 'Dallas Courier' }).getByRole('region', { name: 'History' })).toContainText(
+      DALLAS_ADMIN.email,
+    );
+    expect(problems).toEqual([]);
   });
 });
 

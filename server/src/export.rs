@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 
 /// Rows read from the database per step of the download.
@@ -75,7 +76,8 @@ pub async fn audit_csv(
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"vext-audit-{day}.csv\"")),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        Body::from_stream(futures_util::StreamExt::chain(head, rows)),
+        // Fused: the compression layer may poll again after the end, which `unfold` forbids.
+        Body::from_stream(StreamExt::fuse(StreamExt::chain(head, rows))),
     )
         .into_response()
 }

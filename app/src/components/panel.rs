@@ -31,8 +31,15 @@ pub fn SidePanel(
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(panel) = panel.get() {
-            if let Some(first) = focusables(&panel).into_iter().find(|el| el.tag_name() != "A") {
-                let _ = first.focus();
+            match focusables(&panel).into_iter().find(|el| el.tag_name() != "A") {
+                Some(first) => {
+                    let _ = first.focus();
+                }
+                // Nothing to fill in (details), or still loading: the dialog itself takes focus,
+                // so that Escape and Tab work from the start.
+                None => {
+                    let _ = panel.focus();
+                }
             }
         }
     });
@@ -72,6 +79,7 @@ pub fn SidePanel(
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby=title_id
+                tabindex="-1"
                 node_ref=panel
                 on:keydown=on_keydown
             >

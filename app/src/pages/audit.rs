@@ -74,10 +74,10 @@ pub fn AuditLogPage() -> impl IntoView {
                 </p>
             </div>
             <div class="page-actions">
+                // A download (the server says "attachment"), not a page: keep the router out.
                 <a
                     class="button"
                     rel="external"
-                    download=""
                     href=move || {
                         let q = AuditQuery { page: 0, ..query.get() }.to_query_string();
                         if q.is_empty() { paths::AUDIT_LOG_CSV.to_string() } else { format!("{}?{q}", paths::AUDIT_LOG_CSV) }
