@@ -12,6 +12,16 @@ async function signInFresh(page: Page, who: { email: string; password: string })
   await expect(page).not.toHaveURL(/\/sign-in/);
 }
 
+/** Adds an administrator through the Add Administrator panel (the list must be open). */
+async function addAdministrator(page: Page, email: string, password: string) {
+  await page.getByRole('link', { name: 'Add Administrator' }).click();
+  const add = page.getByRole('dialog', { name: 'Add Administrator' });
+  await add.getByLabel('Email').fill(email);
+  await add.getByLabel('Initial password').fill(password);
+  await add.getByRole('button', { name: 'Add' }).click();
+  await expect(add).toBeHidden();
+}
+
 test.describe('Management', () => {
   test('a full administrator adds, changes, disables and re-enables an administrator', async ({ page, browser }) => {
     const problems = watchConsole(page);
@@ -97,12 +107,7 @@ test.describe('Management', () => {
     const email = `twice-${Date.now()}@example.com`;
     const password = 'another temporary passphrase';
     await openHydrated(page, ADMINISTRATORS);
-    await page.getByRole('link', { name: 'Add Administrator' }).click();
-    const add = page.getByRole('dialog', { name: 'Add Administrator' });
-    await add.getByLabel('Email').fill(email);
-    await add.getByLabel('Initial password').fill(password);
-    await add.getByRole('button', { name: 'Add' }).click();
-    await expect(add).toBeHidden();
+    await addAdministrator(page, email, password);
     const first = await (await browser.newContext()).newPage();
     const second = await (await browser.newContext()).newPage();
     await signInFresh(first, { email, password });

@@ -8,6 +8,7 @@ use crate::api::admins::{
 use crate::api::locations::list_locations;
 use crate::components::layout::{use_me, IfAllowed, ManagementBreadcrumb};
 use crate::components::panel::SidePanel;
+use crate::components::table::TableCard;
 use crate::error::AppError;
 use crate::model::admin::{Actor, AdminAccount, AdminChange, AdminInput, Role};
 use crate::model::{Field, Location};
@@ -117,25 +118,14 @@ fn AdminTable(list: Vec<AdminAccount>, locations: Vec<Location>, full: bool) -> 
         })
         .collect_view();
     view! {
-        <section class="card" aria-labelledby="admins-count">
-            <div class="toolbar">
-                <p class="count" id="admins-count">{count}</p>
-            </div>
-            <div class="table-wrap">
-                <table class="data-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Locations"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Open sessions"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        </section>
+        <TableCard
+            caption="Administrators"
+            count_id="admins-count"
+            count
+            headers=&["Email", "Role", "Locations", "Status", "Open sessions"]
+        >
+            {rows}
+        </TableCard>
     }
 }
 
@@ -323,6 +313,10 @@ pub fn ManageAdministratorPanel() -> impl IntoView {
                     let me = use_me().await;
                     let found = admins.await.map(|list| list.into_iter().find(|a| a.id == id()));
                     match (found, me) {
+                        (Ok(Some(admin)), Some(me)) if !me.is_full() => view! {
+                            <h2 id="manage-admin-title">{admin.email}</h2>
+                            <p class="banner error" role="alert">"Only full administrators manage administrators."</p>
+                        }.into_any(),
                         (Ok(Some(admin)), Some(me)) => view! { <ManageAdministrator admin locations me actions /> }.into_any(),
                         (Ok(None), _) => view! {
                             <h2 id="manage-admin-title">"Administrator not found"</h2>

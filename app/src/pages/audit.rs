@@ -5,6 +5,7 @@
 use super::admins::short_time;
 use crate::api::audit::{list_audit, list_audit_actors};
 use crate::components::layout::ManagementBreadcrumb;
+use crate::components::table::TableCard;
 use crate::model::audit::{AuditAction, AuditChange, AuditEntry, AuditQuery, TargetKind};
 use crate::paths;
 use leptos::prelude::*;
@@ -224,31 +225,22 @@ fn AuditTable(
             }
         })
         .collect_view();
+    let pager = view! {
+        <nav class="pager" aria-label="Pages">
+            {(page_no > 0).then(|| view! { <A href=link(page_no - 1)>"Previous"</A> })}
+            {has_next.then(|| view! { <A href=link(page_no + 1)>"Next"</A> })}
+        </nav>
+    };
     view! {
-        <section class="card" aria-labelledby="audit-count">
-            <div class="toolbar">
-                <p class="count" id="audit-count">{count}</p>
-                <nav class="pager" aria-label="Pages">
-                    {(page_no > 0).then(|| view! { <A href=link(page_no - 1)>"Previous"</A> })}
-                    {has_next.then(|| view! { <A href=link(page_no + 1)>"Next"</A> })}
-                </nav>
-            </div>
-            <div class="table-wrap">
-                <table class="data-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Time"</th>
-                            <th scope="col">"Administrator"</th>
-                            <th scope="col">"Source"</th>
-                            <th scope="col">"Action"</th>
-                            <th scope="col">"Target"</th>
-                            <th scope="col">"Changes"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        </section>
+        <TableCard
+            caption="Audit log"
+            count_id="audit-count"
+            count
+            headers=&["Time", "Administrator", "Source", "Action", "Target", "Changes"]
+            toolbar=pager.into_any()
+        >
+            {rows}
+        </TableCard>
     }
     .into_any()
 }

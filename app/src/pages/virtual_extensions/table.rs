@@ -1,5 +1,6 @@
 //! The list of virtual extensions, with an empty state that invites creating the first one.
 
+use crate::components::table::TableCard;
 use crate::model::{Location, VirtualExtension, VirtualExtensionPage};
 use crate::paths;
 use leptos::prelude::*;
@@ -72,27 +73,14 @@ pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location
         })
         .collect_view();
     view! {
-        <div class="card">
-            <div class="toolbar">
-                <p id="list-count" class="count">{count_label(page.total)}</p>
-            </div>
-            <div class="table-wrap">
-                <table class="data-table">
-                    <caption class="visually-hidden">"Virtual extensions"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Display Name"</th>
-                            <th scope="col">"First Name"</th>
-                            <th scope="col">"Last Name"</th>
-                            <th scope="col">"Extension"</th>
-                            <th scope="col">"Phone Number"</th>
-                            <th scope="col">"Location"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        </div>
+        <TableCard
+            caption="Virtual extensions"
+            count_id="list-count"
+            count=count_label(page.total)
+            headers=&["Display Name", "First Name", "Last Name", "Extension", "Phone Number", "Location"]
+        >
+            {rows}
+        </TableCard>
     }
     .into_any()
 }

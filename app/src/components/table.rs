@@ -1,0 +1,40 @@
+//! The console's list surface: a card with a toolbar (the count, maybe paging) over a table.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn TableCard(
+    /// Names the table for screen readers.
+    caption: &'static str,
+    /// The count's element id (tests and links find it).
+    count_id: &'static str,
+    /// "1,204 virtual extensions".
+    count: String,
+    /// Column headings, in order.
+    headers: &'static [&'static str],
+    /// More toolbar content, after the count (paging).
+    #[prop(optional)]
+    toolbar: Option<AnyView>,
+    /// The rows.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        // Not a labelled region: a label such as "12 virtual extensions" would also answer to
+        // unscoped label look-ups for "Extension".
+        <div class="card">
+            <div class="toolbar">
+                <p class="count" id=count_id>{count}</p>
+                {toolbar}
+            </div>
+            <div class="table-wrap">
+                <table class="data-table">
+                    <caption class="visually-hidden">{caption}</caption>
+                    <thead>
+                        <tr>{headers.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}</tr>
+                    </thead>
+                    <tbody>{children()}</tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
