@@ -408,7 +408,7 @@ fn ManageAdministrator(
         {move || update.value().get().and_then(Result::ok).map(|_| view! { <p class="banner success" role="status">"Role and locations saved."</p> })}
         {move || reset.value().get().and_then(Result::ok).map(|_| view! { <p class="banner success" role="status">"New password set; their sessions have ended."</p> })}
         <form class="panel-form" novalidate on:submit=save>
-            <h3>"Role"</h3>
+            <h3>"Role and locations"</h3>
             {move || other_message(&update_error.get()).map(|m| view! { <p class="banner error" role="alert">{m}</p> })}
             <RoleFields role chosen locations error=update_message(Field::Location) id_prefix="manage" />
             {move || update_message(Field::Role).get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}

@@ -218,8 +218,8 @@ fn AuditTable(
                     <td class="mono">{short_time(&entry.at)}</td>
                     <td>{entry.actor.clone()}</td>
                     <td class="mono">{entry.source.clone()}</td>
-                    <td>{entry.action.label()}</td>
-                    <td>{target}</td>
+                    <td class="wrap narrow">{entry.action.label()}</td>
+                    <td class="wrap narrow">{target}</td>
                     <td class="wrap"><ChangeList changes=entry.changes /></td>
                 </tr>
             }

@@ -116,12 +116,13 @@ fn changes(before: Option<&str>, after: Option<&str>) -> Vec<AuditChange> {
     let mut out: Vec<AuditChange> = Vec::new();
     for (field, value) in &after {
         let old = before.iter().find(|(f, _)| f == field).map(|(_, v)| v.clone());
-        if old.as_ref() != Some(value) {
+        // An empty optional field that stays empty (or is created empty) says nothing.
+        if old.as_deref().unwrap_or_default() != value.as_str() {
             out.push(AuditChange { field: field.clone(), before: old, after: Some(value.clone()) });
         }
     }
     for (field, value) in &before {
-        if !after.iter().any(|(f, _)| f == field) {
+        if !value.is_empty() && !after.iter().any(|(f, _)| f == field) {
             out.push(AuditChange { field: field.clone(), before: Some(value.clone()), after: None });
         }
     }
@@ -352,6 +353,9 @@ mod tests {
         );
         let created = changes(None, Some(&after));
         assert_eq!(created.len(), 2);
+        let sparse = Snapshot::new().with("First Name", "").with("Extension", "4001").to_json();
+        assert_eq!(changes(None, Some(&sparse)).len(), 1, "empty fields of a new entry are left out");
+        assert_eq!(changes(Some(&sparse), None).len(), 1, "and of a deleted one");
         assert!(created.iter().all(|c| c.before.is_none()));
         let deleted = changes(Some(&before), None);
         assert_eq!(
