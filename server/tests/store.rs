@@ -129,11 +129,11 @@ on_both_databases! {
                 .await
                 .unwrap();
         }
-        let second = virtual_extensions::list(&t.db, &ListQuery { page: 1, per_page: 25 }).await.unwrap();
+        let second = virtual_extensions::list(&t.db, &ListQuery { page: 1, per_page: 25, ..Default::default() }).await.unwrap();
         assert_eq!(second.total, 30);
         assert_eq!(second.items.len(), 5);
         assert_eq!(second.items[0].display_name, "Person 25");
-        let clamped = virtual_extensions::list(&t.db, &ListQuery { page: 0, per_page: 5000 }).await.unwrap();
+        let clamped = virtual_extensions::list(&t.db, &ListQuery { page: 0, per_page: 5000, ..Default::default() }).await.unwrap();
         assert_eq!(clamped.per_page, 50);
         assert_eq!(clamped.items.len(), 30);
     }
@@ -253,6 +253,89 @@ mod admins {
             assert!(t.exec(sql).await.is_err());
             let bad_role = sql.replace("'x', 'ann@", "'y', 'zed@").replace("'FULL'", "'OWNER'");
             assert!(t.exec(&bad_role).await.is_err());
+        }
+    }
+}
+
+mod list {
+    use super::*;
+    use app::model::SortKey;
+
+    fn named(
+        level: &str,
+        location: &str,
+        display: &str,
+        first: &str,
+        last: &str,
+        ext: &str,
+        phone: &str,
+    ) -> VirtualExtensionInput {
+        VirtualExtensionInput {
+            first_name: first.into(),
+            last_name: last.into(),
+            ..input(level, location, display, ext, phone)
+        }
+    }
+
+    async fn names(t: &TestDb, query: ListQuery) -> Vec<String> {
+        virtual_extensions::list(&t.db, &query)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|e| e.display_name)
+            .collect()
+    }
+
+    on_both_databases! {
+        async fn searches_filters_and_sorts(t: &TestDb) {
+            let dallas = add_location(t, "Dallas", "8214").await;
+            let austin = add_location(t, "Austin", "8300").await;
+            let admin = common::full_admin();
+            for entry in [
+                named("ORGANIZATION", "", "Zoë Ångström", "Zoë", "Ångström", "4001", &number(1)),
+                named("ORGANIZATION", "", "bob builder", "", "Builder", "4002", &number(2)),
+                named("LOCATION", &dallas.id, "Ann Lee (Dallas)", "Ann", "Lee", "4003", &number(3)),
+                named("LOCATION", &austin.id, "50% Off_Desk", "", "", "5004", &number(4)),
+            ] {
+                virtual_extensions::create(&t.db, &admin, &entry).await.unwrap();
+            }
+            let q = |search: &str| ListQuery { search: search.into(), ..Default::default() };
+            // Case- and accent-insensitive, over display, first and last name.
+            assert_eq!(names(t, q("ZOE")).await, ["Zoë Ångström"]);
+            assert_eq!(names(t, q("angstr")).await, ["Zoë Ångström"]);
+            assert_eq!(names(t, q("builder")).await, ["bob builder"]);
+            assert_eq!(names(t, q("lee")).await, ["Ann Lee (Dallas)"]);
+            // % and _ are themselves, not wildcards.
+            assert_eq!(names(t, q("50%")).await, ["50% Off_Desk"]);
+            assert_eq!(names(t, q("f_d")).await, ["50% Off_Desk"]);
+            assert!(names(t, q("o%d")).await.is_empty());
+            // Digits match extensions and phone numbers, however they are written.
+            assert_eq!(names(t, q("5004")).await, ["50% Off_Desk"]);
+            assert_eq!(names(t, q("+1 (201) 555-0003")).await, ["Ann Lee (Dallas)"]);
+            assert_eq!(names(t, q("400")).await.len(), 3);
+
+            // Filters.
+            let level = |level| ListQuery { level: Some(level), ..Default::default() };
+            assert_eq!(names(t, level(Level::Organization)).await, ["bob builder", "Zoë Ångström"]);
+            assert_eq!(names(t, level(Level::Location)).await, ["50% Off_Desk", "Ann Lee (Dallas)"]);
+            let at = ListQuery { location: Some(dallas.id.clone()), ..Default::default() };
+            assert_eq!(names(t, at).await, ["Ann Lee (Dallas)"]);
+            let none = ListQuery { search: "zoe".into(), level: Some(Level::Location), ..Default::default() };
+            let page = virtual_extensions::list(&t.db, &none).await.unwrap();
+            assert_eq!((page.total, page.items.len()), (0, 0));
+
+            // Sorts: by display name (case-insensitive) by default, any column, both ways.
+            assert_eq!(names(t, ListQuery::default()).await, ["50% Off_Desk", "Ann Lee (Dallas)", "bob builder", "Zoë Ångström"]);
+            let sorted = |sort, descending| ListQuery { sort, descending, ..Default::default() };
+            assert_eq!(names(t, sorted(SortKey::Extension, true)).await, ["50% Off_Desk", "Ann Lee (Dallas)", "bob builder", "Zoë Ångström"]);
+            assert_eq!(names(t, sorted(SortKey::PhoneNumber, false)).await, ["Zoë Ångström", "bob builder", "Ann Lee (Dallas)", "50% Off_Desk"]);
+            // Missing first names sort as empty, on both databases.
+            assert_eq!(names(t, sorted(SortKey::FirstName, false)).await, ["50% Off_Desk", "bob builder", "Ann Lee (Dallas)", "Zoë Ångström"]);
+            assert_eq!(names(t, sorted(SortKey::LastName, true)).await, ["Zoë Ångström", "Ann Lee (Dallas)", "bob builder", "50% Off_Desk"]);
+            // Organization first, then locations by name.
+            assert_eq!(names(t, sorted(SortKey::Location, false)).await, ["bob builder", "Zoë Ångström", "50% Off_Desk", "Ann Lee (Dallas)"]);
+            assert_eq!(names(t, sorted(SortKey::Location, true)).await, ["Ann Lee (Dallas)", "50% Off_Desk", "Zoë Ångström", "bob builder"]);
         }
     }
 }

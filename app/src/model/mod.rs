@@ -29,6 +29,6 @@ pub use location::{
 pub use mode::VirtualExtensionMode;
 pub use names::{DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};
 pub use virtual_extension::{
-    ListQuery, NewVirtualExtension, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput,
-    VirtualExtensionPage, DEFAULT_PAGE_SIZE, PAGE_SIZES,
+    ListQuery, NewVirtualExtension, SavedVirtualExtension, SortKey, VirtualExtension, VirtualExtensionInput,
+    VirtualExtensionPage, DEFAULT_PAGE_SIZE, PAGE_SIZES, SEARCH_MAX_CHARS,
 };

@@ -98,10 +98,77 @@ pub struct SavedVirtualExtension {
 pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
-/// What a list view asks for. Later issues add search, filters and sort.
+/// A column the list sorts by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    DisplayName,
+    FirstName,
+    LastName,
+    Extension,
+    PhoneNumber,
+    Location,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::DisplayName,
+        SortKey::FirstName,
+        SortKey::LastName,
+        SortKey::Extension,
+        SortKey::PhoneNumber,
+        SortKey::Location,
+    ];
+
+    /// The URL's form (`sort=phone_number`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::DisplayName => "display_name",
+            SortKey::FirstName => "first_name",
+            SortKey::LastName => "last_name",
+            SortKey::Extension => "extension",
+            SortKey::PhoneNumber => "phone_number",
+            SortKey::Location => "location",
+        }
+    }
+
+    /// The column heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::DisplayName => "Display Name",
+            SortKey::FirstName => "First Name",
+            SortKey::LastName => "Last Name",
+            SortKey::Extension => "Extension",
+            SortKey::PhoneNumber => "Phone Number",
+            SortKey::Location => "Location",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// What the list shows: search, filters, sort and page. Its URL form (`to_query_string`,
+/// `from_params`) is what the address bar, the back button and shared links carry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListQuery {
-    /// Zero-based page number.
+    /// Words in the display, first or last name (any case, accents optional), or digits of
+    /// the extension or phone number.
+    #[serde(default)]
+    pub search: String,
+    /// Only one level; `None` for both.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Only this location's entries (a location id).
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub sort: SortKey,
+    #[serde(default)]
+    pub descending: bool,
+    /// Zero-based page number (the URL shows it one-based).
     #[serde(default)]
     pub page: u32,
     #[serde(default = "default_page_size")]
@@ -114,15 +181,87 @@ fn default_page_size() -> u32 {
 
 impl Default for ListQuery {
     fn default() -> Self {
-        Self { page: 0, per_page: DEFAULT_PAGE_SIZE }
+        Self {
+            search: String::new(),
+            level: None,
+            location: None,
+            sort: SortKey::default(),
+            descending: false,
+            page: 0,
+            per_page: DEFAULT_PAGE_SIZE,
+        }
     }
 }
 
+/// The longest search accepted (longer ones are cut: no name is longer).
+pub const SEARCH_MAX_CHARS: usize = 100;
+
 impl ListQuery {
-    /// Clamps the page size to the ones offered, so no request can ask for a million rows.
+    /// Clamps the page size to the ones offered (no request asks for a million rows), trims
+    /// and bounds the search, and drops empty filters.
     pub fn normalized(&self) -> Self {
         let per_page = if PAGE_SIZES.contains(&self.per_page) { self.per_page } else { DEFAULT_PAGE_SIZE };
-        Self { page: self.page, per_page }
+        Self {
+            search: self.search.trim().chars().take(SEARCH_MAX_CHARS).collect(),
+            level: self.level,
+            location: self.location.as_ref().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()),
+            sort: self.sort,
+            descending: self.descending,
+            page: self.page.min(1_000_000),
+            per_page,
+        }
+    }
+
+    /// Reads the URL's parameters (`q`, `level`, `location`, `sort`, `dir`, `page`, `per_page`);
+    /// anything unknown or malformed falls back to the default.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let level = get("level").and_then(|l| Level::parse(&l).ok());
+        Self {
+            search: get("q").unwrap_or_default(),
+            level,
+            location: get("location").filter(|l| !l.is_empty()),
+            sort: get("sort").and_then(|s| SortKey::parse(&s)).unwrap_or_default(),
+            descending: get("dir").as_deref() == Some("desc"),
+            page: get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).saturating_sub(1),
+            per_page: get("per_page").and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_PAGE_SIZE),
+        }
+        .normalized()
+    }
+
+    /// The URL parameters that restore this query (defaults left out).
+    pub fn to_query_string(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.search.trim().is_empty() {
+            parts.push(format!("q={}", super::audit::encode_component(self.search.trim())));
+        }
+        if let Some(level) = self.level {
+            parts.push(format!("level={}", level.as_str()));
+        }
+        if let Some(location) = &self.location {
+            parts.push(format!("location={}", super::audit::encode_component(location)));
+        }
+        if self.sort != SortKey::default() {
+            parts.push(format!("sort={}", self.sort.as_str()));
+        }
+        if self.descending {
+            parts.push("dir=desc".to_string());
+        }
+        if self.page > 0 {
+            parts.push(format!("page={}", self.page + 1));
+        }
+        if self.per_page != DEFAULT_PAGE_SIZE {
+            parts.push(format!("per_page={}", self.per_page));
+        }
+        parts.join("&")
+    }
+
+    /// The digits of the search, when it could be (part of) an extension or phone number:
+    /// "+1 (201) 555" → "1201555". `None` when it has letters or no digits.
+    pub fn search_digits(&self) -> Option<String> {
+        let search = self.search.trim();
+        let numeric = search.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let digits: String = search.chars().filter(char::is_ascii_digit).collect();
+        (numeric && !digits.is_empty()).then_some(digits)
     }
 }
 
@@ -191,7 +330,68 @@ mod tests {
 
     #[test]
     fn list_query_clamps_page_size() {
-        assert_eq!(ListQuery { page: 2, per_page: 1_000_000 }.normalized().per_page, DEFAULT_PAGE_SIZE);
-        assert_eq!(ListQuery { page: 2, per_page: 100 }.normalized().per_page, 100);
+        assert_eq!(
+            ListQuery { page: 2, per_page: 1_000_000, ..Default::default() }.normalized().per_page,
+            DEFAULT_PAGE_SIZE
+        );
+        assert_eq!(ListQuery { page: 2, per_page: 100, ..Default::default() }.normalized().per_page, 100);
+    }
+}
+
+#[cfg(test)]
+mod list_query_tests {
+    use super::*;
+
+    #[test]
+    fn the_url_restores_the_query_and_leaves_defaults_out() {
+        let query = ListQuery {
+            search: " Zoë & Co ".into(),
+            level: Some(Level::Location),
+            location: Some("L-1".into()),
+            sort: SortKey::PhoneNumber,
+            descending: true,
+            page: 2,
+            per_page: 25,
+        };
+        let url = query.to_query_string();
+        assert_eq!(
+            url,
+            "q=Zo%C3%AB%20%26%20Co&level=LOCATION&location=L-1&sort=phone_number&dir=desc&page=3&per_page=25"
+        );
+        let pairs: Vec<(String, String)> = url
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.replace("%C3%AB", "ë").replace("%20", " ").replace("%26", "&")))
+            .collect();
+        let back =
+            ListQuery::from_params(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
+        assert_eq!(back, query.normalized());
+        assert_eq!(ListQuery::default().to_query_string(), "");
+    }
+
+    #[test]
+    fn bad_parameters_fall_back_to_defaults() {
+        let params = [
+            ("sort", "password"),
+            ("dir", "sideways"),
+            ("page", "-3"),
+            ("per_page", "5000"),
+            ("level", "galaxy"),
+        ];
+        let query = ListQuery::from_params(|name| {
+            params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        });
+        assert_eq!(query, ListQuery::default());
+        let huge = ListQuery { search: "x".repeat(500), ..Default::default() }.normalized();
+        assert_eq!(huge.search.chars().count(), SEARCH_MAX_CHARS);
+    }
+
+    #[test]
+    fn searches_that_look_like_numbers_also_match_digits() {
+        let digits = |s: &str| ListQuery { search: s.into(), ..Default::default() }.search_digits();
+        assert_eq!(digits("+1 (201) 555-01"), Some("120155501".into()));
+        assert_eq!(digits("4001"), Some("4001".into()));
+        assert_eq!(digits("Ann 4001"), None);
+        assert_eq!(digits("+"), None);
     }
 }

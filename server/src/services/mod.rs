@@ -8,6 +8,7 @@ pub mod csv_check;
 pub mod directory;
 pub mod error;
 pub mod locations;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod virtual_extensions;

@@ -12,7 +12,7 @@ use app::model::audit::{AuditAction, AuditEntry, TargetKind};
 use app::model::directory::{DirEntry, Verdict};
 use app::model::{
     E164Number, ErrorCode, Field, FieldError, Level, ListQuery, NewVirtualExtension, SavedVirtualExtension,
-    Scope, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
+    Scope, SortKey, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -64,18 +64,64 @@ pub async fn history(db: &impl ConnectionTrait, id: &str) -> Result<Vec<AuditEnt
     audit::history(db, TargetKind::VirtualExtension, id, 200).await
 }
 
-/// One page of virtual extensions, by display name, with the total count.
+/// One page of virtual extensions matching the query's search and filters, in its order, with
+/// the total count of matches.
 #[tracing::instrument(skip_all, fields(page = query.page, per_page = query.per_page))]
 pub async fn list(
     db: &impl ConnectionTrait,
     query: &ListQuery,
 ) -> Result<VirtualExtensionPage, ServiceError> {
+    use super::search::{fold, like_pattern};
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    use sea_orm::{ColumnTrait, Condition, Order, QueryFilter};
     let query = query.normalized();
-    let total = ve::Entity::find().count(db).await?;
-    let rows = ve::Entity::find()
-        .find_also_related(location::Entity)
-        .order_by_asc(ve::Column::DisplayName)
-        .order_by_asc(ve::Column::Id)
+    let mut select = ve::Entity::find();
+    if !query.search.is_empty() {
+        let mut any = Condition::any().add(
+            Expr::col((ve::Entity, ve::Column::SearchName))
+                .like(LikeExpr::new(like_pattern(&fold(&query.search))).escape('\\')),
+        );
+        if let Some(digits) = query.search_digits() {
+            let pattern = like_pattern(&digits);
+            any = any
+                .add(
+                    Expr::col((ve::Entity, ve::Column::Extension))
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                )
+                .add(
+                    Expr::col((ve::Entity, ve::Column::PhoneNumber))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                );
+        }
+        select = select.filter(any);
+    }
+    if let Some(level) = query.level {
+        select = select.filter(ve::Column::Level.eq(level.as_str()));
+    }
+    if let Some(location) = &query.location {
+        select = select.filter(ve::Column::LocationId.eq(location.as_str()));
+    }
+    let total = select.clone().count(db).await?;
+    let order = if query.descending { Order::Desc } else { Order::Asc };
+    let select = select.find_also_related(location::Entity);
+    // Names sort case-insensitively on both databases; a missing name sorts as empty.
+    let name =
+        |column: ve::Column| Func::lower(Func::coalesce([Expr::col((ve::Entity, column)), Expr::val("")]));
+    let select = match query.sort {
+        // The folded names start with the display name, and are indexed.
+        SortKey::DisplayName => select,
+        SortKey::FirstName => select.order_by(name(ve::Column::FirstName), order.clone()),
+        SortKey::LastName => select.order_by(name(ve::Column::LastName), order.clone()),
+        SortKey::Extension => select.order_by(ve::Column::Extension, order.clone()),
+        SortKey::PhoneNumber => select.order_by(ve::Column::PhoneNumber, order.clone()),
+        // Organization-level entries (no location) first, then by location name.
+        SortKey::Location => select
+            .order_by(ve::Column::LocationId.is_not_null(), order.clone())
+            .order_by(Func::lower(Expr::col((location::Entity, location::Column::Name))), order.clone()),
+    };
+    let rows = select
+        .order_by(ve::Column::SearchName, order.clone())
+        .order_by(ve::Column::Id, order)
         .offset(u64::from(query.page) * u64::from(query.per_page))
         .limit(u64::from(query.per_page))
         .all(db)
@@ -194,6 +240,11 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        search_name: Set(super::search::search_name(
+            &candidate.display_name,
+            candidate.first_name.as_deref(),
+            candidate.last_name.as_deref(),
+        )),
     }
     .insert(&txn)
     .await;

@@ -8,6 +8,7 @@ mod m20261127_100200_create_org_settings;
 mod m20261127_110000_create_admin_user;
 mod m20261127_120000_create_session;
 mod m20261127_130000_create_audit_event;
+mod m20261127_140000_add_search_name;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_110000_create_admin_user::Migration),
             Box::new(m20261127_120000_create_session::Migration),
             Box::new(m20261127_130000_create_audit_event::Migration),
+            Box::new(m20261127_140000_add_search_name::Migration),
         ]
     }
 }
