@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { DALLAS_ADMIN, LIST, open, openHydrated, watchConsole } from './helpers';
 
 // One database per project run, shared by these steps in order.
@@ -187,6 +187,49 @@ test.describe.serial('Services > Call > Features > Virtual Extension', () => {
       DALLAS_ADMIN.email,
     );
     expect(problems).toEqual([]);
+  });
+});
+
+test.describe.serial('the list: search, filters, sort and the address bar', () => {
+  // Runs after the steps above: Ana Souza (Remote) 4001, Key Customer 4001 at Dallas, Dallas
+  // Courier 4040 at Dallas, and whatever the no-JavaScript steps add.
+  const names = (page: Page) => page.getByRole('table').getByRole('row').locator('td:first-child');
+
+  test('typing searches names without a reload, ignoring case and accents', async ({ page }) => {
+    await openHydrated(page, LIST);
+    await page.evaluate(() => ((window as any).__vextMarker = 'still here'));
+    await page.getByRole('searchbox', { name: 'Search' }).fill('SÓUZA');
+    await expect(names(page)).toHaveText(['Ana Souza (Remote)']);
+    await expect(page).toHaveURL(/\?q=S%C3%93UZA$/);
+    await expect(page.getByText('1 virtual extension', { exact: true })).toBeVisible();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('555-0140');
+    await expect(names(page)).toHaveText(['Dallas Courier']);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('nobody at all');
+    await expect(page.getByRole('heading', { name: 'No virtual extensions match' })).toBeVisible();
+    expect(await page.evaluate(() => (window as any).__vextMarker)).toBe('still here');
+  });
+
+  test('filters and sorting live in the address bar, and Back restores them', async ({ page }) => {
+    await openHydrated(page, LIST);
+    await page.getByLabel('Level', { exact: true }).selectOption({ label: 'Location' });
+    await expect(page).toHaveURL(/level=LOCATION/);
+    await expect(names(page)).toHaveText(['Dallas Courier', 'Key Customer']);
+    const extension = page.getByRole('columnheader', { name: 'Extension' });
+    await extension.getByRole('link').click();
+    await expect(extension).toHaveAttribute('aria-sort', 'ascending');
+    await expect(names(page)).toHaveText(['Key Customer', 'Dallas Courier']);
+    await extension.getByRole('link').click();
+    await expect(extension).toHaveAttribute('aria-sort', 'descending');
+    await expect(page).toHaveURL(/sort=extension&dir=desc/);
+    await expect(names(page)).toHaveText(['Dallas Courier', 'Key Customer']);
+    await page.goBack();
+    await expect(extension).toHaveAttribute('aria-sort', 'ascending');
+    // A shared link opens the same view, filters shown as chosen.
+    await openHydrated(page, LIST + '?level=LOCATION&sort=extension&dir=desc&per_page=25');
+    await expect(names(page)).toHaveText(['Dallas Courier', 'Key Customer']);
+    await expect(page.getByLabel('Level', { exact: true })).toHaveValue('LOCATION');
+    await expect(page.getByLabel('Per page')).toHaveValue('25');
+    await expect(page.getByText('Page 1 of 1')).toBeVisible();
   });
 });
 

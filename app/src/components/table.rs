@@ -10,8 +10,12 @@ pub fn TableCard(
     count_id: &'static str,
     /// "1,204 virtual extensions".
     count: String,
-    /// Column headings, in order.
+    /// Column headings, in order (ignored when `head` is given).
+    #[prop(optional)]
     headers: &'static [&'static str],
+    /// The heading cells, when they are more than text (sort links).
+    #[prop(optional)]
+    head: Option<AnyView>,
     /// More toolbar content, after the count (paging).
     #[prop(optional)]
     toolbar: Option<AnyView>,
@@ -30,7 +34,12 @@ pub fn TableCard(
                 <table class="data-table">
                     <caption class="visually-hidden">{caption}</caption>
                     <thead>
-                        <tr>{headers.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}</tr>
+                        <tr>
+                            {match head {
+                                Some(head) => head,
+                                None => headers.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view().into_any(),
+                            }}
+                        </tr>
                     </thead>
                     <tbody>{children()}</tbody>
                 </table>

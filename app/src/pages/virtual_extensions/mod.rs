@@ -9,12 +9,14 @@ use crate::api::locations::list_locations;
 use crate::api::virtual_extensions::{list_virtual_extensions, CreateVirtualExtension};
 use crate::components::layout::{Breadcrumb, IfAllowed};
 use crate::model::admin::Actor;
-use crate::model::ListQuery;
+use crate::model::{Level, ListQuery, Location, PAGE_SIZES};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, Outlet};
-use table::VirtualExtensionTable;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use table::{list_href, VirtualExtensionTable};
 
 /// The data the page and its panels share.
 #[derive(Clone, Copy)]
@@ -26,9 +28,15 @@ pub struct VirtualExtensionContext {
 pub fn VirtualExtensionPage() -> impl IntoView {
     let create = ServerAction::<CreateVirtualExtension>::new();
     provide_context(VirtualExtensionContext { create });
-    // Refetches after every save, so a new row appears without a reload.
-    let list =
-        Resource::new(move || create.version().get(), |_| list_virtual_extensions(ListQuery::default()));
+    // The address bar holds the query (search, filters, sort, page): back and shared links
+    // restore it. Refetches after every save, so a new row appears without a reload.
+    let params = use_query_map();
+    let pathname = use_location().pathname;
+    let query = Memo::new(move |_| params.with(|p| ListQuery::from_params(|name| p.get(name))));
+    let list = Resource::new(
+        move || (query.get(), create.version().get()),
+        |(query, _)| list_virtual_extensions(query),
+    );
     let locations = Resource::new(move || create.version().get(), |_| list_locations());
 
     view! {
@@ -63,15 +71,128 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 }
             })
         }}
+        // Not rendered behind an open panel, whose fields carry the same labels (Level,
+        // Location): one label, one control.
+        <Show when=move || pathname.get() == paths::VIRTUAL_EXTENSIONS>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let locations = locations.await.unwrap_or_default();
+                    view! { <ListFilters query=query.get() locations /> }
+                })}
+            </Transition>
+        </Show>
         <Transition fallback=|| view! { <p class="loading">"Loading virtual extensions…"</p> }>
             {move || Suspend::new(async move {
                 let locations = locations.await.unwrap_or_default();
                 match list.await {
-                    Ok(page) => view! { <VirtualExtensionTable page locations /> }.into_any(),
+                    Ok(page) => view! { <VirtualExtensionTable page locations query=query.get_untracked() /> }.into_any(),
                     Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
         <Outlet />
+    }
+}
+
+/// Search and filters: a GET form (it works before the WASM loads), which also updates the
+/// list as the admin types or picks, through the address bar.
+#[component]
+fn ListFilters(query: ListQuery, locations: Vec<Location>) -> impl IntoView {
+    let navigate = use_navigate();
+    let current = StoredValue::new(query.clone());
+    let go = move |next: ListQuery, replace: bool| {
+        navigate(&list_href(&next), NavigateOptions { replace, scroll: false, ..Default::default() });
+    };
+    // Typing: wait for a pause, then replace the address (one history entry per search, not per key).
+    let pending = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    let on_search = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            if let Some(handle) = pending.get_value() {
+                handle.clear();
+            }
+            let go = go.clone();
+            let handle = set_timeout_with_handle(
+                move || go(ListQuery { search: value, page: 0, ..current.get_value() }, true),
+                std::time::Duration::from_millis(250),
+            )
+            .ok();
+            pending.set_value(handle);
+        }
+    };
+    let on_level = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let level = Level::parse(&event_target_value(&ev)).ok();
+            go(ListQuery { level, page: 0, ..current.get_value() }, false)
+        }
+    };
+    let on_location = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let location = Some(event_target_value(&ev)).filter(|l| !l.is_empty());
+            go(ListQuery { location, page: 0, ..current.get_value() }, false)
+        }
+    };
+    let on_per_page = move |ev: leptos::ev::Event| {
+        let per_page = event_target_value(&ev).parse().unwrap_or(query.per_page);
+        go(ListQuery { per_page, page: 0, ..current.get_value() }, false)
+    };
+    let level = query.level;
+    let location = query.location.clone().unwrap_or_default();
+    let location_options = locations
+        .into_iter()
+        .map(|l| {
+            let selected = l.id == location;
+            view! { <option value=l.id selected=selected>{l.name}</option> }
+        })
+        .collect_view();
+    view! {
+        <Form method="GET" action=paths::VIRTUAL_EXTENSIONS attr:class="filters card" attr:role="search">
+            <div class="field grow">
+                <label for="list-search">"Search"</label>
+                <input
+                    id="list-search"
+                    name="q"
+                    type="search"
+                    value=query.search.clone()
+                    placeholder="Name, extension or number"
+                    autocomplete="off"
+                    on:input=on_search
+                />
+            </div>
+            <div class="field">
+                <label for="list-level">"Level"</label>
+                <select id="list-level" name="level" on:change=on_level>
+                    <option value="" selected=level.is_none()>"All"</option>
+                    {Level::ALL
+                        .into_iter()
+                        .map(|l| view! { <option value=l.as_str() selected=level == Some(l)>{l.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="list-location">"Location"</label>
+                <select id="list-location" name="location" on:change=on_location>
+                    <option value="" selected=location.is_empty()>"All locations"</option>
+                    {location_options}
+                </select>
+            </div>
+            <div class="field">
+                <label for="list-per-page">"Per page"</label>
+                <select id="list-per-page" name="per_page" on:change=on_per_page>
+                    {PAGE_SIZES
+                        .into_iter()
+                        .map(|n| view! { <option value=n.to_string() selected=n == query.per_page>{n.to_string()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <input type="hidden" name="sort" value=query.sort.as_str() />
+            {query.descending.then(|| view! { <input type="hidden" name="dir" value="desc" /> })}
+            <div class="filter-actions">
+                <button type="submit" class="button">"Search"</button>
+            </div>
+        </Form>
     }
 }

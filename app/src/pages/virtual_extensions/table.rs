@@ -1,7 +1,8 @@
-//! The list of virtual extensions, with an empty state that invites creating the first one.
+//! The list of virtual extensions: sortable columns and pages (links, so the address bar keeps
+//! them), and an empty state that invites creating the first one.
 
 use crate::components::table::TableCard;
-use crate::model::{Location, VirtualExtension, VirtualExtensionPage};
+use crate::model::{ListQuery, Location, SortKey, VirtualExtension, VirtualExtensionPage};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -37,9 +38,41 @@ fn group_thousands(n: u64) -> String {
     out
 }
 
+/// The list's address for `query`.
+pub fn list_href(query: &ListQuery) -> String {
+    let q = query.to_query_string();
+    if q.is_empty() {
+        paths::VIRTUAL_EXTENSIONS.to_string()
+    } else {
+        format!("{}?{q}", paths::VIRTUAL_EXTENSIONS)
+    }
+}
+
+/// A column heading that sorts by its column (a second click reverses), with `aria-sort`.
+fn sort_heading(key: SortKey, query: &ListQuery) -> impl IntoView {
+    let active = query.sort == key;
+    let next = ListQuery { sort: key, descending: active && !query.descending, page: 0, ..query.clone() };
+    let aria = active.then_some(if query.descending { "descending" } else { "ascending" });
+    let arrow = match (active, query.descending) {
+        (false, _) => "",
+        (true, false) => " ▲",
+        (true, true) => " ▼",
+    };
+    view! {
+        <th scope="col" aria-sort=aria>
+            <A href=list_href(&next) attr:class="sort-link">{key.label()}<span aria-hidden="true">{arrow}</span></A>
+        </th>
+    }
+}
+
 #[component]
-pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location>) -> impl IntoView {
-    if page.total == 0 {
+pub fn VirtualExtensionTable(
+    page: VirtualExtensionPage,
+    locations: Vec<Location>,
+    query: ListQuery,
+) -> impl IntoView {
+    let filtered = !query.search.is_empty() || query.level.is_some() || query.location.is_some();
+    if page.total == 0 && !filtered {
         return view! {
             <div class="empty-state">
                 <h2 id="empty-title">"No virtual extensions yet"</h2>
@@ -50,6 +83,25 @@ pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location
         }
         .into_any();
     }
+    if page.total == 0 {
+        return view! {
+            <div class="empty-state">
+                <h2>"No virtual extensions match"</h2>
+                <p>"Nothing matches this search and these filters. "<A href=paths::VIRTUAL_EXTENSIONS>"Clear them"</A>" to see every entry."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let pages = page.total.div_ceil(u64::from(page.per_page)).max(1);
+    let at = |p: u32| list_href(&ListQuery { page: p, ..query.clone() });
+    let pager = view! {
+        <nav class="pager" aria-label="Pages">
+            <span>{format!("Page {} of {}", u64::from(page.page) + 1, group_thousands(pages))}</span>
+            {(page.page > 0).then(|| view! { <A href=at(page.page - 1)>"Previous"</A> })}
+            {(u64::from(page.page) + 1 < pages).then(|| view! { <A href=at(page.page + 1)>"Next"</A> })}
+        </nav>
+    };
+    let head = SortKey::ALL.into_iter().map(|key| sort_heading(key, &query)).collect_view();
     let rows = page
         .items
         .iter()
@@ -77,7 +129,8 @@ pub fn VirtualExtensionTable(page: VirtualExtensionPage, locations: Vec<Location
             caption="Virtual extensions"
             count_id="list-count"
             count=count_label(page.total)
-            headers=&["Display Name", "First Name", "Last Name", "Extension", "Phone Number", "Location"]
+            head=head.into_any()
+            toolbar=pager.into_any()
         >
             {rows}
         </TableCard>
