@@ -204,6 +204,14 @@ test.describe.serial('the list: search, filters, sort and the address bar', () =
     await expect(page.getByText('1 virtual extension', { exact: true })).toBeVisible();
     await page.getByRole('searchbox', { name: 'Search' }).fill('555-0140');
     await expect(names(page)).toHaveText(['Dallas Courier']);
+    // Typed key by key, with pauses longer than the debounce: the box keeps focus and text.
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await search.fill('');
+    await search.pressSequentially('cour', { delay: 400 });
+    await expect(page).toHaveURL(/\?q=cour$/);
+    await expect(search).toBeFocused();
+    await expect(search).toHaveValue('cour');
+    await expect(names(page)).toHaveText(['Dallas Courier']);
     await page.getByRole('searchbox', { name: 'Search' }).fill('nobody at all');
     await expect(page.getByRole('heading', { name: 'No virtual extensions match' })).toBeVisible();
     expect(await page.evaluate(() => (window as any).__vextMarker)).toBe('still here');

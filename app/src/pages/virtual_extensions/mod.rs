@@ -77,7 +77,7 @@ pub fn VirtualExtensionPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let locations = locations.await.unwrap_or_default();
-                    view! { <ListFilters query=query.get() locations /> }
+                    view! { <ListFilters query locations /> }
                 })}
             </Transition>
         </Show>
@@ -95,11 +95,11 @@ pub fn VirtualExtensionPage() -> impl IntoView {
 }
 
 /// Search and filters: a GET form (it works before the WASM loads), which also updates the
-/// list as the admin types or picks, through the address bar.
+/// list as the admin types or picks, through the address bar. Rendered once and kept in step
+/// with the address (Back), so the search box keeps focus while the list follows the typing.
 #[component]
-fn ListFilters(query: ListQuery, locations: Vec<Location>) -> impl IntoView {
+fn ListFilters(query: Memo<ListQuery>, locations: Vec<Location>) -> impl IntoView {
     let navigate = use_navigate();
-    let current = StoredValue::new(query.clone());
     let go = move |next: ListQuery, replace: bool| {
         navigate(&list_href(&next), NavigateOptions { replace, scroll: false, ..Default::default() });
     };
@@ -114,7 +114,7 @@ fn ListFilters(query: ListQuery, locations: Vec<Location>) -> impl IntoView {
             }
             let go = go.clone();
             let handle = set_timeout_with_handle(
-                move || go(ListQuery { search: value, page: 0, ..current.get_value() }, true),
+                move || go(ListQuery { search: value, page: 0, ..query.get_untracked() }, true),
                 std::time::Duration::from_millis(250),
             )
             .ok();
@@ -125,26 +125,28 @@ fn ListFilters(query: ListQuery, locations: Vec<Location>) -> impl IntoView {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
             let level = Level::parse(&event_target_value(&ev)).ok();
-            go(ListQuery { level, page: 0, ..current.get_value() }, false)
+            go(ListQuery { level, page: 0, ..query.get_untracked() }, false)
         }
     };
     let on_location = {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
             let location = Some(event_target_value(&ev)).filter(|l| !l.is_empty());
-            go(ListQuery { location, page: 0, ..current.get_value() }, false)
+            go(ListQuery { location, page: 0, ..query.get_untracked() }, false)
         }
     };
     let on_per_page = move |ev: leptos::ev::Event| {
-        let per_page = event_target_value(&ev).parse().unwrap_or(query.per_page);
-        go(ListQuery { per_page, page: 0, ..current.get_value() }, false)
+        let current = query.get_untracked();
+        let per_page = event_target_value(&ev).parse().unwrap_or(current.per_page);
+        go(ListQuery { per_page, page: 0, ..current }, false)
     };
-    let level = query.level;
-    let location = query.location.clone().unwrap_or_default();
+    let initial = query.get_untracked();
+    let level_value = move || query.with(|q| q.level.map(|l| l.as_str()).unwrap_or_default().to_string());
+    let location_value = move || query.with(|q| q.location.clone().unwrap_or_default());
     let location_options = locations
         .into_iter()
         .map(|l| {
-            let selected = l.id == location;
+            let selected = Some(&l.id) == initial.location.as_ref();
             view! { <option value=l.id selected=selected>{l.name}</option> }
         })
         .collect_view();
@@ -156,7 +158,8 @@ fn ListFilters(query: ListQuery, locations: Vec<Location>) -> impl IntoView {
                     id="list-search"
                     name="q"
                     type="search"
-                    value=query.search.clone()
+                    value=initial.search.clone()
+                    prop:value=move || query.with(|q| q.search.clone())
                     placeholder="Name, extension or number"
                     autocomplete="off"
                     on:input=on_search
@@ -164,32 +167,37 @@ fn ListFilters(query: ListQuery, locations: Vec<Location>) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="list-level">"Level"</label>
-                <select id="list-level" name="level" on:change=on_level>
-                    <option value="" selected=level.is_none()>"All"</option>
+                <select id="list-level" name="level" prop:value=level_value on:change=on_level>
+                    <option value="" selected=initial.level.is_none()>"All"</option>
                     {Level::ALL
                         .into_iter()
-                        .map(|l| view! { <option value=l.as_str() selected=level == Some(l)>{l.label()}</option> })
+                        .map(|l| view! { <option value=l.as_str() selected=initial.level == Some(l)>{l.label()}</option> })
                         .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="list-location">"Location"</label>
-                <select id="list-location" name="location" on:change=on_location>
-                    <option value="" selected=location.is_empty()>"All locations"</option>
+                <select id="list-location" name="location" prop:value=location_value on:change=on_location>
+                    <option value="" selected=initial.location.is_none()>"All locations"</option>
                     {location_options}
                 </select>
             </div>
             <div class="field">
                 <label for="list-per-page">"Per page"</label>
-                <select id="list-per-page" name="per_page" on:change=on_per_page>
+                <select
+                    id="list-per-page"
+                    name="per_page"
+                    prop:value=move || query.with(|q| q.per_page.to_string())
+                    on:change=on_per_page
+                >
                     {PAGE_SIZES
                         .into_iter()
-                        .map(|n| view! { <option value=n.to_string() selected=n == query.per_page>{n.to_string()}</option> })
+                        .map(|n| view! { <option value=n.to_string() selected=n == initial.per_page>{n.to_string()}</option> })
                         .collect_view()}
                 </select>
             </div>
-            <input type="hidden" name="sort" value=query.sort.as_str() />
-            {query.descending.then(|| view! { <input type="hidden" name="dir" value="desc" /> })}
+            <input type="hidden" name="sort" value=move || query.with(|q| q.sort.as_str()) />
+            <input type="hidden" name="dir" value=move || if query.with(|q| q.descending) { "desc" } else { "" } />
             <div class="filter-actions">
                 <button type="submit" class="button">"Search"</button>
             </div>
