@@ -9,6 +9,8 @@ test.describe('what each role sees', () => {
     await expect(page.getByText('Read-only administrator')).toBeVisible();
     await expect(page.getByRole('heading', { level: 1, name: 'Virtual Extension' })).toBeVisible();
     await expect(page.getByRole('button', { name: 'Create Virtual Extension' })).toHaveCount(0);
+    await expect(page.getByText('Only full administrators change the mode')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Save mode' })).toHaveCount(0);
 
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Administrators' }).click();

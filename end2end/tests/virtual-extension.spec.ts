@@ -275,3 +275,31 @@ test.describe('before the WASM loads', () => {
     await expect(dialog.getByLabel('Extension')).toHaveAccessibleDescription(/Extension 4021 is already used/);
   });
 });
+
+test.describe.serial('virtual extension mode', () => {
+  test('Enhanced asks for confirmation with the PSTN warning; Standard does not', async ({ page }) => {
+    const problems = watchConsole(page);
+    await openHydrated(page, LIST);
+    const section = page.locator('section.settings');
+    await expect(section.getByRole('heading', { name: 'Virtual extension mode' })).toBeVisible();
+    await expect(section.getByRole('radio', { name: 'Standard' })).toBeChecked();
+    await section.getByRole('radio', { name: 'Enhanced' }).check();
+    await section.getByRole('button', { name: 'Save mode' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Switch to Enhanced mode?' });
+    await expect(confirm).toContainText("won't work properly unless your PSTN provider supports");
+    await expect(confirm.getByRole('button', { name: 'Switch to Enhanced' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(confirm).toBeHidden();
+    await section.getByRole('button', { name: 'Save mode' }).click();
+    await confirm.getByRole('button', { name: 'Switch to Enhanced' }).click();
+    await expect(section.getByRole('status')).toHaveText('Virtual extension mode: Enhanced.');
+    await page.reload();
+    await expect(section.getByRole('radio', { name: 'Enhanced' })).toBeChecked();
+    await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
+    await section.getByRole('radio', { name: 'Standard' }).check();
+    await section.getByRole('button', { name: 'Save mode' }).click();
+    await expect(confirm).toBeHidden();
+    await expect(section.getByRole('status')).toHaveText('Virtual extension mode: Standard.');
+    expect(problems).toEqual([]);
+  });
+});

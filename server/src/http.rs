@@ -91,7 +91,8 @@ pub fn router(
         provide_context(backend.clone());
         provide_context(cookie);
     };
-    let health = Router::new()
+    // Plain axum routes beside Leptos': health, and downloads a browser saves as files.
+    let plain = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/audit.csv", get(crate::export::audit_csv))
         .with_state(db);
@@ -103,7 +104,7 @@ pub fn router(
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
-        .merge(health)
+        .merge(plain)
         .merge(home)
         .layer(middleware::map_response(server_fn_error_status))
         .layer(middleware::from_fn_with_state(gate, auth::gate))

@@ -3,6 +3,7 @@
 pub mod create;
 pub mod details;
 mod live;
+mod mode;
 mod table;
 
 use crate::api::locations::list_locations;
@@ -90,6 +91,7 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <mode::ModeSettings />
         <Outlet />
     }
 }
