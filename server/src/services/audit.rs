@@ -182,12 +182,10 @@ fn filtered(query: &AuditQuery) -> Result<Select<audit_event::Entity>, ServiceEr
     }
     let target = query.target.trim();
     if !target.is_empty() {
-        let escaped = target.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
         select = select.filter(
             Condition::any().add(audit_event::Column::TargetId.eq(target)).add(
                 Expr::expr(Func::lower(Expr::col(audit_event::Column::TargetLabel)))
-                    .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+                    .like(super::search::contains(&target.to_lowercase())),
             ),
         );
     }

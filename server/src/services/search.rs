@@ -15,6 +15,11 @@ pub fn search_name(display_name: &str, first_name: Option<&str>, last_name: Opti
     [Some(display_name), first_name, last_name].into_iter().flatten().map(fold).collect::<Vec<_>>().join("\n")
 }
 
+/// `LIKE '%term%' ESCAPE '\'`: contains `term`, with `%` and `_` matching themselves.
+pub fn contains(term: &str) -> sea_orm::sea_query::LikeExpr {
+    sea_orm::sea_query::LikeExpr::new(like_pattern(term)).escape('\\')
+}
+
 /// `%term%` for LIKE with `\` as the escape character, so that `%` and `_` match themselves.
 pub fn like_pattern(term: &str) -> String {
     let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");

@@ -71,27 +71,19 @@ pub async fn list(
     db: &impl ConnectionTrait,
     query: &ListQuery,
 ) -> Result<VirtualExtensionPage, ServiceError> {
-    use super::search::{fold, like_pattern};
-    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    use super::search::{contains, fold};
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
     use sea_orm::{ColumnTrait, Condition, Order, QueryFilter};
     let query = query.normalized();
     let mut select = ve::Entity::find();
     if !query.search.is_empty() {
-        let mut any = Condition::any().add(
-            Expr::col((ve::Entity, ve::Column::SearchName))
-                .like(LikeExpr::new(like_pattern(&fold(&query.search))).escape('\\')),
-        );
+        let column = |c: ve::Column| Expr::col((ve::Entity, c));
+        let mut any =
+            Condition::any().add(column(ve::Column::SearchName).like(contains(&fold(&query.search))));
         if let Some(digits) = query.search_digits() {
-            let pattern = like_pattern(&digits);
             any = any
-                .add(
-                    Expr::col((ve::Entity, ve::Column::Extension))
-                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .add(
-                    Expr::col((ve::Entity, ve::Column::PhoneNumber))
-                        .like(LikeExpr::new(pattern).escape('\\')),
-                );
+                .add(column(ve::Column::Extension).like(contains(&digits)))
+                .add(column(ve::Column::PhoneNumber).like(contains(&digits)));
         }
         select = select.filter(any);
     }
