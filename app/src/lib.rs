@@ -22,12 +22,24 @@ pub mod paths {
     pub const ADMINISTRATORS: &str = "/management/administrators";
     pub const ADD_ADMINISTRATOR: &str = "/management/administrators/new";
     pub const AUDIT_LOG: &str = "/management/audit-log";
+    pub const LOCATIONS: &str = "/management/locations";
+    pub const ADD_LOCATION: &str = "/management/locations/new";
     /// The CSV download of the audit log (a GET route on the server, not a page).
     pub const AUDIT_LOG_CSV: &str = "/api/audit.csv";
 
     /// One virtual extension's details.
     pub fn virtual_extension(id: &str) -> String {
         format!("{VIRTUAL_EXTENSIONS}/{id}")
+    }
+
+    /// The edit form of one virtual extension.
+    pub fn edit_virtual_extension(id: &str) -> String {
+        format!("{VIRTUAL_EXTENSIONS}/{id}/edit")
+    }
+
+    /// One location's panel on the Locations page.
+    pub fn location(id: &str) -> String {
+        format!("{LOCATIONS}/{id}")
     }
 
     /// One administrator's panel on the Administrators page.
@@ -117,6 +129,10 @@ pub fn App() -> impl IntoView {
                             path=path!(":id")
                             view=pages::virtual_extensions::details::VirtualExtensionDetailsPanel
                         />
+                        <Route
+                            path=path!(":id/edit")
+                            view=pages::virtual_extensions::edit::EditVirtualExtensionPanel
+                        />
                     </ParentRoute>
                     <ParentRoute
                         path=path!("/management/administrators")
@@ -126,6 +142,15 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| () />
                         <Route path=path!("new") view=pages::admins::AddAdministratorPanel />
                         <Route path=path!(":id") view=pages::admins::ManageAdministratorPanel />
+                    </ParentRoute>
+                    <ParentRoute
+                        path=path!("/management/locations")
+                        view=pages::locations::LocationsPage
+                        ssr=SsrMode::Async
+                    >
+                        <Route path=path!("") view=|| () />
+                        <Route path=path!("new") view=pages::locations::AddLocationPanel />
+                        <Route path=path!(":id") view=pages::locations::EditLocationPanel />
                     </ParentRoute>
                     <Route
                         path=path!("/management/audit-log")

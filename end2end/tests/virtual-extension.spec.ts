@@ -42,7 +42,8 @@ test.describe.serial('Services > Call > Features > Virtual Extension', () => {
     await expect(dialog).toBeHidden();
     const row = page.getByRole('row', { name: /Ana Souza \(Remote\)/ });
     await expect(row).toBeVisible();
-    await expect(row.getByRole('cell')).toHaveText(['Ana Souza (Remote)', 'Ana', 'Souza', '4001', '+12015550123', 'Organization']);
+    // The first cell holds the row's checkbox (for deleting several at once).
+    await expect(row.getByRole('cell')).toHaveText(['', 'Ana Souza (Remote)', 'Ana', 'Souza', '4001', '+12015550123', 'Organization']);
     await expect(page.getByText('1 virtual extension', { exact: true })).toBeVisible();
     // Client-side navigation only: the document was never reloaded.
     expect(await page.evaluate(() => (window as any).__vextMarker)).toBe('still here');
@@ -193,7 +194,8 @@ test.describe.serial('Services > Call > Features > Virtual Extension', () => {
 test.describe.serial('the list: search, filters, sort and the address bar', () => {
   // Runs after the steps above: Ana Souza (Remote) 4001, Key Customer 4001 at Dallas, Dallas
   // Courier 4040 at Dallas, and whatever the no-JavaScript steps add.
-  const names = (page: Page) => page.getByRole('table').getByRole('row').locator('td:first-child');
+  // Each row's display name is the link that opens its details.
+  const names = (page: Page) => page.getByRole('table').locator('td a.row-link');
 
   test('typing searches names without a reload, ignoring case and accents', async ({ page }) => {
     await openHydrated(page, LIST);

@@ -9,8 +9,8 @@ use app::model::admin::{Actor, AdminAccount, AdminInput};
 use app::model::audit::{AuditEntry, AuditPage, AuditQuery};
 use app::model::directory::Verdict;
 use app::model::{
-    ListQuery, Location, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput,
-    VirtualExtensionMode, VirtualExtensionPage,
+    DeleteOutcome, ListQuery, Location, LocationInput, LocationRow, SavedVirtualExtension, VirtualExtension,
+    VirtualExtensionInput, VirtualExtensionMode, VirtualExtensionPage,
 };
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
@@ -40,12 +40,57 @@ impl Backend for Services {
         Ok(virtual_extensions::create(&self.db, actor, &input).await?)
     }
 
-    async fn check_virtual_extension(&self, input: VirtualExtensionInput) -> Result<Verdict, AppError> {
-        Ok(virtual_extensions::check(&self.db, &input).await?)
+    async fn check_virtual_extension(
+        &self,
+        input: VirtualExtensionInput,
+        editing: Option<String>,
+    ) -> Result<Verdict, AppError> {
+        Ok(virtual_extensions::check(&self.db, &input, editing.as_deref()).await?)
+    }
+
+    async fn update_virtual_extension(
+        &self,
+        actor: &Actor,
+        id: String,
+        version: i32,
+        input: VirtualExtensionInput,
+    ) -> Result<SavedVirtualExtension, AppError> {
+        Ok(virtual_extensions::update(&self.db, actor, &id, version, &input).await?)
+    }
+
+    async fn delete_virtual_extensions(
+        &self,
+        actor: &Actor,
+        ids: Vec<String>,
+    ) -> Result<DeleteOutcome, AppError> {
+        Ok(virtual_extensions::delete(&self.db, actor, &ids).await?)
     }
 
     async fn list_locations(&self) -> Result<Vec<Location>, AppError> {
         Ok(locations::list(&self.db).await?)
+    }
+
+    async fn location_rows(&self) -> Result<Vec<LocationRow>, AppError> {
+        Ok(locations::rows(&self.db).await?)
+    }
+
+    async fn create_location(&self, actor: &Actor, input: LocationInput) -> Result<Location, AppError> {
+        let new = input.validate().map_err(AppError::validation)?;
+        Ok(locations::create(&self.db, actor, new).await?)
+    }
+
+    async fn update_location(
+        &self,
+        actor: &Actor,
+        id: String,
+        input: LocationInput,
+    ) -> Result<Location, AppError> {
+        let new = input.validate().map_err(AppError::validation)?;
+        Ok(locations::update(&self.db, actor, &id, new).await?)
+    }
+
+    async fn delete_location(&self, actor: &Actor, id: String) -> Result<Location, AppError> {
+        Ok(locations::delete(&self.db, actor, &id).await?)
     }
 
     async fn sign_in(&self, email: String, password: String, client: ClientInfo) -> Result<String, AppError> {

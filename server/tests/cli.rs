@@ -27,7 +27,53 @@ fn location_add_and_list() {
     let out = vext(&url, &["location", "list"]);
     assert!(out.status.success());
     let listed = text(&out.stdout);
-    assert!(listed.contains("\tDallas\t8214\tUS"), "{listed}");
+    assert!(listed.contains("\tDallas\t8214\tUS\t0\t0"), "{listed}");
+}
+
+#[test]
+fn location_update_and_delete_keep_step_with_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    assert!(vext(&url, &["location", "add", "--name", "Dallas", "--routing-prefix", "8214"])
+        .status
+        .success());
+    assert!(vext(&url, &["location", "add", "--name", "Austin", "--routing-prefix", "8300"])
+        .status
+        .success());
+
+    // Only the options given change; an empty value clears.
+    let out =
+        vext(&url, &["location", "update", "--location", "Dallas", "--name", "Dallas HQ", "--country", "us"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Updated location Dallas HQ"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("routing prefix 8214, country US"), "{}", text(&out.stdout));
+    let out = vext(&url, &["location", "update", "--location", "Dallas HQ", "--routing-prefix", ""]);
+    assert!(text(&out.stdout).contains("routing prefix none"), "{}", text(&out.stdout));
+    // The page's rules: a prefix overlapping another's is refused (exit 1, field and code).
+    let out = vext(&url, &["location", "update", "--location", "Dallas HQ", "--routing-prefix", "83"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Routing Prefix: ROUTING_PREFIX_OVERLAPS"), "{}", text(&out.stderr));
+    let out = vext(&url, &["location", "update", "--location", "Nowhere", "--name", "X"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not found"), "{}", text(&out.stderr));
+
+    // A location with an administrator is not deleted; the message says what to do.
+    let out = vext_with_stdin(
+        &url,
+        &["admin", "create", "--email", "austin@example.com", "--role", "location", "--location", "Austin"],
+        "a long passphrase for austin\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = vext(&url, &["location", "delete", "--location", "Austin"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("LOCATION_IN_USE"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("change their locations"), "{}", text(&out.stderr));
+
+    let out = vext(&url, &["location", "delete", "--location", "Dallas HQ"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&vext(&url, &["location", "list"]).stdout);
+    assert!(!listed.contains("Dallas"), "{listed}");
+    assert!(listed.contains("\tAustin\t8300\t\t0\t1"), "{listed}");
 }
 
 #[test]

@@ -265,6 +265,8 @@ async fn nothing_answers_without_a_session() {
         "/api/create_virtual_extension",
         "/api/check_virtual_extension",
         "/api/list_locations",
+        "/api/list_location_rows",
+        "/api/get_virtual_extension",
         "/api/sign_out",
     ] {
         let response = app(&t, None)
@@ -390,7 +392,39 @@ async fn authorization_matrix(t: &TestDb) {
         .await
         .unwrap()
         .id;
+    // An organization-level entry and a spare location for the edits and deletes below.
+    let org_entry = server::services::virtual_extensions::create(
+        &t.db,
+        &common::full_admin(),
+        &app::model::VirtualExtensionInput {
+            level: "ORGANIZATION".into(),
+            display_name: "Org".into(),
+            extension: "4900".into(),
+            phone_number: "+12015550190".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .entry
+    .id;
+    let spare = locations::create(
+        &t.db,
+        &common::full_admin(),
+        app::model::LocationInput { name: "Spare".into(), ..Default::default() }.validate().unwrap(),
+    )
+    .await
+    .unwrap()
+    .id;
     let changes: Vec<(&str, String)> = vec![
+        (
+            "/api/update_virtual_extension",
+            format!("id={org_entry}&version=1&input[level]=ORGANIZATION&input[display_name]=Org+2&input[extension]=4900&input[phone_number]=%2B12015550190"),
+        ),
+        ("/api/delete_virtual_extensions", format!("ids[0]={org_entry}")),
+        ("/api/create_location", "input[name]=Houston&input[routing_prefix]=84".into()),
+        ("/api/update_location", format!("id={}&input[name]=Austin+2", austin.id)),
+        ("/api/delete_location", format!("id={spare}")),
         (
             "/api/create_virtual_extension",
             "input[level]=ORGANIZATION&input[display_name]=Ann&input[extension]=4001&input[phone_number]=%2B12015550123".into(),
@@ -441,7 +475,12 @@ async fn authorization_matrix(t: &TestDb) {
     );
     // Nothing refused above changed anything: one entry (the allowed one), the mode, the admins.
     let page = server::services::virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
-    assert_eq!(page.items.iter().map(|e| e.extension.as_str()).collect::<Vec<_>>(), ["0125"]);
+    assert_eq!(
+        page.items.iter().map(|e| (e.display_name.as_str(), e.extension.as_str())).collect::<Vec<_>>(),
+        [("Local", "0125"), ("Org", "4900")]
+    );
+    assert_eq!(locations::list(&t.db).await.unwrap().len(), 3, "no location added, renamed or deleted");
+    assert!(locations::find_by_name(&t.db, "Austin").await.unwrap().is_some());
     assert_eq!(
         server::services::settings::virtual_extension_mode(&t.db).await.unwrap(),
         app::model::VirtualExtensionMode::Standard
@@ -462,6 +501,9 @@ async fn authorization_matrix(t: &TestDb) {
     }
     let all = admins::list(&t.db).await.unwrap();
     assert!(all.iter().any(|a| a.email == "eve@example.com"));
+    let names: Vec<String> = locations::list(&t.db).await.unwrap().into_iter().map(|l| l.name).collect();
+    assert_eq!(names, ["Austin 2", "Dallas", "Houston"]);
+    assert!(server::services::virtual_extensions::get(&t.db, &org_entry).await.is_err(), "deleted");
     assert!(all.iter().find(|a| a.id == target).unwrap().disabled);
 }
 

@@ -93,9 +93,9 @@ on_both_databases! {
 
     async fn check_changes_nothing_and_gives_the_create_verdict(t: &TestDb) {
         virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "A", "4001", "+12015550001")).await.unwrap();
-        let verdict = virtual_extensions::check(&t.db, &form("ORGANIZATION", "", "B", "4001", "+12015550001")).await.unwrap();
+        let verdict = virtual_extensions::check(&t.db, &form("ORGANIZATION", "", "B", "4001", "+12015550001"), None).await.unwrap();
         assert_eq!(verdict.errors.iter().map(|e| e.code).collect::<Vec<_>>(), [ErrorCode::ExtensionInUse, ErrorCode::PhoneNumberInUse]);
-        let clean = virtual_extensions::check(&t.db, &form("ORGANIZATION", "", "B", "4002", "+12015550002")).await.unwrap();
+        let clean = virtual_extensions::check(&t.db, &form("ORGANIZATION", "", "B", "4002", "+12015550002"), None).await.unwrap();
         assert!(clean.is_ok());
         let page = virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
         assert_eq!(page.total, 1);
@@ -188,7 +188,7 @@ on_both_databases! {
         for (level, location, display, ext, phone) in cases {
             let location_id = if location.is_empty() { String::new() } else { dallas.id.clone() };
             let input = form(level, &location_id, display, ext, phone);
-            let form_codes: Vec<ErrorCode> = match virtual_extensions::check(&t.db, &input).await {
+            let form_codes: Vec<ErrorCode> = match virtual_extensions::check(&t.db, &input, None).await {
                 Ok(verdict) => verdict.errors.iter().map(|e| e.code).collect(),
                 Err(e) => AppError::from(e).field_errors().iter().map(|e| e.code).collect(),
             };

@@ -5,8 +5,8 @@ use crate::model::admin::{Actor, AdminAccount, AdminInput};
 use crate::model::audit::{AuditEntry, AuditPage, AuditQuery};
 use crate::model::directory::Verdict;
 use crate::model::{
-    ListQuery, Location, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput,
-    VirtualExtensionMode, VirtualExtensionPage,
+    DeleteOutcome, ListQuery, Location, LocationInput, LocationRow, SavedVirtualExtension, VirtualExtension,
+    VirtualExtensionInput, VirtualExtensionMode, VirtualExtensionPage,
 };
 use async_trait::async_trait;
 use leptos::prelude::use_context;
@@ -25,8 +25,34 @@ pub trait Backend: Send + Sync + 'static {
         input: VirtualExtensionInput,
     ) -> Result<SavedVirtualExtension, AppError>;
     /// The full verdict on `input` (field rules, numbering plan, conflicts), changing nothing.
-    async fn check_virtual_extension(&self, input: VirtualExtensionInput) -> Result<Verdict, AppError>;
+    async fn check_virtual_extension(
+        &self,
+        input: VirtualExtensionInput,
+        editing: Option<String>,
+    ) -> Result<Verdict, AppError>;
+    /// Saves an edit made to `version` of entry `id`; a newer version means `Conflict` (EDIT_CONFLICT).
+    async fn update_virtual_extension(
+        &self,
+        actor: &Actor,
+        id: String,
+        version: i32,
+        input: VirtualExtensionInput,
+    ) -> Result<SavedVirtualExtension, AppError>;
+    async fn delete_virtual_extensions(
+        &self,
+        actor: &Actor,
+        ids: Vec<String>,
+    ) -> Result<DeleteOutcome, AppError>;
     async fn list_locations(&self) -> Result<Vec<Location>, AppError>;
+    async fn location_rows(&self) -> Result<Vec<LocationRow>, AppError>;
+    async fn create_location(&self, actor: &Actor, input: LocationInput) -> Result<Location, AppError>;
+    async fn update_location(
+        &self,
+        actor: &Actor,
+        id: String,
+        input: LocationInput,
+    ) -> Result<Location, AppError>;
+    async fn delete_location(&self, actor: &Actor, id: String) -> Result<Location, AppError>;
     /// Checks the credentials and opens a session; returns its token. Every failure is
     /// `Unauthorized`, after the same work.
     async fn sign_in(&self, email: String, password: String, client: ClientInfo) -> Result<String, AppError>;

@@ -3,7 +3,8 @@
 use crate::error::AppError;
 use crate::model::directory::Verdict;
 use crate::model::{
-    ListQuery, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
+    DeleteOutcome, ListQuery, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput,
+    VirtualExtensionPage,
 };
 use leptos::prelude::*;
 
@@ -29,11 +30,38 @@ pub async fn create_virtual_extension(
 
 /// The server's full verdict on a form's values, changing nothing: what the form shows while
 /// the admin types (numbering plan, extension or number in use, ESN clashes, warnings).
+/// `editing` is the entry being edited, if any (its own values are no conflict).
 #[server(endpoint = "check_virtual_extension")]
-pub async fn check_virtual_extension(input: VirtualExtensionInput) -> Result<Verdict, AppError> {
+pub async fn check_virtual_extension(
+    input: VirtualExtensionInput,
+    #[server(default)] editing: Option<String>,
+) -> Result<Verdict, AppError> {
     use super::backend::{actor, backend};
     actor()?;
-    backend()?.check_virtual_extension(input).await
+    backend()?.check_virtual_extension(input, editing).await
+}
+
+/// Saves an edit (any field, including a move between levels or locations). `version` is the
+/// version the admin edited: if someone else saved since, nothing is written and the answer
+/// is a conflict (EDIT_CONFLICT). A plain form post is redirected to the entry's details.
+#[server(endpoint = "update_virtual_extension")]
+pub async fn update_virtual_extension(
+    id: String,
+    version: i32,
+    input: VirtualExtensionInput,
+) -> Result<SavedVirtualExtension, AppError> {
+    use super::backend::{actor, backend};
+    let saved = backend()?.update_virtual_extension(&actor()?, id, version, input).await?;
+    leptos_axum::redirect(&crate::paths::virtual_extension(&saved.entry.id));
+    Ok(saved)
+}
+
+/// Deletes the named entries, all or none (a location administrator may delete only entries at
+/// their locations).
+#[server(endpoint = "delete_virtual_extensions")]
+pub async fn delete_virtual_extensions(ids: Vec<String>) -> Result<DeleteOutcome, AppError> {
+    use super::backend::{actor, backend};
+    backend()?.delete_virtual_extensions(&actor()?, ids).await
 }
 
 /// One virtual extension, for its details (every signed-in role).

@@ -96,6 +96,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <p class="sidenav-section" id="nav-management">"Management"</p>
                     <ul aria-labelledby="nav-management">
                         <li>
+                            <A href=paths::LOCATIONS attr:class="sidenav-link">"Locations"</A>
+                        </li>
+                        <li>
                             <A href=paths::ADMINISTRATORS attr:class="sidenav-link">"Administrators"</A>
                         </li>
                         <li>

@@ -1,5 +1,6 @@
 //! Building blocks shared by pages.
 
+pub mod confirm;
 pub mod field;
 pub mod layout;
 pub mod panel;

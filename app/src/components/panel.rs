@@ -20,12 +20,12 @@ fn focusables(panel: &leptos::web_sys::HtmlElement) -> Vec<leptos::web_sys::Html
 pub fn SidePanel(
     /// Id of the heading that names the dialog.
     title_id: &'static str,
-    close_href: &'static str,
+    #[prop(into)] close_href: String,
     children: Children,
 ) -> impl IntoView {
     let panel = NodeRef::<leptos::html::Div>::new();
     let navigate = use_navigate();
-    let close = move || navigate(close_href, Default::default());
+    let close = move || navigate(&close_href, Default::default());
 
     // Move focus into the panel when it opens.
     Effect::new(move |_| {

@@ -28,6 +28,8 @@ pub enum Field {
     Role,
     /// An administrator's status (active or disabled).
     Status,
+    /// The version a change was based on (optimistic concurrency).
+    Version,
 }
 
 impl Field {
@@ -50,6 +52,7 @@ impl Field {
             Field::Password => "Password",
             Field::Role => "Role",
             Field::Status => "Status",
+            Field::Version => "Version",
         }
     }
 }
@@ -142,6 +145,9 @@ error_codes! {
     OwnAccount => "OWN_ACCOUNT",
     AdministratorNotFound => "ADMINISTRATOR_NOT_FOUND",
     DayInvalid => "DAY_INVALID",
+    EditConflict => "EDIT_CONFLICT",
+    LocationInUse => "LOCATION_IN_USE",
+    NothingSelected => "NOTHING_SELECTED",
 }
 
 // By hand rather than derived: a derived visitor for this many renamed variants costs ~8 KB of WASM.

@@ -16,6 +16,25 @@ pub struct Location {
     pub country: Option<String>,
 }
 
+/// A location on the Locations page, with what still depends on it (what blocks a delete).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocationRow {
+    pub location: Location,
+    pub virtual_extensions: u64,
+    pub administrators: u64,
+}
+
+impl Location {
+    /// The form's values for this location (blank where unset).
+    pub fn to_input(&self) -> LocationInput {
+        LocationInput {
+            name: self.name.clone(),
+            routing_prefix: self.routing_prefix.clone().unwrap_or_default(),
+            country: self.country.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// Raw input from the form, the CLI or a REST body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocationInput {

@@ -24,11 +24,11 @@ pub use extension::{decimal_digit_value, Extension, EXTENSION_MAX_DIGITS, EXTENS
 pub use level::{Level, Scope, ORGANIZATION_SCOPE_KEY};
 pub use location::{
     parse_country, parse_location_name, parse_routing_prefix, prefixes_overlap, Location, LocationInput,
-    NewLocation, LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
+    LocationRow, NewLocation, LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
 };
 pub use mode::VirtualExtensionMode;
 pub use names::{DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};
 pub use virtual_extension::{
-    ListQuery, NewVirtualExtension, SavedVirtualExtension, SortKey, VirtualExtension, VirtualExtensionInput,
-    VirtualExtensionPage, DEFAULT_PAGE_SIZE, PAGE_SIZES, SEARCH_MAX_CHARS,
+    DeleteOutcome, ListQuery, NewVirtualExtension, SavedVirtualExtension, SortKey, VirtualExtension,
+    VirtualExtensionInput, VirtualExtensionPage, DEFAULT_PAGE_SIZE, DELETE_MAX, PAGE_SIZES, SEARCH_MAX_CHARS,
 };

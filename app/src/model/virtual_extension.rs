@@ -27,6 +27,29 @@ pub struct VirtualExtensionInput {
     pub phone_number: String,
 }
 
+impl VirtualExtension {
+    /// Where the entry lives (its location decides; the level follows).
+    pub fn scope(&self) -> Scope {
+        match &self.location_id {
+            Some(location) => Scope::Location(location.clone()),
+            None => Scope::Organization,
+        }
+    }
+
+    /// The form's values for this entry (blank where unset).
+    pub fn to_input(&self) -> VirtualExtensionInput {
+        VirtualExtensionInput {
+            level: self.level.as_str().to_string(),
+            location: self.location_id.clone().unwrap_or_default(),
+            first_name: self.first_name.clone().unwrap_or_default(),
+            last_name: self.last_name.clone().unwrap_or_default(),
+            display_name: self.display_name.clone(),
+            extension: self.extension.clone(),
+            phone_number: self.phone_number.clone(),
+        }
+    }
+}
+
 /// An entry that passed every rule that needs no database.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewVirtualExtension {
@@ -94,6 +117,17 @@ pub struct SavedVirtualExtension {
     pub entry: VirtualExtension,
     pub warnings: Vec<FieldError>,
 }
+
+/// What a delete did: how many entries went, and how many were gone already (someone else
+/// deleted them since the admin's list was loaded).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteOutcome {
+    pub deleted: u64,
+    pub already_gone: u64,
+}
+
+/// The most entries one delete may name (four full pages).
+pub const DELETE_MAX: usize = 400;
 
 pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 pub const DEFAULT_PAGE_SIZE: u32 = 50;

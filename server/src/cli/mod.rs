@@ -131,8 +131,28 @@ pub enum LocationCommand {
         #[arg(long, default_value = "")]
         country: String,
     },
-    /// List locations.
+    /// List locations: id, name, routing prefix, country, virtual extensions, location
+    /// administrators (tab-separated).
     List,
+    /// Change a location: only the options given change; an empty value clears the routing
+    /// prefix or country.
+    Update {
+        /// The location's current name, or its id.
+        #[arg(long)]
+        location: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        routing_prefix: Option<String>,
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// Delete a location that has no virtual extensions and no location administrators.
+    Delete {
+        /// The location's name, or its id.
+        #[arg(long)]
+        location: String,
+    },
 }
 
 /// `vext` alone means `vext serve`, with the serve settings read from the environment.
@@ -243,16 +263,57 @@ async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
             );
         }
         LocationCommand::List => {
-            for l in locations::list(&db).await? {
+            for row in locations::rows(&db).await? {
+                let l = row.location;
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     l.id,
                     l.name,
                     l.routing_prefix.unwrap_or_default(),
-                    l.country.unwrap_or_default()
+                    l.country.unwrap_or_default(),
+                    row.virtual_extensions,
+                    row.administrators,
                 );
             }
         }
+        LocationCommand::Update { location, name, routing_prefix, country } => {
+            let current = find_location(&db, &location).await?;
+            let mut input = current.to_input();
+            if let Some(name) = name {
+                input.name = name;
+            }
+            if let Some(prefix) = routing_prefix {
+                input.routing_prefix = prefix;
+            }
+            if let Some(country) = country {
+                input.country = country;
+            }
+            let new = input.validate().map_err(|fields| CliError::App(AppError::validation(fields)))?;
+            let updated = locations::update(&db, &command_line(), &current.id, new).await?;
+            println!(
+                "Updated location {} (id {}, routing prefix {}, country {}).",
+                updated.name,
+                updated.id,
+                updated.routing_prefix.as_deref().unwrap_or("none"),
+                updated.country.as_deref().unwrap_or("none"),
+            );
+        }
+        LocationCommand::Delete { location } => {
+            let current = find_location(&db, &location).await?;
+            let deleted = locations::delete(&db, &command_line(), &current.id).await?;
+            println!("Deleted location {} (id {}).", deleted.name, deleted.id);
+        }
     }
     Ok(())
+}
+
+/// A location by exact name, else by id.
+async fn find_location(
+    db: &sea_orm::DatabaseConnection,
+    name_or_id: &str,
+) -> Result<app::model::Location, CliError> {
+    if let Some(found) = locations::find_by_name(db, name_or_id).await? {
+        return Ok(found);
+    }
+    Ok(locations::get(db, name_or_id).await?)
 }

@@ -16,8 +16,8 @@ use argon2::Argon2;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, SqlErr,
 };
 
 /// An administrator as the rest of vext sees it (no hash).
@@ -207,10 +207,7 @@ async fn admin_snapshot(
 /// Serializes changes to administrators, so that two concurrent ones cannot both remove "the
 /// other" last full administrator. SQLite's write transactions are serialized already.
 async fn lock_admins(txn: &DatabaseTransaction) -> Result<(), ServiceError> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared("SELECT pg_advisory_xact_lock(727001)").await?;
-    }
-    Ok(())
+    Ok(crate::store::serialize(txn, crate::store::Lock::Administrators).await?)
 }
 
 /// Refuses a change that would leave no active full administrator.

@@ -3,15 +3,16 @@
 use super::audit::{self, Snapshot, Target};
 use super::ServiceError;
 use crate::store::entities::location;
-use crate::store::{begin_write, new_id};
+use crate::store::entities::{admin_location, virtual_extension as ve};
+use crate::store::{begin_write, new_id, serialize, Lock};
 use app::error::AppError;
 use app::model::admin::Actor;
 use app::model::audit::AuditAction;
-use app::model::{prefixes_overlap, ErrorCode, Field, FieldError, Location, NewLocation};
+use app::model::{prefixes_overlap, ErrorCode, Field, FieldError, Location, LocationRow, NewLocation};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 
 /// Every location, ordered by name.
@@ -27,9 +28,14 @@ pub async fn find_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Optio
 }
 
 /// What `new` would clash with: a name in use, a routing prefix in use or overlapping another.
-async fn conflicts(db: &impl ConnectionTrait, new: &NewLocation) -> Result<Vec<FieldError>, ServiceError> {
+/// `except` is the location being edited.
+async fn conflicts(
+    db: &impl ConnectionTrait,
+    new: &NewLocation,
+    except: Option<&str>,
+) -> Result<Vec<FieldError>, ServiceError> {
     let mut found = Vec::new();
-    if find_by_name(db, &new.name).await?.is_some() {
+    if find_by_name(db, &new.name).await?.is_some_and(|other| Some(other.id.as_str()) != except) {
         found.push(FieldError::new(
             Field::Name,
             ErrorCode::NameInUse,
@@ -37,8 +43,13 @@ async fn conflicts(db: &impl ConnectionTrait, new: &NewLocation) -> Result<Vec<F
         ));
     }
     if let Some(prefix) = &new.routing_prefix {
-        let others =
-            location::Entity::find().filter(location::Column::RoutingPrefix.is_not_null()).all(db).await?;
+        let others: Vec<_> = location::Entity::find()
+            .filter(location::Column::RoutingPrefix.is_not_null())
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|o| Some(o.id.as_str()) != except)
+            .collect();
         if let Some(other) = others.iter().find(|o| o.routing_prefix.as_deref() == Some(prefix)) {
             found.push(FieldError::new(
                 Field::RoutingPrefix,
@@ -83,7 +94,8 @@ pub async fn create(
 ) -> Result<Location, ServiceError> {
     super::require_full(actor, "create a location")?;
     let txn = begin_write(db).await?;
-    let found = conflicts(&txn, &new).await?;
+    serialize(&txn, Lock::Directory).await?;
+    let found = conflicts(&txn, &new, None).await?;
     if !found.is_empty() {
         return Err(AppError::Conflict { fields: found }.into());
     }
@@ -116,11 +128,250 @@ pub async fn create(
         // A concurrent writer won the race (PostgreSQL); name the field by checking again.
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;
-            let fields = conflicts(db, &new).await?;
+            let fields = conflicts(db, &new, None).await?;
             if fields.is_empty() {
                 return Err(error.into());
             }
             Err(AppError::Conflict { fields }.into())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Every location with how many virtual extensions and administrators depend on it.
+#[tracing::instrument(skip_all)]
+pub async fn rows(db: &impl ConnectionTrait) -> Result<Vec<LocationRow>, ServiceError> {
+    use std::collections::HashMap;
+    let mut extensions: HashMap<String, u64> = HashMap::new();
+    for id in ve::Entity::find()
+        .select_only()
+        .column(ve::Column::LocationId)
+        .filter(ve::Column::LocationId.is_not_null())
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+    {
+        *extensions.entry(id).or_default() += 1;
+    }
+    let mut administrators: HashMap<String, u64> = HashMap::new();
+    for link in admin_location::Entity::find().all(db).await? {
+        *administrators.entry(link.location_id).or_default() += 1;
+    }
+    Ok(list(db)
+        .await?
+        .into_iter()
+        .map(|location| LocationRow {
+            virtual_extensions: extensions.get(&location.id).copied().unwrap_or_default(),
+            administrators: administrators.get(&location.id).copied().unwrap_or_default(),
+            location,
+        })
+        .collect())
+}
+
+/// One location, or `NotFound`.
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Location, ServiceError> {
+    match location::Entity::find_by_id(id.to_string()).one(db).await? {
+        Some(found) => Ok(Location::from(found)),
+        None => Err(AppError::NotFound { what: "That location".to_string() }.into()),
+    }
+}
+
+/// With a new routing prefix, the location's entries get new ESNs: none may equal an
+/// organization-level extension.
+async fn esn_clashes(
+    db: &impl ConnectionTrait,
+    location: &Location,
+    prefix: &str,
+) -> Result<Vec<FieldError>, ServiceError> {
+    let organization: Vec<ve::Model> = ve::Entity::find()
+        .filter(ve::Column::LocationId.is_null())
+        .filter(ve::Column::Extension.starts_with(prefix))
+        .all(db)
+        .await?;
+    if organization.is_empty() {
+        return Ok(Vec::new());
+    }
+    let here: std::collections::HashMap<String, ve::Model> = ve::Entity::find()
+        .filter(ve::Column::LocationId.eq(location.id.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.extension.clone(), m))
+        .collect();
+    let clashes: Vec<String> = organization
+        .iter()
+        .filter_map(|org| {
+            let rest = org.extension.strip_prefix(prefix)?;
+            let mine = here.get(rest)?;
+            Some(format!(
+                "\"{}\" (extension {}) would get ESN {} = organization-level extension of \"{}\"",
+                mine.display_name, mine.extension, org.extension, org.display_name
+            ))
+        })
+        .collect();
+    if clashes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let shown: Vec<&str> = clashes.iter().take(3).map(String::as_str).collect();
+    let more = clashes.len().saturating_sub(shown.len());
+    Ok(vec![FieldError::new(
+        Field::RoutingPrefix,
+        ErrorCode::ExtensionConflictsWithEsn,
+        format!(
+            "With routing prefix {prefix}, {}{}. Choose another prefix, or change those extensions first.",
+            shown.join("; "),
+            if more > 0 { format!("; and {more} more") } else { String::new() }
+        ),
+    )])
+}
+
+/// Changes a location's name, routing prefix or country (full administrators). A new prefix
+/// changes the ESN of every entry at the location, so it must not make one equal an
+/// organization-level extension.
+///
+/// Errors: `Forbidden`, `NotFound`, `Conflict` (NAME_IN_USE, ROUTING_PREFIX_IN_USE,
+/// ROUTING_PREFIX_OVERLAPS, EXTENSION_CONFLICTS_WITH_ESN).
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+    new: NewLocation,
+) -> Result<Location, ServiceError> {
+    super::require_full(actor, "change a location")?;
+    let txn = begin_write(db).await?;
+    serialize(&txn, Lock::Directory).await?;
+    let current = get(&txn, id).await?;
+    let mut found = conflicts(&txn, &new, Some(id)).await?;
+    if let Some(prefix) =
+        new.routing_prefix.as_deref().filter(|p| current.routing_prefix.as_deref() != Some(*p))
+    {
+        if found.iter().all(|e| e.field != Field::RoutingPrefix) {
+            found.extend(esn_clashes(&txn, &current, prefix).await?);
+        }
+    }
+    if !found.is_empty() {
+        return Err(AppError::Conflict { fields: found }.into());
+    }
+    let updated = Location {
+        id: current.id.clone(),
+        name: new.name.clone(),
+        routing_prefix: new.routing_prefix.clone(),
+        country: new.country.clone(),
+    };
+    if updated == current {
+        txn.rollback().await?;
+        return Ok(current);
+    }
+    let written = location::ActiveModel {
+        id: Set(current.id.clone()),
+        name: Set(updated.name.clone()),
+        routing_prefix: Set(updated.routing_prefix.clone()),
+        country: Set(updated.country.clone()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await;
+    match written {
+        Ok(_) => {
+            audit::record(
+                &txn,
+                actor,
+                AuditAction::LocationUpdated,
+                Target { id: &updated.id, label: updated.name.clone() },
+                Some(&snapshot(&current)),
+                Some(&snapshot(&updated)),
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(updated)
+        }
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            let fields = conflicts(db, &new, Some(id)).await?;
+            if fields.is_empty() {
+                return Err(error.into());
+            }
+            Err(AppError::Conflict { fields }.into())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Why a location cannot go yet, and what to do about it.
+fn still_used(name: &str, extensions: u64, administrators: u64) -> FieldError {
+    let mut reasons = Vec::new();
+    if extensions > 0 {
+        reasons.push(match extensions {
+            1 => "1 virtual extension is still at this location: move it to another location or to \
+                  organization level, or delete it"
+                .to_string(),
+            n => format!(
+                "{n} virtual extensions are still at this location: move them to another location or to \
+                 organization level, or delete them"
+            ),
+        });
+    }
+    if administrators > 0 {
+        reasons.push(match administrators {
+            1 => "1 location administrator manages it: change their locations on the Administrators page"
+                .to_string(),
+            n => format!(
+                "{n} location administrators manage it: change their locations on the Administrators page"
+            ),
+        });
+    }
+    FieldError::new(
+        Field::Location,
+        ErrorCode::LocationInUse,
+        format!("{name} cannot be deleted yet. {}. Then delete it.", reasons.join("; and ")),
+    )
+}
+
+/// What still depends on `location`, as the error a delete gets.
+async fn in_use(db: &impl ConnectionTrait, location: &Location) -> Result<Option<FieldError>, ServiceError> {
+    let id = location.id.as_str();
+    let extensions = ve::Entity::find().filter(ve::Column::LocationId.eq(id)).count(db).await?;
+    let administrators =
+        admin_location::Entity::find().filter(admin_location::Column::LocationId.eq(id)).count(db).await?;
+    Ok((extensions > 0 || administrators > 0).then(|| still_used(&location.name, extensions, administrators)))
+}
+
+/// Deletes a location nothing depends on (full administrators).
+///
+/// Errors: `Forbidden`, `NotFound`, `Conflict` (LOCATION_IN_USE: entries or administrators
+/// still there; the foreign keys refuse it too, should one arrive meanwhile).
+#[tracing::instrument(skip_all)]
+pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<Location, ServiceError> {
+    super::require_full(actor, "delete a location")?;
+    let txn = begin_write(db).await?;
+    serialize(&txn, Lock::Directory).await?;
+    let current = get(&txn, id).await?;
+    if let Some(used) = in_use(&txn, &current).await? {
+        return Err(AppError::Conflict { fields: vec![used] }.into());
+    }
+    match location::Entity::delete_by_id(id.to_string()).exec(&txn).await {
+        Ok(_) => {
+            audit::record(
+                &txn,
+                actor,
+                AuditAction::LocationDeleted,
+                Target { id: &current.id, label: current.name.clone() },
+                Some(&snapshot(&current)),
+                None,
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(current)
+        }
+        // Something arrived meanwhile (an administrator's assignment takes another lock).
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => {
+            txn.rollback().await?;
+            match in_use(db, &current).await? {
+                Some(used) => Err(AppError::Conflict { fields: vec![used] }.into()),
+                None => Err(error.into()),
+            }
         }
         Err(error) => Err(error.into()),
     }

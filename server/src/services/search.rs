@@ -1,6 +1,9 @@
 //! Folding names for search: lower case, compatibility-decomposed, combining marks removed, so
 //! that "zoe" finds "Zoë" and "ＡＮＮ" finds "Ann", the same on SQLite and PostgreSQL.
 
+use crate::store::entities::virtual_extension as ve;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{Condition, DbBackend};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -26,6 +29,49 @@ pub fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Trigram indexes (FTS5 `trigram` on SQLite, `pg_trgm` on PostgreSQL) need 3 characters.
+fn indexable(term: &str) -> bool {
+    term.chars().count() >= 3
+}
+
+/// An FTS5 phrase matching `term` as a substring (`"` doubled inside the quotes).
+fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+/// The list's search: the folded names contain the folded term, or (when the term has digits)
+/// the extension or phone number contains them. On SQLite, terms of 3 characters or more are
+/// answered by the FTS5 trigram table (`ve_search`, kept in step by triggers); PostgreSQL's
+/// `pg_trgm` indexes serve the same `LIKE` directly.
+pub fn matches(backend: DbBackend, search: &str, digits: Option<String>) -> Condition {
+    let column = |c: ve::Column| Expr::col((ve::Entity, c));
+    let folded = fold(search);
+    let sqlite = backend == DbBackend::Sqlite;
+    let mut any = Condition::any();
+    let mut phrases = Vec::new();
+    if sqlite && indexable(&folded) {
+        phrases.push(format!("names : {}", fts_phrase(&folded)));
+    } else {
+        any = any.add(column(ve::Column::SearchName).like(contains(&folded)));
+    }
+    if let Some(digits) = digits {
+        if sqlite && indexable(&digits) {
+            phrases.push(format!("digits : {}", fts_phrase(&digits)));
+        } else {
+            any = any
+                .add(column(ve::Column::Extension).like(contains(&digits)))
+                .add(column(ve::Column::PhoneNumber).like(contains(&digits)));
+        }
+    }
+    if !phrases.is_empty() {
+        any = any.add(Expr::cust_with_values(
+            "virtual_extension.search_rowid IN (SELECT rowid FROM ve_search WHERE ve_search MATCH ?)",
+            [phrases.join(" OR ")],
+        ));
+    }
+    any
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +84,12 @@ mod tests {
         assert_eq!(fold("王秀英"), "王秀英");
         assert_eq!(search_name("Ann Lee", Some("Ann"), None), "ann lee\nann");
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn fts_phrases_quote_their_quotes() {
+        assert_eq!(fts_phrase("ann"), "\"ann\"");
+        assert_eq!(fts_phrase("say \"hi\" OR x"), "\"say \"\"hi\"\" OR x\"");
+        assert!(indexable("zoë") && !indexable("zo"));
     }
 }

@@ -5,18 +5,19 @@ use super::audit::{self, Snapshot, Target};
 use super::directory::load_around;
 use super::{settings, ServiceError};
 use crate::store::entities::{location, virtual_extension as ve};
-use crate::store::{begin_write, new_id};
+use crate::store::{begin_write, new_id, serialize, Lock};
 use app::error::AppError;
 use app::model::admin::Actor;
 use app::model::audit::{AuditAction, AuditEntry, TargetKind};
 use app::model::directory::{DirEntry, Verdict};
 use app::model::{
-    E164Number, ErrorCode, Field, FieldError, Level, ListQuery, NewVirtualExtension, SavedVirtualExtension,
-    Scope, SortKey, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
+    DeleteOutcome, E164Number, ErrorCode, Field, FieldError, Level, ListQuery, NewVirtualExtension,
+    SavedVirtualExtension, Scope, SortKey, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
+    DELETE_MAX,
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryOrder,
     QuerySelect, Set, SqlErr,
 };
 
@@ -71,21 +72,14 @@ pub async fn list(
     db: &impl ConnectionTrait,
     query: &ListQuery,
 ) -> Result<VirtualExtensionPage, ServiceError> {
-    use super::search::{contains, fold};
-    use sea_orm::sea_query::{Expr, ExprTrait, Func};
-    use sea_orm::{ColumnTrait, Condition, Order, QueryFilter};
+    use sea_orm::sea_query::{Expr, Func};
+    use sea_orm::{ColumnTrait, Order, QueryFilter};
     let query = query.normalized();
     let mut select = ve::Entity::find();
     if !query.search.is_empty() {
-        let column = |c: ve::Column| Expr::col((ve::Entity, c));
-        let mut any =
-            Condition::any().add(column(ve::Column::SearchName).like(contains(&fold(&query.search))));
-        if let Some(digits) = query.search_digits() {
-            any = any
-                .add(column(ve::Column::Extension).like(contains(&digits)))
-                .add(column(ve::Column::PhoneNumber).like(contains(&digits)));
-        }
-        select = select.filter(any);
+        let condition =
+            super::search::matches(db.get_database_backend(), &query.search, query.search_digits());
+        select = select.filter(condition);
     }
     if let Some(level) = query.level {
         select = select.filter(ve::Column::Level.eq(level.as_str()));
@@ -186,12 +180,17 @@ fn candidate(id: String, new: &NewVirtualExtension) -> DirEntry {
 }
 
 /// The full verdict on `input` without changing anything: field errors first (as a
-/// `Validation` error, like create), then the directory's conflicts and warnings.
+/// `Validation` error, like create), then the directory's conflicts and warnings. `editing`
+/// is the entry being edited (it does not clash with itself).
 #[tracing::instrument(skip_all)]
-pub async fn check(db: &DatabaseConnection, input: &VirtualExtensionInput) -> Result<Verdict, ServiceError> {
+pub async fn check(
+    db: &DatabaseConnection,
+    input: &VirtualExtensionInput,
+    editing: Option<&str>,
+) -> Result<Verdict, ServiceError> {
     let new = validate(db, input).await?;
     resolve_location(db, &new.scope).await?;
-    let candidate = candidate(new_id(), &new);
+    let candidate = candidate(editing.map_or_else(new_id, str::to_string), &new);
     Ok(load_around(db, &candidate).await?.check(&candidate))
 }
 
@@ -212,6 +211,7 @@ pub async fn create(
         return Err(super::forbidden(actor, "create a virtual extension at this level"));
     }
     let txn = begin_write(db).await?;
+    serialize(&txn, Lock::Directory).await?;
     let location = resolve_location(&txn, &new.scope).await?;
     let candidate = candidate(new_id(), &new);
     let verdict = load_around(&txn, &candidate).await?.check(&candidate);
@@ -257,21 +257,218 @@ pub async fn create(
         }
         Err(error) => {
             txn.rollback().await?;
-            match error.sql_err() {
-                // A concurrent writer won the race (PostgreSQL): say which field by checking again.
-                Some(SqlErr::UniqueConstraintViolation(_)) => {
-                    let fields = load_around(db, &candidate).await?.check(&candidate).errors;
-                    if fields.is_empty() {
-                        return Err(error.into());
-                    }
-                    Err(AppError::Conflict { fields }.into())
-                }
-                // The location was deleted between our read and the insert.
-                Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                    Err(AppError::validation(vec![location_not_found()]).into())
-                }
-                _ => Err(error.into()),
-            }
+            Err(write_error(db, &candidate, error).await)
         }
     }
+}
+
+/// What a failed write means to the admin: a concurrent writer took the extension or number
+/// (PostgreSQL; the unique indexes caught it), or the location was deleted meanwhile.
+async fn write_error(db: &DatabaseConnection, candidate: &DirEntry, error: DbErr) -> ServiceError {
+    match error.sql_err() {
+        // Say which field by checking again, now that the other write is visible.
+        Some(SqlErr::UniqueConstraintViolation(_)) => match load_around(db, candidate).await {
+            Ok(directory) => {
+                let fields = directory.check(candidate).errors;
+                if fields.is_empty() {
+                    error.into()
+                } else {
+                    AppError::Conflict { fields }.into()
+                }
+            }
+            Err(other) => other,
+        },
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+            AppError::validation(vec![location_not_found()]).into()
+        }
+        _ => error.into(),
+    }
+}
+
+fn edit_conflict(current: &VirtualExtension, seen: i32) -> ServiceError {
+    AppError::Conflict {
+        fields: vec![FieldError::new(
+            Field::Version,
+            ErrorCode::EditConflict,
+            format!(
+                "Someone else changed \"{}\" after you opened it (you edited version {seen}; it is now \
+                 version {}). Nothing was saved: review its current values, then save again.",
+                current.display_name, current.version
+            ),
+        )],
+    }
+    .into()
+}
+
+/// Changes an entry: any field, and its level or location (a move between organization and
+/// location level, or between locations), under the same rules as create. `version` is the
+/// version the admin edited; if the entry changed since, nothing is written.
+///
+/// Errors: `NotFound`, `Forbidden` (the actor may not change the entry where it is, or where it
+/// would go), `Validation`, `Conflict` (EDIT_CONFLICT, EXTENSION_IN_USE, PHONE_NUMBER_IN_USE,
+/// EXTENSION_CONFLICTS_WITH_ESN). An unchanged input saves nothing and keeps the version.
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+    version: i32,
+    input: &VirtualExtensionInput,
+) -> Result<SavedVirtualExtension, ServiceError> {
+    let new = validate(db, input).await?;
+    let txn = begin_write(db).await?;
+    serialize(&txn, Lock::Directory).await?;
+    let current = get(&txn, id).await?;
+    if !actor.may_change(&current.scope()) || !actor.may_change(&new.scope) {
+        return Err(super::forbidden(actor, "change a virtual extension at this level"));
+    }
+    if current.version != version {
+        return Err(edit_conflict(&current, version));
+    }
+    let location = resolve_location(&txn, &new.scope).await?;
+    let candidate = candidate(current.id.clone(), &new);
+    let verdict = load_around(&txn, &candidate).await?.check(&candidate);
+    if !verdict.is_ok() {
+        return Err(AppError::Conflict { fields: verdict.errors }.into());
+    }
+    let unchanged = current.location_id == candidate.location_id
+        && current.first_name == candidate.first_name
+        && current.last_name == candidate.last_name
+        && current.display_name == candidate.display_name
+        && current.extension == candidate.extension
+        && current.phone_number == candidate.phone_number;
+    if unchanged {
+        txn.rollback().await?;
+        return Ok(SavedVirtualExtension { entry: current, warnings: verdict.warnings });
+    }
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    // The version in the WHERE clause makes the check and the write one step, on any database.
+    let written = ve::Entity::update_many()
+        .col_expr(ve::Column::Level, Expr::value(new.scope.level().as_str()))
+        .col_expr(ve::Column::LocationId, Expr::value(candidate.location_id.clone()))
+        .col_expr(ve::Column::ScopeKey, Expr::value(new.scope.key()))
+        .col_expr(ve::Column::Extension, Expr::value(candidate.extension.clone()))
+        .col_expr(ve::Column::FirstName, Expr::value(candidate.first_name.clone()))
+        .col_expr(ve::Column::LastName, Expr::value(candidate.last_name.clone()))
+        .col_expr(ve::Column::DisplayName, Expr::value(candidate.display_name.clone()))
+        .col_expr(ve::Column::PhoneNumber, Expr::value(candidate.phone_number.clone()))
+        .col_expr(
+            ve::Column::SearchName,
+            Expr::value(super::search::search_name(
+                &candidate.display_name,
+                candidate.first_name.as_deref(),
+                candidate.last_name.as_deref(),
+            )),
+        )
+        .col_expr(ve::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(ve::Column::Version, Expr::value(version + 1))
+        .filter(ve::Column::Id.eq(id))
+        .filter(ve::Column::Version.eq(version))
+        .exec(&txn)
+        .await;
+    match written {
+        Ok(result) if result.rows_affected == 1 => {
+            let entry = VirtualExtension {
+                level: new.scope.level(),
+                location_id: candidate.location_id.clone(),
+                location_name: location.map(|l| l.name),
+                first_name: candidate.first_name.clone(),
+                last_name: candidate.last_name.clone(),
+                display_name: candidate.display_name.clone(),
+                extension: candidate.extension.clone(),
+                phone_number: candidate.phone_number.clone(),
+                version: version + 1,
+                id: current.id.clone(),
+            };
+            let action = if current.location_id == entry.location_id {
+                AuditAction::VirtualExtensionUpdated
+            } else {
+                AuditAction::VirtualExtensionMoved
+            };
+            audit::record(
+                &txn,
+                actor,
+                action,
+                target(&entry),
+                Some(&snapshot(&current)),
+                Some(&snapshot(&entry)),
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(SavedVirtualExtension { entry, warnings: verdict.warnings })
+        }
+        Ok(_) => {
+            txn.rollback().await?;
+            let now = get(db, id).await?;
+            Err(edit_conflict(&now, version))
+        }
+        Err(error) => {
+            txn.rollback().await?;
+            Err(write_error(db, &candidate, error).await)
+        }
+    }
+}
+
+/// Deletes the named entries, all or none: if the actor may not delete one of them, nothing
+/// is deleted. Ids that no longer exist are counted as already gone.
+///
+/// Errors: `BadRequest` (no ids, or more than `DELETE_MAX`), `Forbidden`.
+#[tracing::instrument(skip_all, fields(count = ids.len()))]
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ids: &[String],
+) -> Result<DeleteOutcome, ServiceError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut wanted: Vec<&String> = ids.iter().collect();
+    wanted.sort();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Err(AppError::BadRequest {
+            message: "Select at least one virtual extension to delete.".into(),
+        }
+        .into());
+    }
+    if wanted.len() > DELETE_MAX {
+        return Err(AppError::BadRequest {
+            message: format!(
+                "At most {DELETE_MAX} virtual extensions can be deleted at once; {} were selected.",
+                wanted.len()
+            ),
+        }
+        .into());
+    }
+    let txn = begin_write(db).await?;
+    let found: Vec<VirtualExtension> = ve::Entity::find()
+        .filter(ve::Column::Id.is_in(wanted.iter().map(|id| id.as_str())))
+        .find_also_related(location::Entity)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|(m, l)| to_view(m, l))
+        .collect();
+    for entry in &found {
+        if !actor.may_change(&entry.scope()) {
+            return Err(super::forbidden(actor, "delete a virtual extension at this level"));
+        }
+    }
+    let deleted = ve::Entity::delete_many()
+        .filter(ve::Column::Id.is_in(found.iter().map(|e| e.id.as_str())))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    for entry in &found {
+        audit::record(
+            &txn,
+            actor,
+            AuditAction::VirtualExtensionDeleted,
+            target(entry),
+            Some(&snapshot(entry)),
+            None,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(DeleteOutcome { deleted, already_gone: (wanted.len() - found.len()) as u64 })
 }

@@ -120,6 +120,25 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     }
 }
 
+/// What a write transaction may serialize on, for rules that span rows and that no unique
+/// index can express (the last full administrator; ESNs against organization extensions;
+/// overlapping routing prefixes).
+#[derive(Clone, Copy, Debug)]
+pub enum Lock {
+    Administrators = 727_001,
+    Directory = 727_002,
+}
+
+/// Takes `lock` until the transaction ends (PostgreSQL advisory lock, so replicas on one
+/// database agree). SQLite needs nothing: [`begin_write`] already serializes its writers.
+pub async fn serialize(txn: &DatabaseTransaction, lock: Lock) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", lock as i64)).await?;
+    }
+    Ok(())
+}
+
 /// A new opaque id (UUID v7: time-ordered, so inserts stay index-friendly).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

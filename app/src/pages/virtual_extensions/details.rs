@@ -1,9 +1,12 @@
 //! One virtual extension's details (the ESN for location-level entries) and its history from
 //! the audit log.
 
+use super::VirtualExtensionContext;
 use crate::api::audit::virtual_extension_history;
 use crate::api::locations::list_locations;
-use crate::api::virtual_extensions::get_virtual_extension;
+use crate::api::virtual_extensions::{get_virtual_extension, DeleteVirtualExtensions};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::layout::use_me;
 use crate::components::panel::SidePanel;
 use crate::model::audit::AuditEntry;
 use crate::model::{Level, Location, VirtualExtension};
@@ -13,7 +16,7 @@ use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// What colleagues at other locations dial: the location's routing prefix + the extension.
 fn esn(entry: &VirtualExtension, locations: &[Location]) -> Option<String> {
@@ -51,6 +54,63 @@ pub fn VirtualExtensionDetailsPanel() -> impl IntoView {
     }
 }
 
+/// Edit and Delete, for administrators who may change the entry where it is.
+#[component]
+fn DetailsActions(entry: VirtualExtension) -> impl IntoView {
+    let VirtualExtensionContext { delete, .. } = expect_context();
+    let me = use_me();
+    let confirming = RwSignal::new(false);
+    let id = entry.id.clone();
+    let scope = entry.scope();
+    let message = format!(
+        "\"{}\" (extension {}) will be deleted: colleagues can no longer dial it, and calls from {} will show the bare number. This cannot be undone.",
+        entry.display_name, entry.extension, entry.phone_number
+    );
+    let title = format!("Delete \"{}\"?", entry.display_name);
+    let edit_href = paths::edit_virtual_extension(&entry.id);
+    let opened_at = delete.version().get_untracked();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if delete.version().get() != opened_at && matches!(delete.value().get(), Some(Ok(_))) {
+            navigate(paths::VIRTUAL_EXTENSIONS, Default::default());
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let (scope, edit_href) = (scope.clone(), edit_href.clone());
+                Suspend::new(async move {
+                    me.await.filter(|me| me.may_change(&scope)).map(|_| view! {
+                        <div class="panel-actions top">
+                            <A href=edit_href attr:class="button primary">"Edit"</A>
+                            <button type="button" class="button danger" on:click=move |_| confirming.set(true)>
+                                "Delete"
+                            </button>
+                        </div>
+                    })
+                })
+            }}
+        </Transition>
+        {move || {
+            (delete.version().get() != opened_at)
+                .then(|| delete.value().get().and_then(Result::err))
+                .flatten()
+                .map(|error| view! { <p class="banner error" role="alert">{error.to_string()}</p> })
+        }}
+        <ConfirmDialog
+            open=confirming
+            id="delete-one"
+            title=title
+            message=message
+            confirm_label="Delete".to_string()
+            danger=true
+            on_confirm=move |_| {
+                delete.dispatch(DeleteVirtualExtensions { ids: vec![id.clone()] });
+            }
+        />
+    }
+}
+
 #[component]
 fn Details(entry: VirtualExtension, locations: Vec<Location>, history: Vec<AuditEntry>) -> impl IntoView {
     let esn = esn(&entry, &locations);
@@ -81,6 +141,7 @@ fn Details(entry: VirtualExtension, locations: Vec<Location>, history: Vec<Audit
             </div>
             <A href=paths::VIRTUAL_EXTENSIONS attr:class="icon-button" attr:aria-label="Close">"×"</A>
         </div>
+        <DetailsActions entry=entry.clone() />
         <dl class="details">
             <dt>"Level"</dt><dd>{entry.level.label()}</dd>
             <dt>"Location"</dt><dd>{location}</dd>

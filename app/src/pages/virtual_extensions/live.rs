@@ -10,6 +10,8 @@ use leptos::prelude::*;
 /// keystroke makes an older answer stale, and stale answers are dropped.
 pub(super) fn live_verdict(
     input: impl Fn() -> VirtualExtensionInput + Copy + Send + Sync + 'static,
+    // The entry being edited: its own extension and number are no conflict.
+    editing: Option<String>,
     touched: RwSignal<Vec<Field>>,
     live: RwSignal<Verdict>,
     // Level first: it always has a value, so it does not count as typing.
@@ -17,6 +19,7 @@ pub(super) fn live_verdict(
 ) {
     let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
+        let editing = editing.clone();
         let any_typed = values.iter().skip(1).any(|value| !value.with(String::is_empty));
         for value in values {
             value.track();
@@ -33,8 +36,9 @@ pub(super) fn live_verdict(
                     return;
                 }
                 let payload = input();
+                let editing = editing.clone();
                 leptos::task::spawn_local(async move {
-                    let verdict = match check_virtual_extension(payload).await {
+                    let verdict = match check_virtual_extension(payload, editing).await {
                         Ok(verdict) => verdict,
                         Err(error) => Verdict { errors: error.field_errors().to_vec(), warnings: Vec::new() },
                     };

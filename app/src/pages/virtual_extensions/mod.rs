@@ -2,42 +2,63 @@
 
 pub mod create;
 pub mod details;
+pub mod edit;
+mod form;
 mod live;
 mod mode;
 mod table;
 
 use crate::api::locations::list_locations;
-use crate::api::virtual_extensions::{list_virtual_extensions, CreateVirtualExtension};
-use crate::components::layout::{Breadcrumb, IfAllowed};
+use crate::api::virtual_extensions::{
+    list_virtual_extensions, CreateVirtualExtension, DeleteVirtualExtensions, UpdateVirtualExtension,
+};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::layout::{use_me, Breadcrumb, IfAllowed};
 use crate::model::admin::Actor;
-use crate::model::{Level, ListQuery, Location, PAGE_SIZES};
+use crate::model::{DeleteOutcome, Level, ListQuery, Location, PAGE_SIZES};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, Outlet};
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use table::{list_href, VirtualExtensionTable};
+pub use table::list_href;
+use table::{Selection, VirtualExtensionTable};
 
 /// The data the page and its panels share.
 #[derive(Clone, Copy)]
 pub struct VirtualExtensionContext {
     pub create: ServerAction<CreateVirtualExtension>,
+    pub update: ServerAction<UpdateVirtualExtension>,
+    pub delete: ServerAction<DeleteVirtualExtensions>,
 }
 
 #[component]
 pub fn VirtualExtensionPage() -> impl IntoView {
     let create = ServerAction::<CreateVirtualExtension>::new();
-    provide_context(VirtualExtensionContext { create });
+    let update = ServerAction::<UpdateVirtualExtension>::new();
+    let delete = ServerAction::<DeleteVirtualExtensions>::new();
+    provide_context(VirtualExtensionContext { create, update, delete });
+    // Any save or delete changes the list.
+    let changes = move || (create.version().get(), update.version().get(), delete.version().get());
     // The address bar holds the query (search, filters, sort, page): back and shared links
     // restore it. Refetches after every save, so a new row appears without a reload.
     let params = use_query_map();
     let pathname = use_location().pathname;
     let query = Memo::new(move |_| params.with(|p| ListQuery::from_params(|name| p.get(name))));
-    let list = Resource::new(
-        move || (query.get(), create.version().get()),
-        |(query, _)| list_virtual_extensions(query),
-    );
+    let list = Resource::new(move || (query.get(), changes()), |(query, _)| list_virtual_extensions(query));
+    // Rows selected for deleting several at once; a new page or search starts afresh.
+    let selection = Selection { selected: RwSignal::new(Vec::new()), confirming: RwSignal::new(false) };
+    Effect::new(move |_| {
+        query.track();
+        delete.version().track();
+        selection.selected.set(Vec::new());
+    });
+    let me = use_me();
+    let how_many = Signal::derive(move || match selection.selected.with(Vec::len) {
+        1 => "1 virtual extension".to_string(),
+        n => format!("{n} virtual extensions"),
+    });
     let locations = Resource::new(move || create.version().get(), |_| list_locations());
 
     view! {
@@ -60,6 +81,12 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 </Form>
             </IfAllowed>
         </div>
+        // What the last delete did.
+        {move || {
+            delete.value().get().and_then(Result::ok).map(|done| view! {
+                <p class="banner success" role="status">{deleted_message(done)}</p>
+            })
+        }}
         // What the last save did, and what the rules want the admin to know about it.
         {move || {
             create.value().get().and_then(Result::ok).map(|saved| {
@@ -85,15 +112,50 @@ pub fn VirtualExtensionPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading virtual extensions…"</p> }>
             {move || Suspend::new(async move {
                 let locations = locations.await.unwrap_or_default();
+                let me = me.await;
                 match list.await {
-                    Ok(page) => view! { <VirtualExtensionTable page locations query=query.get_untracked() /> }.into_any(),
+                    Ok(page) => view! {
+                        <VirtualExtensionTable page locations query=query.get_untracked() me selection />
+                    }.into_any(),
                     Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
+        <ConfirmDialog
+            open=selection.confirming
+            id="delete-selected"
+            title=Signal::derive(move || format!("Delete {}?", how_many.get()))
+            message=Signal::derive(move || format!(
+                "{} will be deleted: colleagues can no longer dial them, and their calls will show bare numbers. This cannot be undone.",
+                how_many.get()
+            ))
+            confirm_label=Signal::derive(move || format!("Delete {}", how_many.get()))
+            danger=true
+            on_confirm=move |_| {
+                delete.dispatch(DeleteVirtualExtensions { ids: selection.selected.get_untracked() });
+            }
+        />
+        // What went wrong with the last delete (a refusal, or the server unreachable).
+        {move || delete.value().get().and_then(Result::err).map(|error| view! {
+            <p class="banner error" role="alert">{error.to_string()}</p>
+        })}
         <mode::ModeSettings />
         <Outlet />
     }
+}
+
+/// "Deleted 3 virtual extensions." (and how many someone else had deleted already).
+fn deleted_message(done: DeleteOutcome) -> String {
+    let mut message = match done.deleted {
+        1 => "Deleted 1 virtual extension.".to_string(),
+        n => format!("Deleted {n} virtual extensions."),
+    };
+    match done.already_gone {
+        0 => {}
+        1 => message.push_str(" 1 had already been deleted by someone else."),
+        n => message.push_str(&format!(" {n} had already been deleted by someone else.")),
+    }
+    message
 }
 
 /// Search and filters: a GET form (it works before the WASM loads), which also updates the

@@ -3,6 +3,7 @@
 //! supports the special network signalling.
 
 use crate::api::settings::{get_virtual_extension_mode, SetVirtualExtensionMode};
+use crate::components::confirm::ConfirmDialog;
 use crate::components::layout::use_me;
 use crate::model::VirtualExtensionMode;
 use leptos::prelude::*;
@@ -50,7 +51,6 @@ pub fn ModeSettings() -> impl IntoView {
 fn ModeForm(current: VirtualExtensionMode, action: ServerAction<SetVirtualExtensionMode>) -> impl IntoView {
     let chosen = RwSignal::new(current);
     let confirming = RwSignal::new(false);
-    let confirm_button = NodeRef::<leptos::html::Button>::new();
     let save = move |mode: VirtualExtensionMode| {
         confirming.set(false);
         action.dispatch(SetVirtualExtensionMode { mode });
@@ -67,13 +67,6 @@ fn ModeForm(current: VirtualExtensionMode, action: ServerAction<SetVirtualExtens
             save(mode);
         }
     };
-    Effect::new(move |_| {
-        if confirming.get() {
-            if let Some(button) = confirm_button.get() {
-                let _ = button.focus();
-            }
-        }
-    });
     let radios = VirtualExtensionMode::ALL
         .into_iter()
         .map(|mode| {
@@ -110,32 +103,13 @@ fn ModeForm(current: VirtualExtensionMode, action: ServerAction<SetVirtualExtens
                 "Save mode"
             </button>
         </form>
-        <Show when=move || confirming.get()>
-            <div class="panel-backdrop centered">
-                <div
-                    class="confirm-dialog"
-                    role="alertdialog"
-                    aria-modal="true"
-                    aria-labelledby="enhanced-title"
-                    aria-describedby="enhanced-warning"
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        if ev.key() == "Escape" {
-                            confirming.set(false);
-                        }
-                    }
-                >
-                    <h2 id="enhanced-title">"Switch to Enhanced mode?"</h2>
-                    <p id="enhanced-warning">
-                        "Virtual extensions won't work properly unless your PSTN provider supports the special network signalling extensions Enhanced mode relies on. Most organizations should stay on Standard."
-                    </p>
-                    <div class="panel-actions">
-                        <button type="button" class="button primary" node_ref=confirm_button on:click=move |_| save(VirtualExtensionMode::Enhanced)>
-                            "Switch to Enhanced"
-                        </button>
-                        <button type="button" class="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                    </div>
-                </div>
-            </div>
-        </Show>
+        <ConfirmDialog
+            open=confirming
+            id="enhanced"
+            title="Switch to Enhanced mode?".to_string()
+            message="Virtual extensions won't work properly unless your PSTN provider supports the special network signalling extensions Enhanced mode relies on. Most organizations should stay on Standard.".to_string()
+            confirm_label="Switch to Enhanced".to_string()
+            on_confirm=move |_| save(VirtualExtensionMode::Enhanced)
+        />
     }
 }

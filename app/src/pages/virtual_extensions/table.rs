@@ -2,6 +2,7 @@
 //! them), and an empty state that invites creating the first one.
 
 use crate::components::table::TableCard;
+use crate::model::admin::Actor;
 use crate::model::{ListQuery, Location, SortKey, VirtualExtension, VirtualExtensionPage};
 use crate::paths;
 use leptos::prelude::*;
@@ -65,11 +66,32 @@ fn sort_heading(key: SortKey, query: &ListQuery) -> impl IntoView {
     }
 }
 
+/// Row selection for deleting several entries at once.
+#[derive(Clone, Copy)]
+pub struct Selection {
+    /// Ids of the selected rows (on this page).
+    pub selected: RwSignal<Vec<String>>,
+    /// Opens the confirmation.
+    pub confirming: RwSignal<bool>,
+}
+
+fn toggle(selected: RwSignal<Vec<String>>, id: &str, on: bool) {
+    selected.update(|s| {
+        s.retain(|x| x != id);
+        if on {
+            s.push(id.to_string());
+        }
+    });
+}
+
 #[component]
 pub fn VirtualExtensionTable(
     page: VirtualExtensionPage,
     locations: Vec<Location>,
     query: ListQuery,
+    /// The signed-in administrator: rows they may change get a checkbox.
+    me: Option<Actor>,
+    selection: Selection,
 ) -> impl IntoView {
     let filtered = !query.search.is_empty() || query.level.is_some() || query.location.is_some();
     if page.total == 0 && !filtered {
@@ -92,24 +114,91 @@ pub fn VirtualExtensionTable(
         }
         .into_any();
     }
+    let Selection { selected, confirming } = selection;
+    // Only rows this administrator may delete can be selected.
+    let selectable: Vec<String> = page
+        .items
+        .iter()
+        .filter(|e| me.as_ref().is_some_and(|me| me.may_change(&e.scope())))
+        .map(|e| e.id.clone())
+        .collect();
+    let any_selectable = !selectable.is_empty();
     let pages = page.total.div_ceil(u64::from(page.per_page)).max(1);
     let at = |p: u32| list_href(&ListQuery { page: p, ..query.clone() });
+    let selection_bar = move || {
+        let n = selected.with(Vec::len);
+        (n > 0).then(|| {
+            view! {
+                <div class="selection-bar">
+                    <span>{format!("{n} selected")}</span>
+                    <button type="button" class="button danger" on:click=move |_| confirming.set(true)>
+                        "Delete selected"
+                    </button>
+                    <button type="button" class="button" on:click=move |_| selected.set(Vec::new())>
+                        "Clear selection"
+                    </button>
+                </div>
+            }
+        })
+    };
     let pager = view! {
+        {selection_bar}
         <nav class="pager" aria-label="Pages">
             <span>{format!("Page {} of {}", u64::from(page.page) + 1, group_thousands(pages))}</span>
             {(page.page > 0).then(|| view! { <A href=at(page.page - 1)>"Previous"</A> })}
             {(u64::from(page.page) + 1 < pages).then(|| view! { <A href=at(page.page + 1)>"Next"</A> })}
         </nav>
     };
-    let head = SortKey::ALL.into_iter().map(|key| sort_heading(key, &query)).collect_view();
+    let all = selectable.clone();
+    let all_checked = {
+        let all = all.clone();
+        move || !all.is_empty() && selected.with(|s| all.iter().all(|id| s.contains(id)))
+    };
+    let select_all = any_selectable.then(|| {
+        view! {
+            <th scope="col" class="select-cell">
+                <input
+                    type="checkbox"
+                    aria-label="Select all on this page"
+                    prop:checked=all_checked
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selected.set(if on { all.clone() } else { Vec::new() });
+                    }
+                />
+            </th>
+        }
+    });
+    let head = view! {
+        {select_all}
+        {SortKey::ALL.into_iter().map(|key| sort_heading(key, &query)).collect_view()}
+    };
     let rows = page
         .items
         .iter()
         .map(|entry| {
             let location = location_cell(entry, &locations);
             let name = entry.display_name.clone();
+            let cell = any_selectable.then(|| {
+                let may = selectable.contains(&entry.id);
+                let (id, checked_id) = (entry.id.clone(), entry.id.clone());
+                let label = format!("Select {} ({})", entry.display_name, entry.extension);
+                view! {
+                    <td class="select-cell">
+                        {may.then(|| view! {
+                            <input
+                                type="checkbox"
+                                aria-label=label
+                                prop:checked=move || selected.with(|s| s.contains(&checked_id))
+                                on:change=move |ev| toggle(selected, &id, event_target_checked(&ev))
+                            />
+                        })}
+                    </td>
+                }
+            });
             view! {
                 <tr>
+                    {cell}
                     <td>
                         <A href=paths::virtual_extension(&entry.id) attr:class="row-link">
                             {name}

@@ -9,6 +9,7 @@ mod m20261127_110000_create_admin_user;
 mod m20261127_120000_create_session;
 mod m20261127_130000_create_audit_event;
 mod m20261127_140000_add_search_name;
+mod m20261127_150000_add_search_index;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_120000_create_session::Migration),
             Box::new(m20261127_130000_create_audit_event::Migration),
             Box::new(m20261127_140000_add_search_name::Migration),
+            Box::new(m20261127_150000_add_search_index::Migration),
         ]
     }
 }
