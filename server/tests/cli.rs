@@ -358,3 +358,59 @@ fn admin_reset_password_disable_and_enable_are_the_way_back_in() {
     let listed = text(&vext(&url, &["admin", "list"]).stdout);
     assert!(listed.contains("ro@example.com\tREAD_ONLY\tactive"), "{listed}");
 }
+
+#[test]
+fn csv_import_applies_valid_rows_and_export_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    assert!(vext(&url, &["location", "add", "--name", "Dallas", "--routing-prefix", "8214"])
+        .status
+        .success());
+    let file = dir.path().join("bulk.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\r\n\
+         ADD,Organization,,Ann,Lee,Ann Lee,'+12015550101,4001\r\n\
+         ADD,Location,Dallas,,,Desk,+12015550102,100\r\n\
+         ADD,Organization,,,,Bad,+1201,4003\r\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+
+    // All or nothing: one bad row, nothing applied, exit 1.
+    let out = vext(&url, &["csv", "import", path, "--all-or-nothing"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("row 4, Phone Number:"), "{report}");
+    assert!(report.contains("nothing was changed"), "{report}");
+
+    // Without it, the valid rows go in; still exit 1 because a row failed.
+    let out = vext(&url, &["csv", "import", path, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["applied"], true);
+    assert_eq!(json["summary"]["add"], 2);
+    assert_eq!(json["summary"]["failed"], 1);
+
+    // The export re-imports with every row unchanged, exit 0.
+    let exported = dir.path().join("export.csv");
+    let out = vext(&url, &["csv", "export", "--out", exported.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&exported).unwrap();
+    assert!(written
+        .starts_with("Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\r\n"));
+    assert!(written.contains("UPDATE,Location,Dallas,,,Desk,+12015550102,100\r\n"), "{written}");
+    let out = vext(&url, &["csv", "import", exported.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("2 rows: 2 valid (0 to add, 0 to update, 0 to delete, 2 unchanged)"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A file that is not a CSV of this shape: exit 2 with the reason.
+    std::fs::write(&file, "Name,Number\nAnn,1\n").unwrap();
+    let out = vext(&url, &["csv", "import", path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("HEADER_"), "{}", text(&out.stderr));
+}

@@ -1,4 +1,4 @@
-//! `vext csv check`.
+//! `vext csv check`, `vext csv import` and `vext csv export`.
 
 use super::*;
 
@@ -32,14 +32,34 @@ pub(super) async fn csv_check(url: &str, path: &std::path::Path, format: Format)
             return file_failure("INTERNAL", error.to_string());
         }
     };
+    print_report(&shown, &report, None, format);
+    if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// One line per problem, then a summary (text); or one JSON document. `applied` is the import's
+/// answer (None for a check).
+fn print_report(
+    shown: &str,
+    report: &crate::services::csv_check::CheckReport,
+    applied: Option<bool>,
+    format: Format,
+) {
     let s = &report.summary;
     match format {
         Format::Text => {
             for problem in &report.problems {
                 println!("{problem}");
             }
+            let (add, update, delete) = match applied {
+                None | Some(false) => ("to add", "to update", "to delete"),
+                Some(true) => ("added", "updated", "deleted"),
+            };
             println!(
-                "{shown}: {} rows: {} valid ({} to add, {} to update, {} to delete, {} unchanged), {} with errors, {} warnings.",
+                "{shown}: {} rows: {} valid ({} {add}, {} {update}, {} {delete}, {} unchanged), {} with errors, {} warnings.",
                 s.rows,
                 s.rows - s.failed,
                 s.add,
@@ -49,20 +69,121 @@ pub(super) async fn csv_check(url: &str, path: &std::path::Path, format: Format)
                 s.failed,
                 s.warnings
             );
+            match applied {
+                Some(true) => println!("{shown}: applied in one transaction."),
+                Some(false) => println!("{shown}: nothing was changed."),
+                None => {}
+            }
         }
-        Format::Json => println!(
-            "{}",
-            serde_json::json!({
+        Format::Json => {
+            let mut document = serde_json::json!({
                 "file": shown,
                 "valid": report.is_valid(),
                 "summary": s,
                 "problems": report.problems,
-            })
-        ),
+            });
+            if let Some(applied) = applied {
+                document["applied"] = serde_json::Value::Bool(applied);
+            }
+            println!("{document}");
+        }
     }
-    if report.is_valid() {
+}
+
+/// `vext csv import`: the same check, then the valid rows applied in one transaction.
+pub(super) async fn csv_import(
+    url: &str,
+    path: &std::path::Path,
+    all_or_nothing: bool,
+    format: Format,
+) -> ExitCode {
+    use crate::services::csv_check::CheckError;
+    use crate::services::import::{import, ImportOptions};
+    let shown = path.display().to_string();
+    let failure = |code: &str, message: String| {
+        match format {
+            Format::Text => eprintln!("{shown}: {code}: {message}"),
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({ "file": shown, "applied": false, "error": { "code": code, "message": message } })
+            ),
+        }
+        ExitCode::from(2)
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => std::io::BufReader::new(file),
+        Err(e) => return failure("FILE_UNREADABLE", format!("cannot open the file: {e}")),
+    };
+    let db = match store::open(url).await {
+        Ok(db) => db,
+        Err(e) => return failure("DATABASE_UNAVAILABLE", e.to_string()),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
+    let outcome = match import(&db, &command_line(), &name, file, ImportOptions { all_or_nothing }).await {
+        Ok(outcome) => outcome,
+        Err(CheckError::File(e)) => return failure(e.code.as_str(), e.message),
+        Err(CheckError::Service(e)) => return failure("INTERNAL", AppError::from(e).to_string()),
+    };
+    print_report(&shown, &outcome.report, Some(outcome.applied), format);
+    if outcome.report.is_valid() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// `vext csv export`: every entry in the template's format, streamed in batches.
+pub(super) async fn csv_export(url: &str, out: Option<&std::path::Path>) -> ExitCode {
+    use crate::services::virtual_extensions::{export_batch, export_record};
+    use app::model::csv::Column;
+    use std::io::Write;
+    let db = match store::open(url).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("vext: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let sink: Box<dyn Write> = match out {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Box::new(std::io::BufWriter::new(file)),
+            Err(e) => {
+                eprintln!("{}: cannot write the file: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut writer = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(sink);
+    let query = app::model::ListQuery::default();
+    let mut after: Option<String> = None;
+    let mut count = 0u64;
+    let result: Result<(), String> = async {
+        writer.write_record(Column::ALL.iter().map(|c| c.header())).map_err(|e| e.to_string())?;
+        loop {
+            let batch = export_batch(&db, &query, after.as_deref(), 1_000)
+                .await
+                .map_err(|e| AppError::from(e).to_string())?;
+            let Some(last) = batch.last() else { break };
+            after = Some(last.id.clone());
+            for entry in &batch {
+                writer.write_record(export_record(entry)).map_err(|e| e.to_string())?;
+                count += 1;
+            }
+        }
+        writer.flush().map_err(|e| e.to_string())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            if let Some(path) = out {
+                eprintln!("Exported {count} virtual extensions to {}.", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("vext: export failed: {message}");
+            ExitCode::from(2)
+        }
     }
 }

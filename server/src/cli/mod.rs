@@ -109,6 +109,23 @@ pub enum CsvCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Check a file, then apply its valid rows in one transaction (as the upload's Submit does).
+    /// Exit status: 0 every row applied, 1 some row failed (the others were applied, unless
+    /// --all-or-nothing), 2 the file itself is unusable.
+    Import {
+        file: std::path::PathBuf,
+        /// Reject the whole file if any row has an error.
+        #[arg(long)]
+        all_or_nothing: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Write every virtual extension in the template's format (Action UPDATE: importing the
+    /// file again changes nothing), to stdout or a file.
+    Export {
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,6 +246,12 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Csv(CsvCommand::Check { file, format }) => {
             return csv_check(&cli.database.database_url, &file, format).await;
+        }
+        Command::Csv(CsvCommand::Import { file, all_or_nothing, format }) => {
+            return csv::csv_import(&cli.database.database_url, &file, all_or_nothing, format).await;
+        }
+        Command::Csv(CsvCommand::Export { out }) => {
+            return csv::csv_export(&cli.database.database_url, out.as_deref()).await;
         }
     };
     match result {

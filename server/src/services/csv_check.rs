@@ -68,6 +68,20 @@ pub enum CheckError {
     Service(#[from] ServiceError),
 }
 
+/// What applying a checked file does, in an order that never breaks a unique index midway:
+/// deletes, then updates in file order, then adds. (The rows were checked top to bottom, each
+/// against the directory as the rows above left it; deleting first only frees, and an add never
+/// frees what an update needs.)
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// Ids of the entries to delete.
+    pub deletes: Vec<String>,
+    /// The new state of changed entries (their ids are the stored ones).
+    pub updates: Vec<DirEntry>,
+    /// New entries (their ids are placeholders: `row:N`).
+    pub adds: Vec<DirEntry>,
+}
+
 /// What the file has touched so far, so that two rows cannot claim one extension or number.
 #[derive(Default)]
 struct FileClaims {
@@ -80,6 +94,8 @@ struct Checker {
     locations_by_name: HashMap<String, DirLocation>,
     claims: FileClaims,
     report: CheckReport,
+    /// Collected only when the file will be applied (a dry run keeps no copy of the rows).
+    plan: Option<Plan>,
 }
 
 impl Checker {
@@ -154,6 +170,9 @@ impl Checker {
             self.directory.remove(&existing.id);
             self.claims.keys.insert(key, row);
             self.report.summary.delete += 1;
+            if let Some(plan) = &mut self.plan {
+                plan.deletes.push(existing.id);
+            }
             return;
         };
         let id = match (action, &existing) {
@@ -194,8 +213,18 @@ impl Checker {
         }
         match (action, existing) {
             (Action::Update, Some(existing)) if existing == candidate => self.report.summary.unchanged += 1,
-            (Action::Update, _) => self.report.summary.update += 1,
-            _ => self.report.summary.add += 1,
+            (Action::Update, _) => {
+                self.report.summary.update += 1;
+                if let Some(plan) = &mut self.plan {
+                    plan.updates.push(candidate.clone());
+                }
+            }
+            _ => {
+                self.report.summary.add += 1;
+                if let Some(plan) = &mut self.plan {
+                    plan.adds.push(candidate.clone());
+                }
+            }
         }
         self.claims.keys.insert(key, row);
         self.claims.numbers.insert(candidate.phone_number.clone(), row);
@@ -229,6 +258,21 @@ fn not_found(extension: &str, place: &str) -> FieldError {
 /// Checks every row of `input`. A `CheckError::File` means the file itself is unusable.
 #[tracing::instrument(skip_all)]
 pub async fn check(db: &impl ConnectionTrait, input: impl Read) -> Result<CheckReport, CheckError> {
+    Ok(run(db, input, false).await?.0)
+}
+
+/// Checks every row of `input` and returns what applying its valid rows would do.
+#[tracing::instrument(skip_all)]
+pub async fn plan(db: &impl ConnectionTrait, input: impl Read) -> Result<(CheckReport, Plan), CheckError> {
+    let (report, plan) = run(db, input, true).await?;
+    Ok((report, plan.unwrap_or_default()))
+}
+
+async fn run(
+    db: &impl ConnectionTrait,
+    input: impl Read,
+    planning: bool,
+) -> Result<(CheckReport, Option<Plan>), CheckError> {
     let mut reader = CsvReader::new(input)?;
     let mode = settings::virtual_extension_mode(db).await?;
     let directory = load_all(db).await?;
@@ -238,6 +282,7 @@ pub async fn check(db: &impl ConnectionTrait, input: impl Read) -> Result<CheckR
         locations_by_name,
         claims: FileClaims::default(),
         report: CheckReport::default(),
+        plan: planning.then(Plan::default),
     };
     while let Some(next) = reader.next_row()? {
         checker.report.summary.rows += 1;
@@ -265,7 +310,7 @@ pub async fn check(db: &impl ConnectionTrait, input: impl Read) -> Result<CheckR
             }
         }
     }
-    Ok(checker.report)
+    Ok((checker.report, checker.plan))
 }
 
 #[cfg(test)]

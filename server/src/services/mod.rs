@@ -7,6 +7,7 @@ pub mod audit;
 pub mod csv_check;
 pub mod directory;
 pub mod error;
+pub mod import;
 pub mod locations;
 pub mod search;
 pub mod sessions;

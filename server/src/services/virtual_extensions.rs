@@ -65,6 +65,30 @@ pub async fn history(db: &impl ConnectionTrait, id: &str) -> Result<Vec<AuditEnt
     audit::history(db, TargetKind::VirtualExtension, id, 200).await
 }
 
+/// Up to this many search matches are sorted in memory rather than found by walking an index
+/// in the page's order (see `list`).
+const SORT_MATCHES_MAX: u64 = 10_000;
+
+/// The entries a (normalized) query's search and filters select.
+fn filtered(db: &impl ConnectionTrait, query: &ListQuery) -> sea_orm::Select<ve::Entity> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut select = ve::Entity::find();
+    if !query.search.is_empty() {
+        select = select.filter(super::search::matches(
+            db.get_database_backend(),
+            &query.search,
+            query.search_digits(),
+        ));
+    }
+    if let Some(level) = query.level {
+        select = select.filter(ve::Column::Level.eq(level.as_str()));
+    }
+    if let Some(location) = &query.location {
+        select = select.filter(ve::Column::LocationId.eq(location.as_str()));
+    }
+    select
+}
+
 /// One page of virtual extensions matching the query's search and filters, in its order, with
 /// the total count of matches.
 #[tracing::instrument(skip_all, fields(page = query.page, per_page = query.per_page))]
@@ -73,23 +97,24 @@ pub async fn list(
     query: &ListQuery,
 ) -> Result<VirtualExtensionPage, ServiceError> {
     use sea_orm::sea_query::{Expr, Func};
-    use sea_orm::{ColumnTrait, Order, QueryFilter};
+    use sea_orm::{ColumnTrait, IdenStatic, Order};
     let query = query.normalized();
-    let mut select = ve::Entity::find();
-    if !query.search.is_empty() {
-        let condition =
-            super::search::matches(db.get_database_backend(), &query.search, query.search_digits());
-        select = select.filter(condition);
-    }
-    if let Some(level) = query.level {
-        select = select.filter(ve::Column::Level.eq(level.as_str()));
-    }
-    if let Some(location) = &query.location {
-        select = select.filter(ve::Column::LocationId.eq(location.as_str()));
-    }
+    let select = filtered(db, &query);
     let total = select.clone().count(db).await?;
     let order = if query.descending { Order::Desc } else { Order::Asc };
     let select = select.find_also_related(location::Entity);
+    // A search with few matches sorts them in memory: walking an index in the page's order
+    // (which a planner may prefer for a LIMIT) would skip most of the table to find them.
+    // `column || ''` sorts the same but matches no index. Many matches are dense enough in any
+    // order for the walk to be the quick way.
+    let few = !query.search.is_empty() && total <= SORT_MATCHES_MAX;
+    let plain = |column: ve::Column| -> Expr {
+        if few {
+            Expr::cust(format!("{}.{} || ''", ve::Entity.as_str(), column.as_str()))
+        } else {
+            Expr::col((ve::Entity, column))
+        }
+    };
     // Names sort case-insensitively on both databases; a missing name sorts as empty.
     let name =
         |column: ve::Column| Func::lower(Func::coalesce([Expr::col((ve::Entity, column)), Expr::val("")]));
@@ -98,15 +123,15 @@ pub async fn list(
         SortKey::DisplayName => select,
         SortKey::FirstName => select.order_by(name(ve::Column::FirstName), order.clone()),
         SortKey::LastName => select.order_by(name(ve::Column::LastName), order.clone()),
-        SortKey::Extension => select.order_by(ve::Column::Extension, order.clone()),
-        SortKey::PhoneNumber => select.order_by(ve::Column::PhoneNumber, order.clone()),
+        SortKey::Extension => select.order_by(plain(ve::Column::Extension), order.clone()),
+        SortKey::PhoneNumber => select.order_by(plain(ve::Column::PhoneNumber), order.clone()),
         // Organization-level entries (no location) first, then by location name.
         SortKey::Location => select
             .order_by(ve::Column::LocationId.is_not_null(), order.clone())
             .order_by(Func::lower(Expr::col((location::Entity, location::Column::Name))), order.clone()),
     };
     let rows = select
-        .order_by(ve::Column::SearchName, order.clone())
+        .order_by(plain(ve::Column::SearchName), order.clone())
         .order_by(ve::Column::Id, order)
         .offset(u64::from(query.page) * u64::from(query.per_page))
         .limit(u64::from(query.per_page))
@@ -118,6 +143,44 @@ pub async fn list(
         page: query.page,
         per_page: query.per_page,
     })
+}
+
+/// The template's columns for an export: Action (UPDATE, so that re-importing the file
+/// changes nothing), then the entry. Cells a spreadsheet would run as formulas are made inert,
+/// except the phone number: a validated E.164 number (`+` and digits) is data, not a formula,
+/// and stays importable as it is.
+pub fn export_record(entry: &VirtualExtension) -> [String; 8] {
+    use app::model::csv::{inert_cell, Action};
+    let cell = |value: &str| inert_cell(value).into_owned();
+    [
+        Action::Update.as_str().to_string(),
+        entry.level.label().to_string(),
+        cell(entry.location_name.as_deref().unwrap_or_default()),
+        cell(entry.first_name.as_deref().unwrap_or_default()),
+        cell(entry.last_name.as_deref().unwrap_or_default()),
+        cell(&entry.display_name),
+        entry.phone_number.clone(),
+        entry.extension.clone(),
+    ]
+}
+
+/// One batch of an export: the entries the query's search and filters select (its sort and page
+/// are ignored), in id order after `after`. Ids are time-ordered, so the export lists entries
+/// in the order they were created, and batches never shift.
+pub async fn export_batch(
+    db: &impl ConnectionTrait,
+    query: &ListQuery,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<VirtualExtension>, ServiceError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut select = filtered(db, &query.normalized());
+    if let Some(after) = after {
+        select = select.filter(ve::Column::Id.gt(after));
+    }
+    let rows =
+        select.find_also_related(location::Entity).order_by_asc(ve::Column::Id).limit(limit).all(db).await?;
+    Ok(rows.into_iter().map(|(m, l)| to_view(m, l)).collect())
 }
 
 fn location_not_found() -> FieldError {

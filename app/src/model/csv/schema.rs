@@ -222,6 +222,15 @@ fn strip_text_marker(s: &str) -> &str {
     }
 }
 
+/// `inert_cell` put an apostrophe before a name that a spreadsheet would run as a formula
+/// (`'=Ann`): take it off again, so that an export re-imports unchanged.
+fn strip_inert_marker(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => s,
+    }
+}
+
 impl From<Scope> for NamedScope {
     /// For a CSV row, a `Scope::Location` carries the location's name (the file names it).
     fn from(scope: Scope) -> Self {
@@ -241,7 +250,7 @@ impl CsvRow {
             let mut errors = crate::model::FieldErrors::new();
             let scope = errors
                 .take(Level::parse(&self.level))
-                .and_then(|level| errors.take(Scope::from_parts(level, &self.location)));
+                .and_then(|level| errors.take(Scope::from_parts(level, strip_inert_marker(&self.location))));
             let extension = errors.take(Extension::parse(strip_text_marker(&self.extension)));
             return match (scope, extension) {
                 (Some(scope), Some(extension)) if errors.is_empty() => {
@@ -252,10 +261,10 @@ impl CsvRow {
         }
         let input = VirtualExtensionInput {
             level: self.level.clone(),
-            location: self.location.clone(),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            display_name: self.display_name.clone(),
+            location: strip_inert_marker(&self.location).to_string(),
+            first_name: strip_inert_marker(&self.first_name).to_string(),
+            last_name: strip_inert_marker(&self.last_name).to_string(),
+            display_name: strip_inert_marker(&self.display_name).to_string(),
             extension: strip_text_marker(&self.extension).to_string(),
             phone_number: strip_text_marker(&self.phone_number).to_string(),
         };

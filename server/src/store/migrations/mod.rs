@@ -10,6 +10,7 @@ mod m20261127_120000_create_session;
 mod m20261127_130000_create_audit_event;
 mod m20261127_140000_add_search_name;
 mod m20261127_150000_add_search_index;
+mod m20261127_160000_add_sort_indexes;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_130000_create_audit_event::Migration),
             Box::new(m20261127_140000_add_search_name::Migration),
             Box::new(m20261127_150000_add_search_index::Migration),
+            Box::new(m20261127_160000_add_sort_indexes::Migration),
         ]
     }
 }
