@@ -130,6 +130,40 @@ test.describe.serial('Edit, move and delete virtual extensions; locations', () =
     expect(problems).toEqual([]);
   });
 
+  test('pages follow the address bar: Next, Back and a shared link', async ({ page }) => {
+    await openHydrated(page, LIST);
+    // 30 entries through the server function itself (as the form posts), quicker than 30 forms.
+    for (let i = 1; i <= 30; i++) {
+      const n = String(i).padStart(2, '0');
+      const response = await page.request.post('/api/create_virtual_extension', {
+        headers: { Origin: new URL(page.url()).origin, Accept: 'application/json' },
+        form: {
+          'input[level]': 'ORGANIZATION',
+          'input[display_name]': `Pager ${n}`,
+          'input[extension]': `48${n}`,
+          'input[phone_number]': `+120155502${n}`,
+        },
+      });
+      expect(response.ok(), await response.text()).toBeTruthy();
+    }
+    await openHydrated(page, LIST + '?q=pager&per_page=25');
+    await expect(page.getByText('30 virtual extensions', { exact: true })).toBeVisible();
+    const pager = page.getByRole('navigation', { name: 'Pages' });
+    await expect(pager).toContainText('Page 1 of 2');
+    await expect(page.getByRole('table').locator('td a.row-link')).toHaveCount(25);
+    await pager.getByRole('link', { name: 'Next' }).click();
+    await expect(page).toHaveURL(/page=2/);
+    await expect(pager).toContainText('Page 2 of 2');
+    await expect(page.getByRole('table').locator('td a.row-link')).toHaveText(['Pager 26', 'Pager 27', 'Pager 28', 'Pager 29', 'Pager 30']);
+    await page.goBack();
+    await expect(pager).toContainText('Page 1 of 2');
+    // A shared link opens the same page, sorted the same way.
+    const shared = await page.context().newPage();
+    await openHydrated(shared, LIST + '?q=pager&per_page=25&page=2&sort=extension&dir=desc');
+    await expect(shared.getByRole('table').locator('td a.row-link')).toHaveText(['Pager 05', 'Pager 04', 'Pager 03', 'Pager 02', 'Pager 01']);
+    await shared.close();
+  });
+
   test('several entries are deleted at once, after a confirmation that says how many', async ({ page }) => {
     await create(page, 'Bulk One', '4601', '+12015550161');
     await create(page, 'Bulk Two', '4602', '+12015550162');
@@ -221,6 +255,8 @@ test.describe('Accessibility (axe-core)', () => {
   }
 
   test('every page and panel has no serious or critical violation', async ({ page }) => {
+    // A dozen pages, each loaded, hydrated and scanned: more than the default 30 s.
+    test.slow();
     await create(page, 'Axe Check', '4701', '+12015550171');
     const pages: [string, string][] = [
       ['list', LIST],

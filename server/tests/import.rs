@@ -114,19 +114,21 @@ ADD,Location,Dallas,,,\"Desk, \"\"front\"\"\",+12015550102,100
 ADD,Organization,,,,=SUM(A1),+12015550103,4003
 ADD,Organization,,-Dash,@At,Zoë Ångström,+12015550104,4004
 ADD,Organization,,,,Line one,+12015550105,4005
+ADD,Organization,,,,'Ohana,+12015550106,4006
 ", false).await;
         let exported = export(t).await;
         // Formula-looking cells are inert; the validated phone numbers stay as they are.
         assert!(exported.contains(",'=SUM(A1),+12015550103,4003"), "{exported}");
         assert!(exported.contains(",'-Dash,'@At,Zoë Ångström,"), "{exported}");
         assert!(exported.starts_with("Action,Level,Location"));
-        assert_eq!(exported.lines().filter(|l| l.starts_with("UPDATE,")).count(), 5);
+        assert!(exported.contains(",''Ohana,+12015550106,4006"), "{exported}");
+        assert_eq!(exported.lines().filter(|l| l.starts_with("UPDATE,")).count(), 6);
 
         let outcome = import(&t.db, &full_admin(), "export.csv", exported.as_bytes(), ImportOptions::default()).await.unwrap();
         let s = &outcome.report.summary;
-        assert_eq!((s.rows, s.unchanged, s.update, s.add, s.failed), (5, 5, 0, 0, 0), "{:?}", outcome.report.problems);
+        assert_eq!((s.rows, s.unchanged, s.update, s.add, s.failed), (6, 6, 0, 0, 0), "{:?}", outcome.report.problems);
         assert!(!outcome.applied, "nothing to change");
-        assert_eq!(names(t).await, ["=SUM(A1)", "Ann Lee", "Desk, \"front\"", "Line one", "Zoë Ångström"]);
+        assert_eq!(names(t).await, ["'Ohana", "=SUM(A1)", "Ann Lee", "Desk, \"front\"", "Line one", "Zoë Ångström"]);
     }
 
     async fn only_full_administrators_import(t: &TestDb) {

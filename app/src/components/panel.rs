@@ -27,6 +27,27 @@ pub fn SidePanel(
     let navigate = use_navigate();
     let close = move || navigate(&close_href, Default::default());
 
+    // When the panel closes, focus goes back to what opened it (the row's link, the Create
+    // button), or to the main area when that is gone (the list re-rendered after a save).
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let opener = send_wrapper::SendWrapper::new(
+            document().active_element().and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()),
+        );
+        on_cleanup(move || {
+            let back =
+                opener.take().filter(|el| el.is_connected() && el.tag_name() != "BODY").or_else(|| {
+                    document()
+                        .get_element_by_id("main")
+                        .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+                });
+            if let Some(el) = back {
+                let _ = el.focus();
+            }
+        });
+    }
+
     // Move focus into the panel when it opens.
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]

@@ -223,10 +223,11 @@ fn strip_text_marker(s: &str) -> &str {
 }
 
 /// `inert_cell` put an apostrophe before a name that a spreadsheet would run as a formula
-/// (`'=Ann`): take it off again, so that an export re-imports unchanged.
+/// (`'=Ann`), or that started with an apostrophe itself (`''Tis`): take that one off again, so
+/// that an export re-imports unchanged. Any other leading apostrophe (`'Ohana`) is the name's.
 fn strip_inert_marker(s: &str) -> &str {
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) => rest,
         _ => s,
     }
 }
