@@ -73,3 +73,22 @@ pub fn TextField(
         </div>
     }
 }
+
+/// What a panel shows of its form's server action: the error of the latest submission made
+/// since the panel opened; before any, the error a plain form post brought back in the URL
+/// (Leptos restores it into the action).
+pub fn latest_error<A>(action: ServerAction<A>) -> Signal<Option<crate::error::AppError>>
+where
+    A: leptos::server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    let opened_at = action.version().get_untracked();
+    let earlier = action.value().get_untracked().and_then(Result::err);
+    Signal::derive(move || {
+        if action.version().get() == opened_at {
+            earlier.clone()
+        } else {
+            action.value().get().and_then(Result::err)
+        }
+    })
+}

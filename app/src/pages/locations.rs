@@ -4,6 +4,7 @@
 
 use crate::api::locations::{list_location_rows, CreateLocation, DeleteLocation, UpdateLocation};
 use crate::components::confirm::ConfirmDialog;
+use crate::components::field::latest_error;
 use crate::components::layout::{use_me, IfAllowed, ManagementBreadcrumb};
 use crate::components::panel::SidePanel;
 use crate::components::table::TableCard;
@@ -256,24 +257,6 @@ fn LocationForm(
     }
 }
 
-/// The latest error of `action` since the panel opened; before that, one a plain form post
-/// brought back in the URL.
-fn answer_of<A>(action: ServerAction<A>) -> Signal<Option<AppError>>
-where
-    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    A::Output: Clone + Send + Sync + 'static,
-{
-    let opened_at = action.version().get_untracked();
-    let earlier = action.value().get_untracked().and_then(Result::err);
-    Signal::derive(move || {
-        if action.version().get() == opened_at {
-            earlier.clone()
-        } else {
-            action.value().get().and_then(Result::err)
-        }
-    })
-}
-
 #[component]
 pub fn AddLocationPanel() -> impl IntoView {
     let LocationsContext { create, .. } = expect_context();
@@ -301,7 +284,7 @@ pub fn AddLocationPanel() -> impl IntoView {
                     create.dispatch(CreateLocation { input });
                 }
                 pending=create.pending()
-                answer=answer_of(create)
+                answer=latest_error(create)
             />
         </SidePanel>
     }
@@ -432,7 +415,7 @@ fn EditLocation(row: LocationRow) -> impl IntoView {
                 update.dispatch(UpdateLocation { id: save_id.clone(), input });
             }
             pending=update.pending()
-            answer=answer_of(update)
+            answer=latest_error(update)
         />
         <section class="panel-section danger-zone" aria-labelledby="delete-location-title">
             <h3 id="delete-location-title">"Delete location"</h3>

@@ -2,27 +2,40 @@
 
 use super::*;
 
+/// The file and the database a check or import works on, or (code, message) saying which
+/// could not be opened.
+async fn open(
+    url: &str,
+    path: &std::path::Path,
+) -> Result<(std::io::BufReader<std::fs::File>, sea_orm::DatabaseConnection), (&'static str, String)> {
+    let file = std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|e| ("FILE_UNREADABLE", format!("cannot open the file: {e}")))?;
+    let db = store::open(url).await.map_err(|e| ("DATABASE_UNAVAILABLE", e.to_string()))?;
+    Ok((file, db))
+}
+
+/// A file that could not be checked at all (exit status 2): one line on stderr, or a JSON
+/// document whose `verdict` field (`valid`, `applied`) is false.
+fn failure(shown: &str, format: Format, verdict: &str, code: &str, message: &str) -> ExitCode {
+    match format {
+        Format::Text => eprintln!("{shown}: {code}: {message}"),
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({ "file": shown, (verdict): false, "error": { "code": code, "message": message } })
+        ),
+    }
+    ExitCode::from(2)
+}
+
 /// `vext csv check`: prints every problem and a summary; its exit code is the verdict.
 pub(super) async fn csv_check(url: &str, path: &std::path::Path, format: Format) -> ExitCode {
     use crate::services::csv_check::{check, CheckError};
     let shown = path.display().to_string();
-    let file_failure = |code: &str, message: String| {
-        match format {
-            Format::Text => eprintln!("{shown}: {code}: {message}"),
-            Format::Json => println!(
-                "{}",
-                serde_json::json!({ "file": shown, "valid": false, "error": { "code": code, "message": message } })
-            ),
-        }
-        ExitCode::from(2)
-    };
-    let file = match std::fs::File::open(path) {
-        Ok(file) => std::io::BufReader::new(file),
-        Err(e) => return file_failure("FILE_UNREADABLE", format!("cannot open the file: {e}")),
-    };
-    let db = match store::open(url).await {
-        Ok(db) => db,
-        Err(e) => return file_failure("DATABASE_UNAVAILABLE", e.to_string()),
+    let file_failure = |code: &str, message: String| failure(&shown, format, "valid", code, &message);
+    let (file, db) = match open(url, path).await {
+        Ok(opened) => opened,
+        Err((code, message)) => return file_failure(code, message),
     };
     let report = match check(&db, file).await {
         Ok(report) => report,
@@ -100,29 +113,16 @@ pub(super) async fn csv_import(
     use crate::services::csv_check::CheckError;
     use crate::services::import::{import, ImportOptions};
     let shown = path.display().to_string();
-    let failure = |code: &str, message: String| {
-        match format {
-            Format::Text => eprintln!("{shown}: {code}: {message}"),
-            Format::Json => println!(
-                "{}",
-                serde_json::json!({ "file": shown, "applied": false, "error": { "code": code, "message": message } })
-            ),
-        }
-        ExitCode::from(2)
-    };
-    let file = match std::fs::File::open(path) {
-        Ok(file) => std::io::BufReader::new(file),
-        Err(e) => return failure("FILE_UNREADABLE", format!("cannot open the file: {e}")),
-    };
-    let db = match store::open(url).await {
-        Ok(db) => db,
-        Err(e) => return failure("DATABASE_UNAVAILABLE", e.to_string()),
+    let file_failure = |code: &str, message: String| failure(&shown, format, "applied", code, &message);
+    let (file, db) = match open(url, path).await {
+        Ok(opened) => opened,
+        Err((code, message)) => return file_failure(code, message),
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
     let outcome = match import(&db, &command_line(), &name, file, ImportOptions { all_or_nothing }).await {
         Ok(outcome) => outcome,
-        Err(CheckError::File(e)) => return failure(e.code.as_str(), e.message),
-        Err(CheckError::Service(e)) => return failure("INTERNAL", AppError::from(e).to_string()),
+        Err(CheckError::File(e)) => return file_failure(e.code.as_str(), e.message),
+        Err(CheckError::Service(e)) => return file_failure("INTERNAL", AppError::from(e).to_string()),
     };
     print_report(&shown, &outcome.report, Some(outcome.applied), format);
     if outcome.report.is_valid() {

@@ -4,6 +4,7 @@
 use super::form::VirtualExtensionForm;
 use super::VirtualExtensionContext;
 use crate::api::virtual_extensions::CreateVirtualExtension;
+use crate::components::field::latest_error;
 use crate::components::panel::SidePanel;
 use crate::model::VirtualExtensionInput;
 use crate::paths;
@@ -16,17 +17,7 @@ use leptos_router::hooks::use_navigate;
 #[component]
 pub fn CreateVirtualExtensionPanel() -> impl IntoView {
     let VirtualExtensionContext { create, .. } = expect_context();
-    // Answers to this panel's submissions; before that, an error a plain form post brought back
-    // in the URL (Leptos restores it into the action).
     let opened_at = create.version().get_untracked();
-    let earlier = create.value().get_untracked().and_then(Result::err);
-    let answer = Signal::derive(move || {
-        if create.version().get() == opened_at {
-            earlier.clone()
-        } else {
-            create.value().get().and_then(Result::err)
-        }
-    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if create.version().get() != opened_at && matches!(create.value().get(), Some(Ok(_))) {
@@ -52,7 +43,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                     create.dispatch(CreateVirtualExtension { input });
                 }
                 pending=create.pending()
-                answer
+                answer=latest_error(create)
                 close_href=paths::VIRTUAL_EXTENSIONS
             />
         </SidePanel>

@@ -6,6 +6,7 @@ use super::form::VirtualExtensionForm;
 use super::VirtualExtensionContext;
 use crate::api::locations::list_locations;
 use crate::api::virtual_extensions::{get_virtual_extension, UpdateVirtualExtension};
+use crate::components::field::latest_error;
 use crate::components::panel::SidePanel;
 use crate::model::{ErrorCode, Location, VirtualExtension, VirtualExtensionInput};
 use crate::paths;
@@ -70,16 +71,17 @@ fn EditForm(entry: VirtualExtension, locations: Vec<Location>) -> impl IntoView 
     let submitted = StoredValue::new(None::<VirtualExtensionInput>);
     let conflict = RwSignal::new(None::<EditConflict>);
     let opened_at = update.version().get_untracked();
-    let earlier = update.value().get_untracked().and_then(Result::err);
     let is_conflict =
         |e: &crate::error::AppError| e.field_errors().iter().any(|f| f.code == ErrorCode::EditConflict);
     // Field errors go to the form; an edit conflict is answered here instead (with the values
     // side by side), except after a plain form post, where the form shows its message.
+    let latest = latest_error(update);
     let answer = Signal::derive(move || {
+        let error = latest.get();
         if update.version().get() == opened_at {
-            earlier.clone()
+            error
         } else {
-            update.value().get().and_then(Result::err).filter(|e| !is_conflict(e))
+            error.filter(|e| !is_conflict(e))
         }
     });
     let navigate = use_navigate();
