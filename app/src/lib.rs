@@ -26,6 +26,8 @@ pub mod paths {
     pub const ADD_LOCATION: &str = "/management/locations/new";
     /// The CSV download of the audit log (a GET route on the server, not a page).
     pub const AUDIT_LOG_CSV: &str = "/api/audit.csv";
+    /// The virtual extensions as CSV, in the template's format (same query as the list).
+    pub const VIRTUAL_EXTENSIONS_CSV: &str = "/api/virtual_extensions.csv";
 
     /// One virtual extension's details.
     pub fn virtual_extension(id: &str) -> String {

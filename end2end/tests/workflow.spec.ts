@@ -164,6 +164,20 @@ test.describe.serial('Edit, move and delete virtual extensions; locations', () =
     await shared.close();
   });
 
+  test('Export downloads what the search selects, in the template format', async ({ page }) => {
+    await openHydrated(page, LIST + '?q=pager&sort=extension&dir=desc&page=2&per_page=25');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Export' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^virtual-extensions-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = Buffer.concat(await (await file.createReadStream()).toArray()).toString('utf8');
+    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension');
+    // Every match (not just the page on screen), in the order they were created.
+    expect(lines.length).toBe(31);
+    expect(lines[1]).toBe('UPDATE,Organization,,,,Pager 01,+12015550201,4801');
+  });
+
   test('several entries are deleted at once, after a confirmation that says how many', async ({ page }) => {
     await create(page, 'Bulk One', '4601', '+12015550161');
     await create(page, 'Bulk Two', '4602', '+12015550162');

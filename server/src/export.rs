@@ -1,4 +1,5 @@
-//! Downloads that are plain GET routes (a browser saves them as files): the audit log as CSV.
+//! Downloads that are plain GET routes (a browser saves them as files): the audit log and the
+//! virtual extensions as CSV.
 
 use crate::auth::StatusResponse;
 use crate::services::audit;
@@ -86,4 +87,59 @@ pub async fn audit_csv(
 enum Step {
     Next(u64, Option<Vec<app::model::audit::AuditEntry>>),
     Done,
+}
+
+/// `GET /api/virtual_extensions.csv?q=…&level=…&location=…`: the entries the list's search and
+/// filters select (all of them without), in the template's format: importing the file again
+/// changes nothing. Streamed in batches, in creation order. Every signed-in role.
+pub async fn virtual_extensions_csv(
+    State(db): State<DatabaseConnection>,
+    Extension(_actor): Extension<Actor>,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use crate::services::virtual_extensions::{export_batch, export_record};
+    use app::model::csv::Column;
+    let query = app::model::ListQuery::from_params(|name| params.get(name).cloned());
+    let first = match export_batch(&db, &query, None, BATCH).await {
+        Ok(first) => first,
+        Err(error) => return AppError::from(error).status_response(),
+    };
+    let header = csv_line(&Column::ALL.map(|c| c.header().to_string())).unwrap_or_default();
+    let head = futures_util::stream::iter([
+        Ok::<Bytes, std::io::Error>(Bytes::from_static("\u{feff}".as_bytes())),
+        Ok(header),
+    ]);
+    let rows = futures_util::stream::unfold(Some((None::<String>, Some(first))), move |step| {
+        let (db, query) = (db.clone(), query.clone());
+        async move {
+            let (after, prefetched) = step?;
+            let entries = match prefetched {
+                Some(entries) => entries,
+                None => match export_batch(&db, &query, after.as_deref(), BATCH).await {
+                    Ok(entries) => entries,
+                    Err(error) => {
+                        let error = AppError::from(error);
+                        return Some((Err(std::io::Error::other(error.to_string())), None));
+                    }
+                },
+            };
+            let last = entries.last()?.id.clone();
+            let mut chunk = Vec::new();
+            for entry in &entries {
+                chunk.extend_from_slice(&csv_line(&export_record(entry)).unwrap_or_default());
+            }
+            let next = ((entries.len() as u64) == BATCH).then_some((Some(last), None));
+            Some((Ok(Bytes::from(chunk)), next))
+        }
+    });
+    let day = chrono::Utc::now().format("%Y-%m-%d");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"virtual-extensions-{day}.csv\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Body::from_stream(StreamExt::fuse(StreamExt::chain(head, rows))),
+    )
+        .into_response()
 }

@@ -95,6 +95,7 @@ pub fn router(
     let plain = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/audit.csv", get(crate::export::audit_csv))
+        .route("/api/virtual_extensions.csv", get(crate::export::virtual_extensions_csv))
         .with_state(db);
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()

@@ -628,6 +628,61 @@ async fn the_audit_log_exports_as_inert_csv_for_those_who_may_read_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_virtual_extensions_export_as_the_list_filters_them_in_the_template_format() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let t = TestDb::sqlite().await;
+    let full = cookie(&t).await;
+    let viewer = cookie_as(&t, "viewer@example.com", app::model::admin::Role::ReadOnly).await;
+    for (name, extension, number) in [
+        ("%3DAnn+Lee", "4001", "%2B12015550101"),
+        ("Bob", "4002", "%2B12015550102"),
+        ("Annika", "4003", "%2B12015550103"),
+    ] {
+        let body = format!(
+            "input[level]=ORGANIZATION&input[display_name]={name}&input[extension]={extension}&input[phone_number]={number}"
+        );
+        let created = app(&t, None)
+            .await
+            .oneshot(post("/api/create_virtual_extension", Some(&full), &body, &[]))
+            .await
+            .unwrap();
+        assert!(created.status().is_success() || created.status().is_redirection(), "{}", created.status());
+    }
+    let get = |cookie: Option<&str>, query: &str| {
+        let mut request = Request::get(format!("/api/virtual_extensions.csv{query}"));
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    assert_eq!(app(&t, None).await.oneshot(get(None, "")).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // Read-only administrators export too; the search filters the file (sort and page do not).
+    let response =
+        app(&t, None).await.oneshot(get(Some(&viewer), "?q=ann&page=2&sort=extension")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("virtual-extensions-"));
+    let csv = body_text(response).await;
+    assert!(csv.starts_with('\u{feff}'));
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension",
+            "UPDATE,Organization,,,,'=Ann Lee,+12015550101,4001",
+            "UPDATE,Organization,,,,Annika,+12015550103,4003",
+        ]
+    );
+    // The whole list, and it imports back unchanged.
+    let all = body_text(app(&t, None).await.oneshot(get(Some(&full), "")).await.unwrap()).await;
+    assert_eq!(all.lines().count(), 4, "{all}");
+    let report = server::services::csv_check::check(&t.db, all.as_bytes()).await.unwrap();
+    assert_eq!((report.summary.unchanged, report.summary.failed), (3, 0), "{:?}", report.problems);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn management_pages_render_for_a_full_administrator() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let t = TestDb::sqlite().await;

@@ -71,15 +71,30 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                     "Give an external number (a remote worker, a key customer) an internal extension and a directory name. Colleagues dial the extension; when that number calls in, caller ID shows the name and extension."
                 </p>
             </div>
-            // A GET form: a real button that also works before the WASM has loaded. Hidden from
-            // read-only administrators (the server refuses them anyway).
-            <IfAllowed allowed=Actor::may_change_any>
-                <Form method="GET" action=paths::CREATE_VIRTUAL_EXTENSION attr:class="page-actions">
-                    <button type="submit" class="button primary">
-                        "Create Virtual Extension"
-                    </button>
-                </Form>
-            </IfAllowed>
+            <div class="page-actions">
+                // What the search and filters select, in the template's format (a download: the
+                // router must not handle it).
+                <a
+                    class="button"
+                    rel="external"
+                    download
+                    href=move || {
+                        let q = query.with(|q| ListQuery { sort: Default::default(), descending: false, page: 0, ..q.clone() }.to_query_string());
+                        if q.is_empty() { paths::VIRTUAL_EXTENSIONS_CSV.to_string() } else { format!("{}?{q}", paths::VIRTUAL_EXTENSIONS_CSV) }
+                    }
+                >
+                    "Export"
+                </a>
+                // A GET form: a real button that also works before the WASM has loaded. Hidden
+                // from read-only administrators (the server refuses them anyway).
+                <IfAllowed allowed=Actor::may_change_any>
+                    <Form method="GET" action=paths::CREATE_VIRTUAL_EXTENSION>
+                        <button type="submit" class="button primary">
+                            "Create Virtual Extension"
+                        </button>
+                    </Form>
+                </IfAllowed>
+            </div>
         </div>
         // What the last delete did.
         {move || {

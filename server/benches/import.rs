@@ -1,0 +1,136 @@
+//! The CSV import at scale: `cargo bench -p server --bench import`.
+//!
+//! Generates a file of `VEXT_BENCH_ROWS` rows (default 100,000; a third at 10 locations, and
+//! one row in 500 bad in one of several ways), then imports it through the real engine
+//! (`services::import::import`: check every row, then apply the valid ones in one transaction)
+//! into a fresh SQLite file and a throwaway PostgreSQL database. Prints the time, rows per
+//! second and the process's peak resident memory during each import.
+
+use app::model::LocationInput;
+use sea_orm::{ConnectionTrait, Database};
+use server::services::import::{import, ImportOptions};
+use std::io::Write;
+use std::time::Instant;
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The file, with `bad` rows spread through it: a bad number, a missing display name, the
+/// previous row's number again, an unknown location.
+fn generate(path: &std::path::Path, rows: usize) -> usize {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("bench file"));
+    writeln!(out, "Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension").unwrap();
+    let mut bad = 0;
+    for i in 0..rows {
+        let (level, location) = if i % 3 == 0 {
+            ("Location", format!("Site {:02}", i % 10))
+        } else {
+            ("Organization", String::new())
+        };
+        let (mut display, mut number, extension) =
+            (format!("Person {i}"), format!("+1201{:07}", i), format!("{}", 100_000 + i));
+        let mut location = location;
+        if i % 500 == 499 {
+            bad += 1;
+            match (i / 500) % 4 {
+                0 => number = "+1201".to_string(),
+                1 => display.clear(),
+                2 => number = format!("+1201{:07}", i - 1),
+                _ => location = "Nowhere".to_string(),
+            }
+        }
+        writeln!(out, ",{level},{location},First{},Last{},{display},{number},{extension}", i % 16, i % 13)
+            .unwrap();
+    }
+    out.flush().unwrap();
+    bad
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// Resets the peak (Linux: writing 5 to clear_refs), so that each database's import is measured
+/// on its own.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+async fn run(label: &str, db: &sea_orm::DatabaseConnection, file: &std::path::Path, rows: usize, bad: usize) {
+    for i in 0..10 {
+        let input = LocationInput {
+            name: format!("Site {i:02}"),
+            routing_prefix: format!("8{i:02}"),
+            country: "US".into(),
+        };
+        server::services::locations::create(
+            db,
+            &server::services::audit::command_line(),
+            input.validate().unwrap(),
+        )
+        .await
+        .expect("location");
+    }
+    reset_peak();
+    let before = peak_rss_mib();
+    let start = Instant::now();
+    let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
+    let outcome =
+        import(db, &server::services::audit::command_line(), "bench.csv", reader, ImportOptions::default())
+            .await
+            .expect("import");
+    let elapsed = start.elapsed().as_secs_f64();
+    let s = &outcome.report.summary;
+    assert_eq!(s.failed as usize, bad, "the bad rows, and only those, fail");
+    assert_eq!(s.add as usize, rows - bad);
+    println!(
+        "{label}: {rows} rows ({} added, {} failed) in {elapsed:.2} s = {:.0} rows/s; peak RSS {:.0} MiB (at start {before:.0} MiB)",
+        s.add,
+        s.failed,
+        rows as f64 / elapsed,
+        peak_rss_mib(),
+    );
+}
+
+fn main() {
+    let rows = env_number("VEXT_BENCH_ROWS", 100_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("bench.csv");
+        let start = Instant::now();
+        let bad = generate(&file, rows);
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "generated {rows} rows ({bad} bad), {:.1} MiB, in {:.1} s",
+            size as f64 / 1_048_576.0,
+            start.elapsed().as_secs_f64()
+        );
+
+        let url = format!("sqlite://{}/bench.db", dir.path().display());
+        let db = server::store::open(&url).await.expect("sqlite");
+        run("SQLite", &db, &file, rows, bad).await;
+
+        let admin_url = std::env::var("VEXT_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+        let Ok(admin) = Database::connect(admin_url.as_str()).await else {
+            println!("PostgreSQL: NOT MEASURED (nothing answers at {admin_url})");
+            return;
+        };
+        let name = format!("vext_bench_import_{}", std::process::id());
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create bench database");
+        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(server, _)| server);
+        let pg = server::store::open(&format!("{base}/{name}")).await.expect("postgres");
+        run("PostgreSQL", &pg, &file, rows, bad).await;
+        pg.close().await.ok();
+        admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.ok();
+    });
+}
