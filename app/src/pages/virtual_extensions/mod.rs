@@ -150,10 +150,14 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 delete.dispatch(DeleteVirtualExtensions { ids: selection.selected.get_untracked() });
             }
         />
-        // What went wrong with the last delete (a refusal, or the server unreachable).
-        {move || delete.value().get().and_then(Result::err).map(|error| view! {
-            <p class="banner error" role="alert">{error.to_string()}</p>
-        })}
+        // What went wrong with the last multi-delete (a refusal, or the server unreachable);
+        // a delete from the details panel says so in the panel.
+        {move || {
+            (pathname.get() == paths::VIRTUAL_EXTENSIONS)
+                .then(|| delete.value().get().and_then(Result::err))
+                .flatten()
+                .map(|error| view! { <p class="banner error" role="alert">{error.to_string()}</p> })
+        }}
         <mode::ModeSettings />
         <Outlet />
     }
