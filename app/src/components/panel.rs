@@ -109,3 +109,22 @@ pub fn SidePanel(
         </div>
     }
 }
+
+/// What a panel shows when what it opens could not be loaded (gone, or the server unreachable):
+/// its heading, a way out, and the reason.
+#[component]
+pub fn PanelLoadError(
+    /// The heading's id: the one the panel is labelled by.
+    title_id: &'static str,
+    title: &'static str,
+    close_href: &'static str,
+    error: crate::error::AppError,
+) -> impl IntoView {
+    view! {
+        <div class="panel-header">
+            <h2 id=title_id>{title}</h2>
+            <leptos_router::components::A href=close_href attr:class="icon-button" attr:aria-label="Close">"×"</leptos_router::components::A>
+        </div>
+        <p class="banner error" role="alert">{error.to_string()}</p>
+    }
+}

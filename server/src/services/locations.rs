@@ -141,28 +141,39 @@ pub async fn create(
 /// Every location with how many virtual extensions and administrators depend on it.
 #[tracing::instrument(skip_all)]
 pub async fn rows(db: &impl ConnectionTrait) -> Result<Vec<LocationRow>, ServiceError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
     use std::collections::HashMap;
-    let mut extensions: HashMap<String, u64> = HashMap::new();
-    for id in ve::Entity::find()
+    // Counted by the database, one row per location (not one per entry).
+    let extensions: HashMap<String, i64> = ve::Entity::find()
         .select_only()
         .column(ve::Column::LocationId)
+        .column_as(Expr::col(ve::Column::Id).count(), "n")
         .filter(ve::Column::LocationId.is_not_null())
-        .into_tuple::<String>()
+        .group_by(ve::Column::LocationId)
+        .into_tuple::<(String, i64)>()
         .all(db)
         .await?
-    {
-        *extensions.entry(id).or_default() += 1;
-    }
-    let mut administrators: HashMap<String, u64> = HashMap::new();
-    for link in admin_location::Entity::find().all(db).await? {
-        *administrators.entry(link.location_id).or_default() += 1;
-    }
+        .into_iter()
+        .collect();
+    let administrators: HashMap<String, i64> = admin_location::Entity::find()
+        .select_only()
+        .column(admin_location::Column::LocationId)
+        .column_as(Expr::col(admin_location::Column::AdminId).count(), "n")
+        .group_by(admin_location::Column::LocationId)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let count = |counts: &HashMap<String, i64>, id: &str| {
+        counts.get(id).map_or(0, |n| u64::try_from(*n).unwrap_or(0))
+    };
     Ok(list(db)
         .await?
         .into_iter()
         .map(|location| LocationRow {
-            virtual_extensions: extensions.get(&location.id).copied().unwrap_or_default(),
-            administrators: administrators.get(&location.id).copied().unwrap_or_default(),
+            virtual_extensions: count(&extensions, &location.id),
+            administrators: count(&administrators, &location.id),
             location,
         })
         .collect())

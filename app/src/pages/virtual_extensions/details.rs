@@ -7,7 +7,7 @@ use crate::api::locations::list_locations;
 use crate::api::virtual_extensions::{get_virtual_extension, DeleteVirtualExtensions};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::layout::use_me;
-use crate::components::panel::SidePanel;
+use crate::components::panel::{PanelLoadError, SidePanel};
 use crate::model::audit::AuditEntry;
 use crate::model::{Level, Location, VirtualExtension};
 use crate::pages::admins::short_time;
@@ -41,11 +41,7 @@ pub fn VirtualExtensionDetailsPanel() -> impl IntoView {
                     match entry.await {
                         Ok(entry) => view! { <Details entry locations history /> }.into_any(),
                         Err(error) => view! {
-                            <div class="panel-header">
-                                <h2 id="details-title">"Virtual extension"</h2>
-                                <A href=paths::VIRTUAL_EXTENSIONS attr:class="icon-button" attr:aria-label="Close">"×"</A>
-                            </div>
-                            <p class="banner error" role="alert">{error.to_string()}</p>
+                            <PanelLoadError title_id="details-title" title="Virtual extension" close_href=paths::VIRTUAL_EXTENSIONS error />
                         }.into_any(),
                     }
                 })}

@@ -7,7 +7,7 @@ use super::VirtualExtensionContext;
 use crate::api::locations::list_locations;
 use crate::api::virtual_extensions::{get_virtual_extension, UpdateVirtualExtension};
 use crate::components::field::latest_error;
-use crate::components::panel::SidePanel;
+use crate::components::panel::{PanelLoadError, SidePanel};
 use crate::model::{ErrorCode, Location, VirtualExtension, VirtualExtensionInput};
 use crate::paths;
 use leptos::prelude::*;
@@ -31,11 +31,7 @@ pub fn EditVirtualExtensionPanel() -> impl IntoView {
                     match entry.await {
                         Ok(entry) => view! { <EditForm entry locations /> }.into_any(),
                         Err(error) => view! {
-                            <div class="panel-header">
-                                <h2 id="edit-title">"Edit Virtual Extension"</h2>
-                                <A href=paths::VIRTUAL_EXTENSIONS attr:class="icon-button" attr:aria-label="Close">"×"</A>
-                            </div>
-                            <p class="banner error" role="alert">{error.to_string()}</p>
+                            <PanelLoadError title_id="edit-title" title="Edit Virtual Extension" close_href=paths::VIRTUAL_EXTENSIONS error />
                         }.into_any(),
                     }
                 })}
