@@ -3,6 +3,9 @@
 //! Built twice: with `ssr` into the server, with `hydrate` into the WASM frontend. Never both in
 //! one cargo invocation.
 
+// The view types of the larger forms nest deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod error;
@@ -18,6 +21,12 @@ use leptos_router::{path, SsrMode};
 pub mod paths {
     pub const VIRTUAL_EXTENSIONS: &str = "/services/call/features/virtual-extension";
     pub const CREATE_VIRTUAL_EXTENSION: &str = "/services/call/features/virtual-extension/new";
+    /// Create Virtual Extension > Bulk Add in CSV.
+    pub const BULK_ADD: &str = "/services/call/features/virtual-extension/bulk-add";
+    /// The Tasks list: CSV imports and their status.
+    pub const TASKS: &str = "/services/call/features/virtual-extension/tasks";
+    /// The template, served from `public/` (kept equal to `model::csv::template()` by a test).
+    pub const TEMPLATE_CSV: &str = "/virtual-extension-template.csv";
     pub const SIGN_IN: &str = "/sign-in";
     pub const ADMINISTRATORS: &str = "/management/administrators";
     pub const ADD_ADMINISTRATOR: &str = "/management/administrators/new";
@@ -37,6 +46,11 @@ pub mod paths {
     /// The edit form of one virtual extension.
     pub fn edit_virtual_extension(id: &str) -> String {
         format!("{VIRTUAL_EXTENSIONS}/{id}/edit")
+    }
+
+    /// One import task's page.
+    pub fn task(id: &str) -> String {
+        format!("{TASKS}/{id}")
     }
 
     /// One location's panel on the Locations page.
@@ -115,6 +129,17 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <Redirect path=paths::VIRTUAL_EXTENSIONS /> }
                     />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
+                    // Before the virtual extension routes, whose ":id" would take "tasks".
+                    <Route
+                        path=path!("/services/call/features/virtual-extension/tasks")
+                        view=pages::tasks::TasksPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/services/call/features/virtual-extension/tasks/:id")
+                        view=pages::tasks::TaskPage
+                        ssr=SsrMode::Async
+                    />
                     // Async: the whole page, data included, is rendered before the first byte, so
                     // it reads the same without JavaScript.
                     <ParentRoute
@@ -126,6 +151,10 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("new")
                             view=pages::virtual_extensions::create::CreateVirtualExtensionPanel
+                        />
+                        <Route
+                            path=path!("bulk-add")
+                            view=pages::virtual_extensions::bulk::BulkAddPanel
                         />
                         <Route
                             path=path!(":id")

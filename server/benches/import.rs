@@ -87,7 +87,8 @@ async fn run(label: &str, db: &sea_orm::DatabaseConnection, file: &std::path::Pa
     // The check alone (what Validate does), to see where the time goes.
     let start = Instant::now();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
-    let report = server::services::csv_check::check(db, reader).await.expect("check");
+    let report =
+        server::services::csv_check::check(db, reader, app::model::csv::Limits::NONE).await.expect("check");
     println!(
         "{label}: check only (Validate): {:.2} s = {:.0} rows/s",
         start.elapsed().as_secs_f64(),
@@ -97,10 +98,15 @@ async fn run(label: &str, db: &sea_orm::DatabaseConnection, file: &std::path::Pa
     let before = peak_rss_mib();
     let start = Instant::now();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
-    let outcome =
-        import(db, &server::services::audit::command_line(), "bench.csv", reader, ImportOptions::default())
-            .await
-            .expect("import");
+    let outcome = import(
+        db,
+        &server::services::audit::command_line(),
+        "bench.csv",
+        reader,
+        ImportOptions { limits: app::model::csv::Limits::NONE, ..Default::default() },
+    )
+    .await
+    .expect("import");
     let elapsed = start.elapsed().as_secs_f64();
     let s = &outcome.report.summary;
     assert_eq!(s.failed as usize, bad, "the bad rows, and only those, fail");

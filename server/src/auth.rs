@@ -48,8 +48,10 @@ pub fn client_address(request: &Request, trust_forwarded_for: bool) -> Option<St
 
 /// What anyone may reach: the sign-in page and its server function, static files, health.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/sign-in" | "/api/sign_in" | "/healthz" | "/favicon.svg")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/sign-in" | "/api/sign_in" | "/healthz" | "/favicon.svg" | "/virtual-extension-template.csv"
+    ) || path.starts_with("/pkg/")
         || path.starts_with("/readme/")
 }
 

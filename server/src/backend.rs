@@ -1,6 +1,7 @@
 //! Implements app's `Backend` port with the services, for the server functions.
 
 use crate::services::sessions::{self, SessionPolicy};
+use crate::services::tasks::{self, Board};
 use crate::services::{admins, audit, locations, settings, virtual_extensions};
 use app::api::backend::Backend;
 use app::api::backend::ClientInfo;
@@ -8,6 +9,7 @@ use app::error::AppError;
 use app::model::admin::{Actor, AdminAccount, AdminInput};
 use app::model::audit::{AuditEntry, AuditPage, AuditQuery};
 use app::model::directory::Verdict;
+use app::model::task::{TaskDetail, TaskSummary};
 use app::model::{
     DeleteOutcome, ListQuery, Location, LocationInput, LocationRow, SavedVirtualExtension, VirtualExtension,
     VirtualExtensionInput, VirtualExtensionMode, VirtualExtensionPage,
@@ -18,11 +20,18 @@ use sea_orm::DatabaseConnection;
 #[derive(Clone)]
 pub struct Services {
     db: DatabaseConnection,
+    /// Live progress of the imports this process runs.
+    board: Board,
 }
 
 impl Services {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, board: Board::default() }
+    }
+
+    /// Services that show the progress `board` tracks (the worker's).
+    pub fn with_board(db: DatabaseConnection, board: Board) -> Self {
+        Self { db, board }
     }
 }
 
@@ -179,5 +188,13 @@ impl Backend for Services {
 
     async fn audit_actors(&self, actor: &Actor) -> Result<Vec<(String, String)>, AppError> {
         Ok(audit::actors(&self.db, actor).await?)
+    }
+
+    async fn list_tasks(&self, actor: &Actor) -> Result<Vec<TaskSummary>, AppError> {
+        Ok(tasks::list(&self.db, actor, &self.board).await?)
+    }
+
+    async fn get_task(&self, actor: &Actor, id: String, page: u64) -> Result<TaskDetail, AppError> {
+        Ok(tasks::get(&self.db, actor, &self.board, &id, page).await?)
     }
 }

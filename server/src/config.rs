@@ -1,6 +1,7 @@
 //! Configuration from flags and environment variables (flags win).
 
 use crate::store::DEFAULT_DATABASE_URL;
+use app::model::csv::Limits;
 use clap::Args;
 use std::net::SocketAddr;
 
@@ -10,6 +11,30 @@ pub struct DatabaseArgs {
     /// Database URL: sqlite://PATH (default, created on first start) or postgres://USER@HOST/DB.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+}
+
+/// How large a CSV file may be (upload, Validate, and `vext csv check|import`).
+#[derive(Args, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsvLimitArgs {
+    /// Largest CSV file accepted, in bytes.
+    #[arg(long, env = "VEXT_CSV_MAX_BYTES", default_value_t = Limits::default().max_bytes)]
+    pub csv_max_bytes: u64,
+    /// Most rows a CSV file may have (after the header).
+    #[arg(long, env = "VEXT_CSV_MAX_ROWS", default_value_t = Limits::default().max_rows)]
+    pub csv_max_rows: u64,
+}
+
+impl Default for CsvLimitArgs {
+    fn default() -> Self {
+        let limits = Limits::default();
+        Self { csv_max_bytes: limits.max_bytes, csv_max_rows: limits.max_rows }
+    }
+}
+
+impl CsvLimitArgs {
+    pub fn limits(&self) -> Limits {
+        Limits { max_bytes: self.csv_max_bytes, max_rows: self.csv_max_rows }
+    }
 }
 
 /// `vext serve` settings.
@@ -39,6 +64,12 @@ pub struct ServeArgs {
     /// Seconds that shutdown waits for open requests after SIGTERM/SIGINT.
     #[arg(long, env = "VEXT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+    #[command(flatten)]
+    pub csv: CsvLimitArgs,
+    /// Seconds a worker holds a claimed import before another may take it over (a worker that
+    /// died mid-import is noticed this long after).
+    #[arg(long, env = "VEXT_TASK_LEASE_SECS", default_value_t = 60)]
+    pub task_lease_secs: u64,
 }
 
 impl Default for ServeArgs {
@@ -51,6 +82,8 @@ impl Default for ServeArgs {
             trust_forwarded_for: false,
             sign_in_limit: 20,
             shutdown_grace_secs: 20,
+            csv: CsvLimitArgs::default(),
+            task_lease_secs: 60,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::auth::{self, Gate};
 use crate::config::ServeArgs;
+use crate::imports::Imports;
 use crate::protect::{self, Origins};
 use crate::ratelimit::RateLimiter;
 use crate::services::sessions::SessionPolicy;
@@ -21,6 +22,7 @@ use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use std::any::Any;
 use std::sync::Arc;
+use tokio::sync::Notify;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -74,6 +76,7 @@ pub fn router(
     db: DatabaseConnection,
     backend: SharedBackend,
     args: &ServeArgs,
+    wake: Arc<Notify>,
 ) -> Router {
     let origins = Origins::from_config(args.public_origin.as_deref());
     let https = origins.public.iter().any(|o| o.starts_with("https://"));
@@ -96,7 +99,9 @@ pub fn router(
         .route("/healthz", get(healthz))
         .route("/api/audit.csv", get(crate::export::audit_csv))
         .route("/api/virtual_extensions.csv", get(crate::export::virtual_extensions_csv))
-        .with_state(db);
+        .with_state(db.clone());
+    // Uploads have their own body limit (the CSV size limit), outside the general one.
+    let uploads = crate::imports::router(Imports { db, limits: args.csv.limits(), wake });
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()
         .leptos_routes_with_context(&options, routes, context, {
@@ -107,10 +112,11 @@ pub fn router(
         .with_state(options)
         .merge(plain)
         .merge(home)
+        .layer(RequestBodyLimitLayer::new(args.body_limit))
+        .merge(uploads)
         .layer(middleware::map_response(server_fn_error_status))
         .layer(middleware::from_fn_with_state(gate, auth::gate))
         .layer(middleware::from_fn_with_state(Arc::new(origins), protect::guard))
-        .layer(RequestBodyLimitLayer::new(args.body_limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(

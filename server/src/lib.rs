@@ -6,6 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod export;
 pub mod http;
+pub mod imports;
+pub mod jobs;
 pub mod protect;
 pub mod ratelimit;
 pub mod services;

@@ -22,7 +22,13 @@ async fn app(t: &TestDb, public_origin: Option<&str>) -> axum::Router {
         body_limit: 64 * 1024,
         ..ServeArgs::default()
     };
-    server::http::router(options, t.db.clone(), Arc::new(Services::new(t.db.clone())), &args)
+    server::http::router(
+        options,
+        t.db.clone(),
+        Arc::new(Services::new(t.db.clone())),
+        &args,
+        Default::default(),
+    )
 }
 
 /// The session cookie of `email`, created with `role` the first time.
@@ -522,7 +528,13 @@ async fn sign_in_attempts_are_limited_per_client_address() {
     let t = TestDb::sqlite().await;
     let args = ServeArgs { sign_in_limit: 3, trust_forwarded_for: true, ..ServeArgs::default() };
     let options = LeptosOptions::builder().output_name("vext").build();
-    let router = server::http::router(options, t.db.clone(), Arc::new(Services::new(t.db.clone())), &args);
+    let router = server::http::router(
+        options,
+        t.db.clone(),
+        Arc::new(Services::new(t.db.clone())),
+        &args,
+        Default::default(),
+    );
     let attempt = |ip: &str| {
         post(
             "/api/sign_in",
@@ -678,7 +690,7 @@ async fn the_virtual_extensions_export_as_the_list_filters_them_in_the_template_
     // The whole list, and it imports back unchanged.
     let all = body_text(app(&t, None).await.oneshot(get(Some(&full), "")).await.unwrap()).await;
     assert_eq!(all.lines().count(), 4, "{all}");
-    let report = server::services::csv_check::check(&t.db, all.as_bytes()).await.unwrap();
+    let report = server::services::csv_check::check(&t.db, all.as_bytes(), Default::default()).await.unwrap();
     assert_eq!((report.summary.unchanged, report.summary.failed), (3, 0), "{:?}", report.problems);
 }
 

@@ -17,7 +17,15 @@ const HEADER: &str = "Action,Level,Location,First Name,Last Name,Display Name,Ph
 
 async fn run(t: &TestDb, body: &str, all_or_nothing: bool) -> ImportOutcome {
     let file = format!("{HEADER}{body}");
-    import(&t.db, &full_admin(), "test.csv", file.as_bytes(), ImportOptions { all_or_nothing }).await.unwrap()
+    import(
+        &t.db,
+        &full_admin(),
+        "test.csv",
+        file.as_bytes(),
+        ImportOptions { all_or_nothing, ..Default::default() },
+    )
+    .await
+    .unwrap()
 }
 
 async fn names(t: &TestDb) -> Vec<String> {

@@ -36,7 +36,7 @@ async fn create_codes(t: &TestDb, input: VirtualExtensionInput) -> Vec<ErrorCode
 }
 
 async fn check_csv(t: &TestDb, text: &str) -> CheckReport {
-    csv_check::check(&t.db, text.as_bytes()).await.expect("a usable file")
+    csv_check::check(&t.db, text.as_bytes(), Default::default()).await.expect("a usable file")
 }
 
 fn problems(report: &CheckReport) -> Vec<(u64, &'static str, ErrorCode)> {

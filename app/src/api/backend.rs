@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::model::admin::{Actor, AdminAccount, AdminInput};
 use crate::model::audit::{AuditEntry, AuditPage, AuditQuery};
 use crate::model::directory::Verdict;
+use crate::model::task::{TaskDetail, TaskSummary};
 use crate::model::{
     DeleteOutcome, ListQuery, Location, LocationInput, LocationRow, SavedVirtualExtension, VirtualExtension,
     VirtualExtensionInput, VirtualExtensionMode, VirtualExtensionPage,
@@ -92,6 +93,10 @@ pub trait Backend: Send + Sync + 'static {
     async fn audit_page(&self, actor: &Actor, query: AuditQuery) -> Result<AuditPage, AppError>;
     /// Everyone who appears in the audit log: (id, name).
     async fn audit_actors(&self, actor: &Actor) -> Result<Vec<(String, String)>, AppError>;
+    /// The newest import tasks, with live progress (full and read-only administrators).
+    async fn list_tasks(&self, actor: &Actor) -> Result<Vec<TaskSummary>, AppError>;
+    /// One import task and a page of its row problems.
+    async fn get_task(&self, actor: &Actor, id: String, page: u64) -> Result<TaskDetail, AppError>;
 }
 
 /// Where a request comes from, recorded with a session.

@@ -8,4 +8,5 @@ pub mod backend;
 pub mod locations;
 pub mod session;
 pub mod settings;
+pub mod tasks;
 pub mod virtual_extensions;

@@ -5,3 +5,4 @@ pub mod field;
 pub mod layout;
 pub mod panel;
 pub mod table;
+pub mod upload;

@@ -14,6 +14,7 @@ mod level;
 mod location;
 mod mode;
 mod names;
+pub mod task;
 pub mod text;
 mod unicode;
 mod virtual_extension;

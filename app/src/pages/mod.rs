@@ -5,4 +5,5 @@ pub mod audit;
 pub mod locations;
 pub mod not_found;
 pub mod sign_in;
+pub mod tasks;
 pub mod virtual_extensions;

@@ -29,7 +29,12 @@ fn failure(shown: &str, format: Format, verdict: &str, code: &str, message: &str
 }
 
 /// `vext csv check`: prints every problem and a summary; its exit code is the verdict.
-pub(super) async fn csv_check(url: &str, path: &std::path::Path, format: Format) -> ExitCode {
+pub(super) async fn csv_check(
+    url: &str,
+    path: &std::path::Path,
+    format: Format,
+    limits: app::model::csv::Limits,
+) -> ExitCode {
     use crate::services::csv_check::{check, CheckError};
     let shown = path.display().to_string();
     let file_failure = |code: &str, message: String| failure(&shown, format, "valid", code, &message);
@@ -37,7 +42,7 @@ pub(super) async fn csv_check(url: &str, path: &std::path::Path, format: Format)
         Ok(opened) => opened,
         Err((code, message)) => return file_failure(code, message),
     };
-    let report = match check(&db, file).await {
+    let report = match check(&db, file, limits).await {
         Ok(report) => report,
         Err(CheckError::File(e)) => return file_failure(e.code.as_str(), e.message),
         Err(CheckError::Service(e)) => {
@@ -107,11 +112,11 @@ fn print_report(
 pub(super) async fn csv_import(
     url: &str,
     path: &std::path::Path,
-    all_or_nothing: bool,
+    options: crate::services::import::ImportOptions,
     format: Format,
 ) -> ExitCode {
     use crate::services::csv_check::CheckError;
-    use crate::services::import::{import, ImportOptions};
+    use crate::services::import::import;
     let shown = path.display().to_string();
     let file_failure = |code: &str, message: String| failure(&shown, format, "applied", code, &message);
     let (file, db) = match open(url, path).await {
@@ -119,7 +124,7 @@ pub(super) async fn csv_import(
         Err((code, message)) => return file_failure(code, message),
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
-    let outcome = match import(&db, &command_line(), &name, file, ImportOptions { all_or_nothing }).await {
+    let outcome = match import(&db, &command_line(), &name, file, options).await {
         Ok(outcome) => outcome,
         Err(CheckError::File(e)) => return file_failure(e.code.as_str(), e.message),
         Err(CheckError::Service(e)) => return file_failure("INTERNAL", AppError::from(e).to_string()),

@@ -10,7 +10,7 @@ use csv::csv_check;
 use serve::serve;
 
 use crate::backend::Services;
-use crate::config::{DatabaseArgs, ServeArgs};
+use crate::config::{CsvLimitArgs, DatabaseArgs, ServeArgs};
 use crate::services::audit::command_line;
 use crate::services::locations;
 use crate::store;
@@ -108,6 +108,8 @@ pub enum CsvCommand {
         /// `text`: one line per problem and a summary; `json`: the same as one JSON document.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        limits: CsvLimitArgs,
     },
     /// Check a file, then apply its valid rows in one transaction (as the upload's Submit does).
     /// Exit status: 0 every row applied, 1 some row failed (the others were applied, unless
@@ -119,6 +121,8 @@ pub enum CsvCommand {
         all_or_nothing: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        limits: CsvLimitArgs,
     },
     /// Write every virtual extension in the template's format (Action UPDATE: importing the
     /// file again changes nothing), to stdout or a file.
@@ -244,11 +248,12 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Admin(AdminCommand::Enable { email }) => {
             admin_set_disabled(&cli.database.database_url, &email, false).await
         }
-        Command::Csv(CsvCommand::Check { file, format }) => {
-            return csv_check(&cli.database.database_url, &file, format).await;
+        Command::Csv(CsvCommand::Check { file, format, limits }) => {
+            return csv_check(&cli.database.database_url, &file, format, limits.limits()).await;
         }
-        Command::Csv(CsvCommand::Import { file, all_or_nothing, format }) => {
-            return csv::csv_import(&cli.database.database_url, &file, all_or_nothing, format).await;
+        Command::Csv(CsvCommand::Import { file, all_or_nothing, format, limits }) => {
+            let options = crate::services::import::ImportOptions { all_or_nothing, limits: limits.limits() };
+            return csv::csv_import(&cli.database.database_url, &file, options, format).await;
         }
         Command::Csv(CsvCommand::Export { out }) => {
             return csv::csv_export(&cli.database.database_url, out.as_deref()).await;

@@ -16,22 +16,35 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
         .site_root(args.site_root.clone())
         .site_addr(args.addr)
         .build();
-    let backend: app::api::backend::SharedBackend = Arc::new(Services::new(db.clone()));
-    let router = crate::http::router(options, db.clone(), backend, &args);
+    let board = crate::services::tasks::Board::default();
+    let backend: app::api::backend::SharedBackend = Arc::new(Services::with_board(db.clone(), board.clone()));
+    let worker =
+        crate::jobs::Worker::new(db.clone(), board, Duration::from_secs(args.task_lease_secs.max(1)));
+    let router = crate::http::router(options, db.clone(), backend, &args, worker.waker());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.addr)))?;
     tracing::info!("vext listening on http://{}", args.addr);
     let grace = Duration::from_secs(args.shutdown_grace_secs);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(worker.run(stopping, grace));
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal(grace))
+        .with_graceful_shutdown(async move {
+            shutdown_signal(grace).await;
+            let _ = stop.send(true);
+        })
         .await?;
+    // A running import finishes, or is rolled back and queued again, within the grace period.
+    if let Err(error) = worker.await {
+        tracing::error!(%error, "import worker ended abnormally");
+    }
     db.close().await.ok();
     tracing::info!("vext stopped");
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM; after `grace` more, exits even if requests are still open.
+/// Resolves on SIGINT or SIGTERM; after `grace` (and a few seconds for a rolled-back import to
+/// give its task back) exits even if requests are still open.
 async fn shutdown_signal(grace: Duration) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -56,7 +69,7 @@ async fn shutdown_signal(grace: Duration) {
     }
     tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing open requests");
     tokio::spawn(async move {
-        tokio::time::sleep(grace).await;
+        tokio::time::sleep(grace + Duration::from_secs(5)).await;
         tracing::warn!("shutdown grace period over; exiting");
         std::process::exit(0);
     });

@@ -3,8 +3,9 @@
 //! the import applies exactly what it accepts.
 
 use super::directory::load_all;
+use super::import::Progress;
 use super::{settings, ServiceError};
-use app::model::csv::{Action, CsvReader, FileError, NamedScope, RowChange};
+use app::model::csv::{Action, CsvReader, FileError, Limits, NamedScope, RowChange};
 use app::model::directory::{DirEntry, DirLocation, Directory};
 use app::model::{E164Number, ErrorCode, Field, FieldError};
 use sea_orm::ConnectionTrait;
@@ -255,25 +256,39 @@ fn not_found(extension: &str, place: &str) -> FieldError {
     )
 }
 
+/// Rows checked between two yields to the async runtime.
+const YIELD_EVERY: u64 = 256;
+
 /// Checks every row of `input`. A `CheckError::File` means the file itself is unusable.
 #[tracing::instrument(skip_all)]
-pub async fn check(db: &impl ConnectionTrait, input: impl Read) -> Result<CheckReport, CheckError> {
-    Ok(run(db, input, false).await?.0)
+pub async fn check(
+    db: &impl ConnectionTrait,
+    input: impl Read,
+    limits: Limits,
+) -> Result<CheckReport, CheckError> {
+    Ok(run(db, input, limits, false, &Progress::default()).await?.0)
 }
 
 /// Checks every row of `input` and returns what applying its valid rows would do.
 #[tracing::instrument(skip_all)]
-pub async fn plan(db: &impl ConnectionTrait, input: impl Read) -> Result<(CheckReport, Plan), CheckError> {
-    let (report, plan) = run(db, input, true).await?;
+pub async fn plan(
+    db: &impl ConnectionTrait,
+    input: impl Read,
+    limits: Limits,
+    progress: &Progress,
+) -> Result<(CheckReport, Plan), CheckError> {
+    let (report, plan) = run(db, input, limits, true, progress).await?;
     Ok((report, plan.unwrap_or_default()))
 }
 
 async fn run(
     db: &impl ConnectionTrait,
     input: impl Read,
+    limits: Limits,
     planning: bool,
+    progress: &Progress,
 ) -> Result<(CheckReport, Option<Plan>), CheckError> {
-    let mut reader = CsvReader::new(input)?;
+    let mut reader = CsvReader::with_limits(input, limits)?;
     let mode = settings::virtual_extension_mode(db).await?;
     let directory = load_all(db).await?;
     let locations_by_name = directory.locations().map(|l| (l.name.clone(), l.clone())).collect();
@@ -286,6 +301,12 @@ async fn run(
     };
     while let Some(next) = reader.next_row()? {
         checker.report.summary.rows += 1;
+        progress.advance(1);
+        // The check is CPU work: let the runtime run other tasks (a shutdown's deadline, other
+        // requests on this thread) between batches of rows.
+        if checker.report.summary.rows.is_multiple_of(YIELD_EVERY) {
+            tokio::task::yield_now().await;
+        }
         let row = match next {
             Ok(row) => row,
             Err(shape) => {

@@ -11,13 +11,17 @@ use crate::store::entities::virtual_extension as ve;
 use crate::store::{begin_write, new_id, serialize, Lock};
 use app::model::admin::Actor;
 use app::model::audit::AuditAction;
+use app::model::csv::Limits;
 use app::model::directory::DirEntry;
 use app::model::{Level, ORGANIZATION_SCOPE_KEY};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+};
 use serde::Serialize;
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Rows per multi-row INSERT: 14 columns × 1,000 = 14,000 bind parameters, under SQLite's
 /// 32,766 and PostgreSQL's 65,535.
@@ -29,6 +33,7 @@ const DELETE_CHUNK: usize = 1_000;
 pub struct ImportOptions {
     /// Reject the whole file if any row has an error.
     pub all_or_nothing: bool,
+    pub limits: Limits,
 }
 
 /// What an import did: the check's report (counts and row problems) and whether anything was
@@ -40,7 +45,38 @@ pub struct ImportOutcome {
     pub applied: bool,
 }
 
-/// Checks and applies `input` (full administrators: a file can touch any scope).
+/// How far an import is, for the Tasks list: which phase, and rows done in it. Shared between
+/// the import and whoever watches it (atomics: the import never waits for a reader).
+#[derive(Debug, Default)]
+pub struct Progress {
+    applying: AtomicBool,
+    rows: AtomicU64,
+}
+
+impl Progress {
+    /// Rows checked (while validating) or rows whose fate is final (while importing).
+    pub fn rows(&self) -> u64 {
+        self.rows.load(Ordering::Relaxed)
+    }
+
+    /// True once every row is checked and the changes are being written.
+    pub fn is_applying(&self) -> bool {
+        self.applying.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn advance(&self, rows: u64) {
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+    }
+
+    /// Starts the writing phase with `settled` rows already final (failed or unchanged).
+    fn start_applying(&self, settled: u64) {
+        self.rows.store(settled, Ordering::Relaxed);
+        self.applying.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Checks and applies `input` in a transaction of its own (full administrators: a file can touch
+/// any scope).
 ///
 /// Errors: `CheckError::File` (the file as a whole is unusable: encoding, header, size),
 /// `CheckError::Service` (`Forbidden`, the database).
@@ -54,17 +90,38 @@ pub async fn import(
 ) -> Result<ImportOutcome, CheckError> {
     super::require_full(actor, "import virtual extensions")?;
     let txn = begin_write(db).await.map_err(ServiceError::from)?;
+    let outcome = import_in(&txn, actor, file_name, input, options, &Progress::default()).await?;
+    if outcome.applied {
+        txn.commit().await.map_err(ServiceError::from)?;
+    } else {
+        txn.rollback().await.map_err(ServiceError::from)?;
+    }
+    Ok(outcome)
+}
+
+/// Checks and applies `input` inside `txn`, which the caller commits (a task commits its own
+/// completion with it). Writes nothing when nothing is to change or when `all_or_nothing`
+/// and a row failed.
+pub async fn import_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    file_name: &str,
+    input: impl Read,
+    options: ImportOptions,
+    progress: &Progress,
+) -> Result<ImportOutcome, CheckError> {
+    super::require_full(actor, "import virtual extensions")?;
     // The check reads the directory inside the transaction that writes: what was checked is
     // what is changed, even with other replicas writing.
-    serialize(&txn, Lock::Directory).await.map_err(ServiceError::from)?;
-    let (report, plan) = csv_check::plan(&txn, input).await?;
+    serialize(txn, Lock::Directory).await.map_err(ServiceError::from)?;
+    let (report, plan) = csv_check::plan(txn, input, options.limits, progress).await?;
     let nothing = plan.deletes.is_empty() && plan.updates.is_empty() && plan.adds.is_empty();
     if nothing || (options.all_or_nothing && !report.is_valid()) {
-        txn.rollback().await.map_err(ServiceError::from)?;
         return Ok(ImportOutcome { report, applied: false });
     }
-    apply(&txn, &plan, Utc::now()).await?;
     let s = &report.summary;
+    progress.start_applying(s.failed + s.unchanged);
+    apply(txn, &plan, Utc::now(), progress).await?;
     let counts = Snapshot::new()
         .with("File", file_name.to_string())
         .with("Added", s.add.to_string())
@@ -74,7 +131,7 @@ pub async fn import(
         .with("Failed rows", s.failed.to_string());
     let id = new_id();
     audit::record(
-        &txn,
+        txn,
         actor,
         AuditAction::ImportApplied,
         Target { id: &id, label: file_name.to_string() },
@@ -82,7 +139,6 @@ pub async fn import(
         Some(&counts),
     )
     .await?;
-    txn.commit().await.map_err(ServiceError::from)?;
     tracing::info!(
         added = s.add,
         updated = s.update,
@@ -120,12 +176,18 @@ fn new_row(entry: &DirEntry, now: DateTime<Utc>) -> ve::ActiveModel {
 }
 
 /// Writes `plan` in the order that keeps every unique index satisfied at every step.
-async fn apply(db: &impl ConnectionTrait, plan: &Plan, now: DateTime<Utc>) -> Result<(), ServiceError> {
+async fn apply(
+    db: &impl ConnectionTrait,
+    plan: &Plan,
+    now: DateTime<Utc>,
+    progress: &Progress,
+) -> Result<(), ServiceError> {
     for ids in plan.deletes.chunks(DELETE_CHUNK) {
         ve::Entity::delete_many()
             .filter(ve::Column::Id.is_in(ids.iter().map(String::as_str)))
             .exec(db)
             .await?;
+        progress.advance(ids.len() as u64);
     }
     for entry in &plan.updates {
         // A CSV row names its entry by level, location and extension: those stay; the rest
@@ -148,9 +210,11 @@ async fn apply(db: &impl ConnectionTrait, plan: &Plan, now: DateTime<Utc>) -> Re
             .filter(ve::Column::Id.eq(entry.id.as_str()))
             .exec(db)
             .await?;
+        progress.advance(1);
     }
     for chunk in plan.adds.chunks(INSERT_CHUNK) {
         ve::Entity::insert_many(chunk.iter().map(|entry| new_row(entry, now))).exec(db).await?;
+        progress.advance(chunk.len() as u64);
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod locations;
 pub mod search;
 pub mod sessions;
 pub mod settings;
+pub mod tasks;
 pub mod virtual_extensions;
 
 pub use error::ServiceError;

@@ -8,7 +8,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-pub use reader::{CsvReader, RowShapeError};
+pub use reader::{CsvReader, Limits, RowShapeError, ERROR_COLUMN};
 pub use schema::{template, Action, Column, CsvRow, FileError, NamedScope, RowChange, TEMPLATE_FILE_NAME};
 
 /// A cell made safe for a spreadsheet to open: text starting with `=`, `+`, `-`, `@`, TAB or CR

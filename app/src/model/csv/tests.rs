@@ -179,3 +179,50 @@ fn cells_that_would_run_as_formulas_are_made_inert() {
     // A leading apostrophe gets another, so that the reader's taking one off restores it.
     assert_eq!(inert_cell("'Ohana"), "''Ohana");
 }
+
+#[test]
+fn the_public_template_file_is_the_template() {
+    let file = include_str!("../../../../public/virtual-extension-template.csv");
+    assert_eq!(file, template());
+}
+
+#[test]
+fn limits_refuse_files_too_large_or_too_long() {
+    let mut text = format!("{HEADER}\n");
+    for i in 0..5 {
+        text.push_str(&format!("ADD,Organization,,,,Desk {i},+1201555010{i},400{i}\n"));
+    }
+    // Blank lines do not count as rows.
+    text.push_str("\n\n");
+    let rows = |limits: Limits| -> Result<usize, FileError> {
+        let mut reader = CsvReader::with_limits(text.as_bytes(), limits)?;
+        let mut n = 0;
+        while reader.next_row()?.is_some() {
+            n += 1;
+        }
+        Ok(n)
+    };
+    assert_eq!(rows(Limits { max_bytes: 10_000, max_rows: 5 }), Ok(5));
+    let long = rows(Limits { max_bytes: 10_000, max_rows: 4 }).unwrap_err();
+    assert_eq!(long.code, ErrorCode::FileTooManyRows);
+    assert!(long.message.contains("more than 4 rows"), "{}", long.message);
+    let large = rows(Limits { max_bytes: 100, max_rows: 100 }).unwrap_err();
+    assert_eq!(large.code, ErrorCode::FileTooLarge);
+    assert!(large.message.contains("100 bytes"), "{}", large.message);
+    assert_eq!(rows(Limits { max_bytes: text.len() as u64, max_rows: 5 }), Ok(5));
+    assert!(Limits::default().too_large().message.contains("10 MiB"));
+}
+
+#[test]
+fn an_error_column_from_the_errors_download_is_ignored() {
+    let text =
+        format!("{HEADER},Error\r\nADD,Organization,,,,Desk,+12015550100,4001,\"Extension: in use\"\r\n");
+    let mut reader = CsvReader::new(text.as_bytes()).unwrap();
+    assert_eq!(reader.header().last().map(String::as_str), Some("Error"));
+    let row = reader.next_row().unwrap().unwrap().unwrap();
+    assert_eq!((row.display_name.as_str(), row.extension.as_str()), ("Desk", "4001"));
+    assert_eq!(reader.raw_cells().last().map(String::as_str), Some("Extension: in use"));
+    // Any other unknown column is still refused.
+    let other = format!("{HEADER},Notes\r\n");
+    assert_eq!(file_code(other.as_bytes()), ErrorCode::HeaderUnknownColumn);
+}

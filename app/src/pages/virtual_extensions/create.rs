@@ -36,6 +36,10 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                     "×"
                 </A>
             </div>
+            <p class="field-hint panel-switch">
+                "Many to add, update or delete? "
+                <A href=paths::BULK_ADD>"Bulk Add in CSV"</A>
+            </p>
             <VirtualExtensionForm
                 initial=VirtualExtensionInput::default()
                 action_url=CreateVirtualExtension::url()

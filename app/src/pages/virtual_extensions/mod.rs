@@ -1,5 +1,6 @@
 //! Services > Call > Features > Virtual Extension: the list, and the panels opened from it.
 
+pub mod bulk;
 pub mod create;
 pub mod details;
 pub mod edit;
@@ -19,7 +20,7 @@ use crate::model::{DeleteOutcome, Level, ListQuery, Location, PAGE_SIZES};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, Outlet};
+use leptos_router::components::{Form, Outlet, A};
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 pub use table::list_href;
@@ -85,6 +86,9 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 >
                     "Export"
                 </a>
+                <IfAllowed allowed=Actor::may_read_audit>
+                    <A href=paths::TASKS attr:class="button">"Tasks"</A>
+                </IfAllowed>
                 // A GET form: a real button that also works before the WASM has loaded. Hidden
                 // from read-only administrators (the server refuses them anyway).
                 <IfAllowed allowed=Actor::may_change_any>

@@ -11,6 +11,7 @@ mod m20261127_130000_create_audit_event;
 mod m20261127_140000_add_search_name;
 mod m20261127_150000_add_search_index;
 mod m20261127_160000_add_sort_indexes;
+mod m20261128_100000_create_task;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_140000_add_search_name::Migration),
             Box::new(m20261127_150000_add_search_index::Migration),
             Box::new(m20261127_160000_add_sort_indexes::Migration),
+            Box::new(m20261128_100000_create_task::Migration),
         ]
     }
 }

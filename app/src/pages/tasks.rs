@@ -1,0 +1,271 @@
+//! The Tasks list (each CSV import: who, when, status, progress, counts) and a task's page (its
+//! row problems and Download errors (CSV)). Both refresh themselves while a task still runs.
+
+use crate::api::tasks::{get_task, list_tasks};
+use crate::components::layout::Breadcrumb;
+use crate::components::table::TableCard;
+use crate::model::task::{routes, TaskStatus, TaskSummary, TASK_ERRORS_PAGE};
+use crate::pages::admins::short_time;
+use crate::pages::virtual_extensions::bulk::ProblemTable;
+use crate::paths;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// How often a page with a running task asks again.
+const REFRESH_MS: u64 = 1_000;
+
+/// Bumps the returned counter every second while `running` is true (in the browser only).
+fn refresher(running: RwSignal<bool>) -> RwSignal<u32> {
+    let tick = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                if running.get_untracked() {
+                    tick.update(|t| *t = t.wrapping_add(1));
+                }
+            },
+            std::time::Duration::from_millis(REFRESH_MS),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    tick
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[component]
+fn StatusBadge(status: TaskStatus) -> impl IntoView {
+    view! { <span class=format!("status {}", status.as_str())>{status.label()}</span> }
+}
+
+/// The bar and "45,000 of 100,000 rows".
+#[component]
+fn TaskProgress(task: TaskSummary) -> impl IntoView {
+    let done =
+        if task.status.is_active() { task.processed_rows.min(task.total_rows) } else { task.total_rows };
+    let phase = match task.status {
+        TaskStatus::Queued => "Waiting",
+        TaskStatus::Validating => "Checked",
+        TaskStatus::Importing => "Applied",
+        _ => "Processed",
+    };
+    let text = format!("{phase} {} of {} rows", thousands(done), thousands(task.total_rows));
+    view! {
+        <div class="task-progress">
+            <progress max=task.total_rows.max(1).to_string() value=done.to_string() aria-label=text.clone()></progress>
+            <span>{text}</span>
+        </div>
+    }
+}
+
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    let query = use_query_map();
+    let running = RwSignal::new(false);
+    let tick = refresher(running);
+    let tasks = Resource::new(move || tick.get(), |_| list_tasks());
+    let submitted = move || query.with(|q| (q.get("submitted"), q.get("duplicate").is_some()));
+    view! {
+        <Title text="Tasks" />
+        <Breadcrumb current="Virtual Extension" />
+        <div class="page-header">
+            <div>
+                <h1>"Tasks"</h1>
+                <p class="page-lede">
+                    "Your CSV imports: each file's status while it runs, what it changed, and the rows it could not apply."
+                </p>
+            </div>
+            <div class="page-actions">
+                <A href=paths::VIRTUAL_EXTENSIONS attr:class="button">"Back to Virtual Extension"</A>
+                <A href=paths::BULK_ADD attr:class="button primary">"Bulk Add in CSV"</A>
+            </div>
+        </div>
+        {move || match submitted() {
+            (Some(_), true) => Some(view! {
+                <p class="banner info" role="status">
+                    "This file is already being imported (its task is below): no second import was started."
+                </p>
+            }),
+            (Some(_), false) => Some(view! {
+                <p class="banner success" role="status">
+                    "Your file was submitted. Its task is below; it updates as the import runs."
+                </p>
+            }),
+            _ => None,
+        }}
+        <Transition fallback=|| view! { <p class="loading">"Loading tasks…"</p> }>
+            {move || Suspend::new(async move {
+                match tasks.await {
+                    Ok(tasks) => {
+                        running.set(tasks.iter().any(|t| t.status.is_active()));
+                        let count = match tasks.len() {
+                            1 => "1 task".to_string(),
+                            n => format!("{n} tasks"),
+                        };
+                        let empty = tasks.is_empty();
+                        let rows = tasks
+                            .into_iter()
+                            .map(|task| {
+                                let href = paths::task(&task.id);
+                                let file_name = task.file_name.clone();
+                                view! {
+                                    <tr>
+                                        <td><A href=href attr:class="row-link">{file_name}</A></td>
+                                        <td>{task.submitted_by.clone()}</td>
+                                        <td class="mono">{short_time(&task.submitted_at)}</td>
+                                        <td><StatusBadge status=task.status /></td>
+                                        <td>
+                                            <TaskProgress task=task.clone() />
+                                        </td>
+                                        <td class="num">{thousands(task.added)}</td>
+                                        <td class="num">{thousands(task.updated)}</td>
+                                        <td class="num">{thousands(task.deleted)}</td>
+                                        <td class="num">{thousands(task.failed)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <TableCard
+                                caption="CSV import tasks"
+                                count_id="task-count"
+                                count
+                                headers=&["File name", "Submitted by", "Submitted", "Status", "Progress", "Added", "Updated", "Deleted", "Failed"]
+                            >
+                                {rows}
+                            </TableCard>
+                            {empty.then(|| view! {
+                                <p class="empty">"No imports yet. Bulk Add in CSV queues one here."</p>
+                            })}
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn TaskPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(0));
+    let running = RwSignal::new(false);
+    let tick = refresher(running);
+    let detail = Resource::new(move || (id(), page(), tick.get()), |(id, page, _)| get_task(id, page));
+    view! {
+        <Title text="Task" />
+        <Breadcrumb current="Virtual Extension" />
+        <Transition fallback=|| view! { <p class="loading">"Loading the task…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => {
+                        let task = detail.task.clone();
+                        running.set(task.status.is_active());
+                        let shown_from = detail.page * TASK_ERRORS_PAGE;
+                        let has_next = shown_from + (detail.problems.len() as u64) < detail.total_problems;
+                        let page_no = detail.page;
+                        let base = paths::task(&task.id);
+                        let link = move |p: u64| if p == 0 { base.clone() } else { format!("{base}?page={p}") };
+                        let counts = [
+                            ("Rows", task.total_rows),
+                            ("Added", task.added),
+                            ("Updated", task.updated),
+                            ("Deleted", task.deleted),
+                            ("Unchanged", task.unchanged),
+                            ("Failed", task.failed),
+                            ("Warnings", task.warnings),
+                        ];
+                        view! {
+                            <div class="page-header">
+                                <div>
+                                    <h1>{task.file_name.clone()}</h1>
+                                    <p class="page-lede">
+                                        {format!("Submitted by {} on {}.", task.submitted_by, short_time(&task.submitted_at))}
+                                        {task.all_or_nothing.then_some(" The whole file is rejected if any row has an error.")}
+                                    </p>
+                                </div>
+                                <div class="page-actions">
+                                    <A href=paths::TASKS attr:class="button">"Back to Tasks"</A>
+                                    {(task.failed > 0).then(|| view! {
+                                        <a class="button primary" href=routes::errors_csv(&task.id) download rel="external">
+                                            "Download errors (CSV)"
+                                        </a>
+                                    })}
+                                </div>
+                            </div>
+                            <div class="card task-summary">
+                                <dl class="details">
+                                    <dt>"Status"</dt>
+                                    <dd><StatusBadge status=task.status /></dd>
+                                    <dt>"Progress"</dt>
+                                    <dd><TaskProgress task=task.clone() /></dd>
+                                    {task.finished_at.clone().map(|at| view! {
+                                        <dt>"Finished"</dt>
+                                        <dd class="mono">{short_time(&at)}</dd>
+                                    })}
+                                    {counts.into_iter().map(|(label, n)| view! {
+                                        <dt>{label}</dt>
+                                        <dd>{thousands(n)}</dd>
+                                    }).collect_view()}
+                                </dl>
+                                {task.error.clone().map(|message| view! {
+                                    <p class="banner error" role="alert">{message}</p>
+                                })}
+                            </div>
+                            <h2 id="problems-title">"Row errors"</h2>
+                            {if detail.total_problems == 0 {
+                                let message = if task.status.is_active() { "Row errors appear here when the import has finished." } else { "No row had an error." };
+                                view! { <p class="empty">{message}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <p class="count" id="problem-count">
+                                        {format!("{} problems ({}–{} shown)", thousands(detail.total_problems), shown_from + 1, shown_from + detail.problems.len() as u64)}
+                                    </p>
+                                    <ProblemTable problems=detail.problems.clone() caption="Row errors of this import" />
+                                    <nav class="pager" aria-label="Pages">
+                                        {(page_no > 0).then(|| view! { <A href=link(page_no - 1)>"Previous"</A> })}
+                                        {has_next.then(|| view! { <A href=link(page_no + 1)>"Next"</A> })}
+                                    </nav>
+                                }.into_any()
+                            }}
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

@@ -1,0 +1,194 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { LIST, VIEWER, open, openHydrated, watchConsole } from './helpers';
+
+// Runs last (file order): its imports add entries the other specs do not expect.
+
+const HEADER = 'Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension';
+const TASKS = LIST + '/tasks';
+
+/** Opens Create Virtual Extension > Bulk Add in CSV the way an admin does. */
+async function openBulkAdd(page: Page) {
+  await openHydrated(page, LIST);
+  await page.getByRole('button', { name: 'Create Virtual Extension' }).click();
+  await page.getByRole('link', { name: 'Bulk Add in CSV' }).click();
+  const panel = page.getByRole('dialog', { name: 'Bulk Add in CSV' });
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+function csvFile(name: string, rows: string[]) {
+  return { name, mimeType: 'text/csv', buffer: Buffer.from('\uFEFF' + [HEADER, ...rows].join('\r\n') + '\r\n') };
+}
+
+/** Many valid rows: long enough that the Tasks list shows the import running. */
+function bigFile(name: string, rows: number, numberBase: number) {
+  const lines: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    lines.push(`ADD,Organization,,,,Csv Person ${i},+1203${String(numberBase + i).padStart(7, '0')},${700000 + numberBase + i}`);
+  }
+  return csvFile(name, lines);
+}
+
+test.describe.serial('Bulk Add in CSV and the Tasks list', () => {
+  test('the panel offers the template and explains every column', async ({ page }) => {
+    const problems = watchConsole(page);
+    const panel = await openBulkAdd(page);
+    for (const column of ['Action', 'Level', 'Location', 'First Name', 'Last Name', 'Display Name', 'Phone Number', 'Extension']) {
+      await expect(panel.getByRole('rowheader', { name: column, exact: true })).toBeVisible();
+    }
+    const download = page.waitForEvent('download');
+    await panel.getByRole('link', { name: 'Download template' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('virtual-extension-template.csv');
+    const text = Buffer.concat(await (await file.createReadStream()).toArray()).toString('utf8');
+    expect(text).toBe(HEADER + '\r\n');
+    const scan = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(scan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  test('Validate counts what Submit would do and lists the first errors', async ({ page }) => {
+    const panel = await openBulkAdd(page);
+    await panel.getByLabel('CSV file').setInputFiles(
+      csvFile('team.csv', [
+        'ADD,Organization,,Carla,Ng,Carla Ng,+12035550001,7001',
+        ',location,Dallas,,,Dallas Lobby,+12035550002,7002',
+        'ADD,Organization,,,,,+12035550003,7003',
+        'ADD,Organization,,,,Second Carla,+12035550004,7001',
+      ]),
+    );
+    await panel.getByRole('button', { name: 'Validate' }).click();
+    await expect(panel.getByRole('status').filter({ hasText: 'rows:' })).toHaveText(
+      '4 rows: 2 to add, 0 to update, 0 to delete, 0 unchanged, 2 in error.',
+    );
+    const errors = panel.getByRole('table', { name: 'Problems found by Validate' });
+    await expect(errors.getByRole('row', { name: /DISPLAY_NAME_REQUIRED/ })).toContainText('4');
+    await expect(errors.getByRole('row', { name: /EXTENSION_DUPLICATE_IN_FILE/ })).toContainText('Row 2 already uses');
+    // Nothing was changed by Validate.
+    await openHydrated(page, LIST + '?q=carla');
+    await expect(page.getByText('No virtual extensions match')).toBeVisible();
+  });
+
+  test('a file that is not a CSV of the template is refused with the reason', async ({ page }) => {
+    const panel = await openBulkAdd(page);
+    await panel.getByLabel('CSV file').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from('Name,Number\r\nAnn,123\r\n') });
+    await panel.getByRole('button', { name: 'Validate' }).click();
+    await expect(panel.getByRole('alert')).toContainText('Unknown columns "Name", "Number"');
+    await panel.getByLabel('CSV file').setInputFiles({ name: 'latin1.csv', mimeType: 'text/csv', buffer: Buffer.from(HEADER + '\r\nADD,Organization,,Jos\xe9,,Jos\xe9,+12035550009,7009\r\n', 'latin1') });
+    await panel.getByRole('button', { name: 'Submit' }).click();
+    await expect(panel.getByRole('alert')).toContainText('CSV UTF-8');
+    await expect(page).toHaveURL(/bulk-add/);
+  });
+
+  test('Submit opens the Tasks list, which shows the import and its outcome', async ({ page }) => {
+    const problems = watchConsole(page);
+    const panel = await openBulkAdd(page);
+    await panel.getByLabel('CSV file').setInputFiles(
+      csvFile('team.csv', [
+        'ADD,Organization,,Carla,Ng,Carla Ng,+12035550001,7001',
+        ',location,Dallas,,,Dallas Lobby,+12035550002,7002',
+        'ADD,Organization,,,,,+12035550003,7003',
+        'ADD,Organization,,,,Second Carla,+12035550004,7001',
+      ]),
+    );
+    await panel.getByRole('button', { name: 'Submit' }).click();
+    await expect(page).toHaveURL(/\/tasks\?submitted=/);
+    await expect(page.getByRole('heading', { name: 'Tasks', level: 1 })).toBeVisible();
+    await expect(page.getByText('Your file was submitted')).toBeVisible();
+    const row = page.getByRole('row', { name: /team\.csv/ });
+    await expect(row.getByText('Completed with errors')).toBeVisible();
+    await expect(row).toContainText('admin@example.com');
+    await expect(row).toContainText('Processed 4 of 4 rows');
+    // Added, Updated, Deleted, Failed.
+    await expect(row.getByRole('cell').nth(5)).toHaveText('2');
+    await expect(row.getByRole('cell').nth(8)).toHaveText('2');
+    await openHydrated(page, LIST + '?q=carla');
+    await expect(page.getByRole('link', { name: 'Carla Ng', exact: true })).toBeVisible();
+    expect(problems).toEqual([]);
+  });
+
+  test("a task's page lists its row errors and downloads them to fix and upload again", async ({ page }) => {
+    await openHydrated(page, TASKS);
+    await page.getByRole('link', { name: 'team.csv' }).first().click();
+    await expect(page.getByRole('heading', { name: 'team.csv', level: 1 })).toBeVisible();
+    const table = page.getByRole('table', { name: 'Row errors of this import' });
+    await expect(table.getByRole('row')).toHaveCount(3);
+    await expect(table.getByRole('row', { name: /DISPLAY_NAME_REQUIRED/ })).toContainText('Display Name');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download errors (CSV)' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('team-errors.csv');
+    const text = Buffer.concat(await (await file.createReadStream()).toArray()).toString('utf8').replace(/^\uFEFF/, '');
+    const lines = text.trim().split('\r\n');
+    expect(lines[0]).toBe(HEADER + ',Error');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^ADD,Organization,,,,,\+12035550003,7003,.*DISPLAY_NAME_REQUIRED/);
+    expect(lines[2]).toMatch(/^ADD,Organization,,,,Second Carla,\+12035550004,7001,.*EXTENSION_DUPLICATE_IN_FILE/);
+
+    // Fixed in the spreadsheet, Error column and all, it goes back in.
+    const fixed = text.replace(',,,+12035550003,7003,', ',,Third Desk,+12035550003,7003,').replace(',Second Carla,+12035550004,7001,', ',Second Carla,+12035550004,7004,');
+    const panel = await openBulkAdd(page);
+    await panel.getByLabel('CSV file').setInputFiles({ name: 'team-errors.csv', mimeType: 'text/csv', buffer: Buffer.from(fixed) });
+    await panel.getByRole('button', { name: 'Validate' }).click();
+    await expect(panel.getByRole('status').filter({ hasText: 'rows:' })).toHaveText(
+      '2 rows: 2 to add, 0 to update, 0 to delete, 0 unchanged, 0 in error.',
+    );
+    await panel.getByRole('button', { name: 'Submit' }).click();
+    const row = page.getByRole('row', { name: /team-errors\.csv/ });
+    await expect(row.getByText('Completed', { exact: true })).toBeVisible();
+  });
+
+  test('a large import shows its progress while it runs; the same file twice is one import', async ({ page }) => {
+    const panel = await openBulkAdd(page);
+    const file = bigFile('large.csv', 20000, 1000);
+    await panel.getByLabel('CSV file').setInputFiles(file);
+    await panel.getByRole('button', { name: 'Submit' }).click();
+    await expect(page).toHaveURL(/\/tasks\?submitted=/);
+    // The same file again while the first is queued or running.
+    const again = await openBulkAdd(page);
+    await again.getByLabel('CSV file').setInputFiles(file);
+    await again.getByRole('button', { name: 'Submit' }).click();
+    await expect(page.getByText('This file is already being imported')).toBeVisible();
+    const row = page.getByRole('row', { name: /large\.csv/ });
+    await expect(row).toHaveCount(1);
+    // While it runs: an active status and a bar whose value moves up to the row count.
+    const seen = new Set<string>();
+    const values = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const status = (await row.getByRole('cell').nth(3).textContent()) ?? '';
+      seen.add(status);
+      values.add((await row.locator('progress').getAttribute('value')) ?? '');
+      if (status === 'Completed') break;
+      await page.waitForTimeout(100);
+    }
+    expect([...seen].some((s) => ['Queued', 'Validating', 'Importing'].includes(s))).toBe(true);
+    expect(values.size).toBeGreaterThan(1);
+    await expect(row.getByText('Completed', { exact: true })).toBeVisible({ timeout: 60_000 });
+    await expect(row).toContainText('Processed 20,000 of 20,000 rows');
+    await expect(row.getByRole('cell').nth(5)).toHaveText('20,000');
+  });
+
+  test('without JavaScript the form still submits and lands on the Tasks list', async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await open(page, LIST + '/bulk-add');
+    await page.getByLabel('CSV file').setInputFiles(csvFile('plain.csv', ['ADD,Organization,,,,Plain Desk,+12035559001,7901']));
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect(page).toHaveURL(/\/tasks\?submitted=/);
+    await expect(page.getByRole('row', { name: /plain\.csv/ })).toBeVisible();
+    await context.close();
+  });
+
+  test('read-only administrators see the Tasks list but cannot upload', async ({ page }) => {
+    await openHydrated(page, TASKS, VIEWER);
+    await expect(page.getByRole('row', { name: /team\.csv/ }).first()).toBeVisible();
+    const status = await page.evaluate(async () => {
+      const form = new FormData();
+      form.append('file', new Blob(['Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\r\n']), 'x.csv');
+      const response = await fetch('/api/imports', { method: 'POST', body: form, headers: { Accept: 'application/json' } });
+      return response.status;
+    });
+    expect(status).toBe(403);
+  });
+});

@@ -1,0 +1,328 @@
+//! The import worker: claims queued tasks with a lease and runs them.
+//!
+//! Exactly once, whatever crashes: a task's rows, its row problems, its audit entry and its
+//! final state are written in **one transaction**, whose last statement is the state update
+//! fenced by the lease token (`WHERE lease_token = ?`). A worker that dies leaves nothing
+//! behind (its transaction never commits); once its lease expires another worker (or the same
+//! server after a restart) claims the task and runs it from the start. A worker whose lease was
+//! taken over finds its fenced update matching nothing and rolls back.
+
+use crate::services::csv_check::{CheckError, CheckReport};
+use crate::services::import::{import_in, ImportOptions};
+use crate::services::tasks::{record_problems, Board};
+use crate::services::{admins, ServiceError};
+use crate::store::entities::{admin_user, task};
+use crate::store::{begin_write, new_id};
+use app::model::admin::Actor;
+use app::model::csv::Limits;
+use app::model::task::TaskStatus;
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+
+/// Claims after which a task that keeps failing is given up (a crash counts as a claim too).
+pub const MAX_ATTEMPTS: i32 = 10;
+/// How often an idle worker looks for tasks queued by other replicas.
+const POLL: Duration = Duration::from_secs(1);
+
+const ACTIVE: [TaskStatus; 3] = [TaskStatus::Queued, TaskStatus::Validating, TaskStatus::Importing];
+
+/// A task this worker holds, and the token that fences its writes.
+#[derive(Debug)]
+pub struct Claim {
+    pub task: task::Model,
+    pub token: String,
+}
+
+/// How a run ended, for logs and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ran {
+    Finished(TaskStatus),
+    /// Another worker took the task over (this one's lease had expired): nothing written.
+    LeaseLost,
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    db: DatabaseConnection,
+    /// Who holds a lease (for operators reading the table): host, process and a random part.
+    owner: String,
+    lease: Duration,
+    board: Board,
+    wake: Arc<Notify>,
+}
+
+impl Worker {
+    pub fn new(db: DatabaseConnection, board: Board, lease: Duration) -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "vext".to_string());
+        let owner = format!("{host}:{}:{}", std::process::id(), &new_id()[24..]);
+        Self { db, owner, lease, board, wake: Arc::new(Notify::new()) }
+    }
+
+    /// Wakes the worker at once (an upload on this replica queued a task).
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Runs tasks until `shutdown` turns true. A task running then gets `grace` to finish;
+    /// after that its transaction is dropped (rolled back) and its lease released, so another
+    /// replica, or this server's next start, runs it at once.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>, grace: Duration) {
+        tracing::info!(owner = %self.owner, lease_secs = self.lease.as_secs(), "import worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let claim = match self.claim().await {
+                Ok(Some(claim)) => claim,
+                Ok(None) => {
+                    tokio::select! {
+                        () = self.wake.notified() => {}
+                        () = tokio::time::sleep(POLL) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "import worker: cannot look for tasks");
+                    tokio::time::sleep(POLL * 5).await;
+                    continue;
+                }
+            };
+            let (id, token) = (claim.task.id.clone(), claim.token.clone());
+            let mut work = Box::pin(self.execute(claim));
+            let mut stopping = shutdown.clone();
+            let deadline = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+                tokio::time::sleep(grace).await;
+            };
+            tokio::select! {
+                result = &mut work => match result {
+                    Ok(ran) => tracing::info!(task = %id, ?ran, "import task ended"),
+                    Err(error) => tracing::error!(task = %id, %error, "import task failed; it runs again when its lease expires"),
+                },
+                () = deadline => {
+                    drop(work);
+                    tracing::warn!(task = %id, "shutdown deadline: import rolled back, task queued again");
+                    if let Err(error) = self.release(&id, &token).await {
+                        tracing::warn!(task = %id, %error, "could not release the task; it runs again when its lease expires");
+                    }
+                    break;
+                }
+            }
+        }
+        tracing::info!("import worker stopped");
+    }
+
+    /// Claims the oldest task that is queued, or whose holder's lease has expired.
+    pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
+        let now = Utc::now();
+        let active: Vec<&str> = ACTIVE.iter().map(|s| s.as_str()).collect();
+        let claimable = || {
+            Condition::all().add(task::Column::Status.is_in(active.clone())).add(
+                Condition::any()
+                    .add(task::Column::LeaseExpiresAt.is_null())
+                    .add(task::Column::LeaseExpiresAt.lt(now)),
+            )
+        };
+        let candidates: Vec<(String, Option<String>)> = task::Entity::find()
+            .select_only()
+            .column(task::Column::Id)
+            .column(task::Column::LeaseToken)
+            .filter(claimable())
+            .order_by_asc(task::Column::CreatedAt)
+            .limit(4)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for (id, previous) in candidates {
+            let token = new_id();
+            let expires =
+                now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
+            // Compare-and-set on the token seen: of two workers racing, one matches.
+            let held_by = match &previous {
+                Some(previous) => task::Column::LeaseToken.eq(previous.as_str()),
+                None => task::Column::LeaseToken.is_null(),
+            };
+            let claimed = task::Entity::update_many()
+                .col_expr(task::Column::LeaseOwner, Expr::value(self.owner.clone()))
+                .col_expr(task::Column::LeaseToken, Expr::value(token.clone()))
+                .col_expr(task::Column::LeaseExpiresAt, Expr::value(expires))
+                .col_expr(task::Column::Attempts, Expr::col(task::Column::Attempts).add(1))
+                .col_expr(task::Column::Status, Expr::value(TaskStatus::Validating.as_str()))
+                .col_expr(task::Column::StartedAt, Expr::value(now))
+                .filter(task::Column::Id.eq(id.as_str()))
+                .filter(claimable())
+                .filter(held_by)
+                .exec(&self.db)
+                .await?;
+            if claimed.rows_affected == 1 {
+                if let Some(task) = task::Entity::find_by_id(id.as_str()).one(&self.db).await? {
+                    if previous.is_some() {
+                        tracing::warn!(task = %id, attempt = task.attempts, "taking over an import whose worker stopped");
+                    }
+                    return Ok(Some(Claim { task, token }));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Claims and runs one task, if any is waiting (tests drive the worker with this).
+    pub async fn run_once(&self) -> Result<Option<Ran>, ServiceError> {
+        match self.claim().await? {
+            Some(claim) => Ok(Some(self.execute(claim).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs a claimed task to its end, in one transaction with its completion.
+    pub async fn execute(&self, claim: Claim) -> Result<Ran, ServiceError> {
+        let Claim { task, token } = claim;
+        if task.attempts > MAX_ATTEMPTS {
+            let message = format!(
+                "The import was started {MAX_ATTEMPTS} times without finishing (the server stopped or failed each \
+                 time); nothing was changed. Check the server log, then submit the file again."
+            );
+            return self.finish_unapplied(&task, &token, "TASK_GAVE_UP", &message).await;
+        }
+        let actor = match self.submitter(&task).await? {
+            Some(actor) => actor,
+            None => {
+                let message = format!(
+                    "{} is no longer an active full administrator, so the import did not run; nothing was changed.",
+                    task.created_by_email
+                );
+                return self.finish_unapplied(&task, &token, "FORBIDDEN", &message).await;
+            }
+        };
+        let tracked = self.board.track(&task.id);
+        let txn = begin_write(&self.db).await?;
+        // The file was checked against the limits at upload; the worker runs what was accepted.
+        let options = ImportOptions { all_or_nothing: task.all_or_nothing, limits: Limits::NONE };
+        let outcome =
+            import_in(&txn, &actor, &task.file_name, task.file_bytes.as_slice(), options, &tracked.progress)
+                .await;
+        let (report, applied, file_error) = match outcome {
+            Ok(outcome) => (outcome.report, outcome.applied, None),
+            Err(CheckError::File(error)) => (CheckReport::default(), false, Some(error)),
+            Err(CheckError::Service(error)) => {
+                txn.rollback().await.ok();
+                return Err(error);
+            }
+        };
+        record_problems(&txn, &task.id, &report.problems).await?;
+        let s = &report.summary;
+        let (status, code, message) = match &file_error {
+            Some(error) => (TaskStatus::Failed, Some(error.code.as_str().to_string()), Some(error.message.clone())),
+            None if s.failed == 0 => (TaskStatus::Completed, None, None),
+            None if !applied && task.all_or_nothing => (
+                TaskStatus::Failed,
+                Some("REJECTED_WHOLE_FILE".to_string()),
+                Some(format!(
+                    "Nothing was changed: {} row{} had errors and \"Reject the whole file if any row has an error\" was chosen. Download the errors, fix them and submit the file again.",
+                    s.failed,
+                    if s.failed == 1 { "" } else { "s" }
+                )),
+            ),
+            None if s.add + s.update + s.delete + s.unchanged == 0 => (
+                TaskStatus::Failed,
+                Some("NO_VALID_ROW".to_string()),
+                Some("Nothing was changed: every row had an error. Download the errors, fix them and submit the file again.".to_string()),
+            ),
+            None => (TaskStatus::CompletedWithErrors, None, None),
+        };
+        let done = |n: u64| if applied { i64::try_from(n).unwrap_or(i64::MAX) } else { 0 };
+        let fenced = task::Entity::update_many()
+            .col_expr(task::Column::Status, Expr::value(status.as_str()))
+            .col_expr(task::Column::ProcessedRows, Expr::value(i64::try_from(s.rows).unwrap_or(i64::MAX)))
+            .col_expr(task::Column::Added, Expr::value(done(s.add)))
+            .col_expr(task::Column::Updated, Expr::value(done(s.update)))
+            .col_expr(task::Column::Deleted, Expr::value(done(s.delete)))
+            .col_expr(task::Column::Unchanged, Expr::value(i64::try_from(s.unchanged).unwrap_or(i64::MAX)))
+            .col_expr(task::Column::Failed, Expr::value(i64::try_from(s.failed).unwrap_or(i64::MAX)))
+            .col_expr(task::Column::Warnings, Expr::value(i64::try_from(s.warnings).unwrap_or(i64::MAX)))
+            .col_expr(task::Column::ErrorCode, Expr::value(code))
+            .col_expr(task::Column::ErrorMessage, Expr::value(message))
+            .col_expr(task::Column::FinishedAt, Expr::value(Utc::now()))
+            .col_expr(task::Column::IdempotencyKey, Expr::value(Option::<String>::None))
+            .col_expr(task::Column::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(task::Column::LeaseToken, Expr::value(Option::<String>::None))
+            .col_expr(task::Column::LeaseExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+            .filter(task::Column::Id.eq(task.id.as_str()))
+            .filter(task::Column::LeaseToken.eq(token.as_str()))
+            .exec(&txn)
+            .await?;
+        if fenced.rows_affected != 1 {
+            txn.rollback().await?;
+            tracing::warn!(task = %task.id, "lease lost before the commit: rolled back, the new holder runs the task");
+            return Ok(Ran::LeaseLost);
+        }
+        txn.commit().await?;
+        drop(tracked);
+        Ok(Ran::Finished(status))
+    }
+
+    /// Ends a task that changes nothing (fenced like any completion).
+    async fn finish_unapplied(
+        &self,
+        task: &task::Model,
+        token: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<Ran, ServiceError> {
+        let fenced = task::Entity::update_many()
+            .col_expr(task::Column::Status, Expr::value(TaskStatus::Failed.as_str()))
+            .col_expr(task::Column::ErrorCode, Expr::value(code))
+            .col_expr(task::Column::ErrorMessage, Expr::value(message))
+            .col_expr(task::Column::FinishedAt, Expr::value(Utc::now()))
+            .col_expr(task::Column::IdempotencyKey, Expr::value(Option::<String>::None))
+            .col_expr(task::Column::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(task::Column::LeaseToken, Expr::value(Option::<String>::None))
+            .col_expr(task::Column::LeaseExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+            .filter(task::Column::Id.eq(task.id.as_str()))
+            .filter(task::Column::LeaseToken.eq(token))
+            .exec(&self.db)
+            .await?;
+        Ok(if fenced.rows_affected == 1 { Ran::Finished(TaskStatus::Failed) } else { Ran::LeaseLost })
+    }
+
+    /// Gives a task back to the queue (shutdown): any worker may claim it at once.
+    async fn release(&self, id: &str, token: &str) -> Result<(), DbErr> {
+        task::Entity::update_many()
+            .col_expr(task::Column::Status, Expr::value(TaskStatus::Queued.as_str()))
+            .col_expr(task::Column::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(task::Column::LeaseToken, Expr::value(Option::<String>::None))
+            .col_expr(task::Column::LeaseExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+            .filter(task::Column::Id.eq(id))
+            .filter(task::Column::LeaseToken.eq(token))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The submitter as they are now: an import runs only for an active full administrator.
+    async fn submitter(&self, task: &task::Model) -> Result<Option<Actor>, ServiceError> {
+        let Some(row) = admin_user::Entity::find_by_id(task.created_by.as_str()).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let admin = admins::load(&self.db, row).await?;
+        if admin.disabled {
+            return Ok(None);
+        }
+        let actor = Actor {
+            id: admin.id,
+            email: admin.email,
+            role: admin.role,
+            locations: admin.locations,
+            from: Some("import task".to_string()),
+            session: None,
+        };
+        Ok(actor.is_full().then_some(actor))
+    }
+}

@@ -1,0 +1,419 @@
+//! CSV imports as tasks: the upload stores the file and queues a task (so any replica can run
+//! it, and a crash loses nothing); `crate::jobs` runs it; the Tasks list and a task's page read
+//! it back, with the progress of tasks this process is running.
+
+use super::csv_check::{self, CheckError, CheckReport, RowProblem, Severity};
+use super::import::Progress;
+use super::ServiceError;
+use crate::store::entities::{task, task_row_error};
+use crate::store::new_id;
+use app::error::AppError;
+use app::model::admin::Actor;
+use app::model::csv::{CsvReader, Limits, ERROR_COLUMN};
+use app::model::task::{Submitted, TaskDetail, TaskRowError, TaskStatus, TaskSummary, TASK_ERRORS_PAGE};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The kind of every task today.
+pub const KIND_CSV_IMPORT: &str = "csv_import";
+/// Tasks the Tasks list shows (newest first).
+pub const LIST_MAX: u64 = 200;
+/// Problems written per multi-row INSERT (7 columns: 7,000 binds).
+const PROBLEM_CHUNK: usize = 1_000;
+
+/// The progress of the tasks this process is running, for the Tasks list: a task's stored row
+/// says "validating" from its claim to its commit (its transaction is not visible before), so
+/// the live counts come from here.
+#[derive(Clone, Debug, Default)]
+pub struct Board(Arc<Mutex<HashMap<String, Arc<Progress>>>>);
+
+impl Board {
+    /// Registers `task`; the returned guard unregisters it when dropped.
+    pub fn track(&self, task: &str) -> Tracked {
+        let progress = Arc::new(Progress::default());
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(task.to_string(), progress.clone());
+        Tracked { board: self.clone(), task: task.to_string(), progress }
+    }
+
+    fn overlay(&self, summary: &mut TaskSummary) {
+        if !summary.status.is_active() {
+            return;
+        }
+        let board = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(progress) = board.get(&summary.id) {
+            summary.status =
+                if progress.is_applying() { TaskStatus::Importing } else { TaskStatus::Validating };
+            summary.processed_rows = progress.rows();
+        }
+    }
+}
+
+/// A task on the board while it runs.
+pub struct Tracked {
+    board: Board,
+    task: String,
+    pub progress: Arc<Progress>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.board.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.task);
+    }
+}
+
+/// The task list's columns: everything but the file.
+#[derive(Debug, FromQueryResult)]
+struct TaskRow {
+    id: String,
+    status: String,
+    file_name: String,
+    all_or_nothing: bool,
+    total_rows: i64,
+    processed_rows: i64,
+    added: i64,
+    updated: i64,
+    deleted: i64,
+    unchanged: i64,
+    failed: i64,
+    warnings: i64,
+    error_message: Option<String>,
+    created_by_email: String,
+    created_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl TaskRow {
+    fn into_summary(self) -> TaskSummary {
+        TaskSummary {
+            id: self.id,
+            file_name: self.file_name,
+            submitted_by: self.created_by_email,
+            submitted_at: rfc3339(self.created_at),
+            finished_at: self.finished_at.map(rfc3339),
+            // A status this build does not know (a newer replica wrote it) reads as queued.
+            status: TaskStatus::parse(&self.status).unwrap_or(TaskStatus::Queued),
+            all_or_nothing: self.all_or_nothing,
+            total_rows: count(self.total_rows),
+            processed_rows: count(self.processed_rows),
+            added: count(self.added),
+            updated: count(self.updated),
+            deleted: count(self.deleted),
+            unchanged: count(self.unchanged),
+            failed: count(self.failed),
+            warnings: count(self.warnings),
+            error: self.error_message,
+        }
+    }
+}
+
+fn summary_query() -> sea_orm::Select<task::Entity> {
+    use task::Column as C;
+    task::Entity::find().select_only().columns([
+        C::Id,
+        C::Status,
+        C::FileName,
+        C::AllOrNothing,
+        C::TotalRows,
+        C::ProcessedRows,
+        C::Added,
+        C::Updated,
+        C::Deleted,
+        C::Unchanged,
+        C::Failed,
+        C::Warnings,
+        C::ErrorMessage,
+        C::CreatedByEmail,
+        C::CreatedAt,
+        C::FinishedAt,
+    ])
+}
+
+/// Full and read-only administrators see every task (a file may touch any location).
+fn may_read(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.may_read_audit() {
+        Ok(())
+    } else {
+        Err(super::forbidden(actor, "read import tasks"))
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The name shown for an upload: its last path component, trimmed, at most 200 characters.
+fn clean_file_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw).trim();
+    let name: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if name.is_empty() {
+        "upload.csv".to_string()
+    } else {
+        name
+    }
+}
+
+/// Reads the whole file once for what makes it unusable (encoding, header, size, row limit)
+/// and counts its rows, so that an upload is refused at once rather than by a failed task.
+pub fn scan(bytes: &[u8], limits: Limits) -> Result<u64, CheckError> {
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(limits.too_large().into());
+    }
+    let mut reader = CsvReader::with_limits(bytes, limits)?;
+    let mut rows = 0;
+    while reader.next_row()?.is_some() {
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// Validate: the check of every row against the rules, the database and the other rows,
+/// changing nothing (full administrators, who alone may import).
+pub async fn validate(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<CheckReport, CheckError> {
+    super::require_full(actor, "validate a CSV import")?;
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(limits.too_large().into());
+    }
+    csv_check::check(db, bytes, limits).await
+}
+
+/// Submit: stores the file as a queued task. The same file again while its task is queued or
+/// running answers that task (`duplicate`), enforced by a unique index across replicas.
+pub async fn submit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    file_name: &str,
+    bytes: Vec<u8>,
+    all_or_nothing: bool,
+    limits: Limits,
+) -> Result<Submitted, CheckError> {
+    super::require_full(actor, "import virtual extensions")?;
+    let total_rows = scan(&bytes, limits)?;
+    let key = format!("{KIND_CSV_IMPORT}:{}", sha256_hex(&bytes));
+    if let Some(id) = active_with_key(db, &key).await? {
+        return Ok(Submitted { task_id: id, duplicate: true });
+    }
+    let id = new_id();
+    let row = task::ActiveModel {
+        id: Set(id.clone()),
+        kind: Set(KIND_CSV_IMPORT.to_string()),
+        status: Set(TaskStatus::Queued.as_str().to_string()),
+        file_name: Set(clean_file_name(file_name)),
+        file_sha256: Set(key[KIND_CSV_IMPORT.len() + 1..].to_string()),
+        file_bytes: Set(bytes),
+        idempotency_key: Set(Some(key.clone())),
+        all_or_nothing: Set(all_or_nothing),
+        total_rows: Set(i64::try_from(total_rows).unwrap_or(i64::MAX)),
+        processed_rows: Set(0),
+        added: Set(0),
+        updated: Set(0),
+        deleted: Set(0),
+        unchanged: Set(0),
+        failed: Set(0),
+        warnings: Set(0),
+        error_code: Set(None),
+        error_message: Set(None),
+        created_by: Set(actor.id.clone()),
+        created_by_email: Set(actor.email.clone()),
+        created_at: Set(Utc::now()),
+        started_at: Set(None),
+        finished_at: Set(None),
+        lease_owner: Set(None),
+        lease_token: Set(None),
+        lease_expires_at: Set(None),
+        attempts: Set(0),
+    };
+    match task::Entity::insert(row).exec_without_returning(db).await {
+        Ok(_) => {
+            tracing::info!(task = %id, admin = %actor.id, rows = total_rows, "import task queued");
+            Ok(Submitted { task_id: id, duplicate: false })
+        }
+        // Another request stored the same file between the look-up and the insert.
+        Err(error) => match active_with_key(db, &key).await? {
+            Some(id) => Ok(Submitted { task_id: id, duplicate: true }),
+            None => Err(ServiceError::from(error).into()),
+        },
+    }
+}
+
+async fn active_with_key(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, ServiceError> {
+    Ok(task::Entity::find()
+        .select_only()
+        .column(task::Column::Id)
+        .filter(task::Column::IdempotencyKey.eq(key))
+        .into_tuple::<String>()
+        .one(db)
+        .await?)
+}
+
+/// The newest tasks, with live progress for those this process runs.
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    board: &Board,
+) -> Result<Vec<TaskSummary>, ServiceError> {
+    may_read(actor)?;
+    let rows = summary_query()
+        .order_by_desc(task::Column::CreatedAt)
+        .order_by_desc(task::Column::Id)
+        .limit(LIST_MAX)
+        .into_model::<TaskRow>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut summary = row.into_summary();
+            board.overlay(&mut summary);
+            summary
+        })
+        .collect())
+}
+
+async fn summary(db: &impl ConnectionTrait, id: &str) -> Result<TaskSummary, ServiceError> {
+    summary_query()
+        .filter(task::Column::Id.eq(id))
+        .into_model::<TaskRow>()
+        .one(db)
+        .await?
+        .map(TaskRow::into_summary)
+        .ok_or_else(|| AppError::NotFound { what: "The import task".to_string() }.into())
+}
+
+/// One task and a page of its row problems (in row order).
+pub async fn get(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    board: &Board,
+    id: &str,
+    page: u64,
+) -> Result<TaskDetail, ServiceError> {
+    may_read(actor)?;
+    let mut task = summary(db, id).await?;
+    board.overlay(&mut task);
+    let problems = task_row_error::Entity::find().filter(task_row_error::Column::TaskId.eq(id));
+    let total_problems = problems.clone().count(db).await?;
+    let problems = problems
+        .order_by_asc(task_row_error::Column::Seq)
+        .offset(page.saturating_mul(TASK_ERRORS_PAGE))
+        .limit(TASK_ERRORS_PAGE)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| TaskRowError {
+            row: count(p.row),
+            column: p.column,
+            code: p.code,
+            message: p.message,
+            is_error: p.is_error,
+        })
+        .collect();
+    Ok(TaskDetail { task, problems, total_problems, page })
+}
+
+/// Stores a task's row problems (inside the task's final transaction).
+pub(crate) async fn record_problems(
+    db: &impl ConnectionTrait,
+    task_id: &str,
+    problems: &[RowProblem],
+) -> Result<(), ServiceError> {
+    task_row_error::Entity::delete_many().filter(task_row_error::Column::TaskId.eq(task_id)).exec(db).await?;
+    for (chunk_index, chunk) in problems.chunks(PROBLEM_CHUNK).enumerate() {
+        let rows = chunk.iter().enumerate().map(|(i, p)| task_row_error::ActiveModel {
+            task_id: Set(task_id.to_string()),
+            seq: Set(i64::try_from(chunk_index * PROBLEM_CHUNK + i).unwrap_or(i64::MAX)),
+            row: Set(i64::try_from(p.row).unwrap_or(i64::MAX)),
+            column: Set(p.column.to_string()),
+            code: Set(p.code.as_str().to_string()),
+            message: Set(p.message.clone()),
+            is_error: Set(p.severity == Severity::Error),
+        });
+        task_row_error::Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Download errors (CSV): the rows that failed, as the file had them (its own header and
+/// cells), with an Error column that says what to fix; the admin fixes them and uploads the
+/// file again (the reader ignores the Error column). Returns the download's file name and bytes.
+pub async fn errors_csv(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: &str,
+) -> Result<(String, Vec<u8>), ServiceError> {
+    may_read(actor)?;
+    let not_found = || ServiceError::from(AppError::NotFound { what: "The import task".to_string() });
+    let row = task::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
+    let mut messages: HashMap<u64, Vec<String>> = HashMap::new();
+    let problems = task_row_error::Entity::find()
+        .filter(task_row_error::Column::TaskId.eq(id))
+        .filter(task_row_error::Column::IsError.eq(true))
+        .order_by_asc(task_row_error::Column::Seq)
+        .all(db)
+        .await?;
+    for p in problems {
+        messages.entry(count(p.row)).or_default().push(format!("{}: {} ({})", p.column, p.message, p.code));
+    }
+    // UTF-8 with a BOM, as spreadsheets want it.
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer("\u{feff}".as_bytes().to_vec());
+    let write_error = |error: csv::Error| -> ServiceError {
+        let reference = new_id();
+        tracing::error!(%reference, %error, "errors CSV could not be written");
+        AppError::Internal { reference }.into()
+    };
+    match CsvReader::with_limits(row.file_bytes.as_slice(), Limits::NONE) {
+        Ok(mut reader) => {
+            let mut header = reader.header().to_vec();
+            if let Some(first) = header.first_mut() {
+                *first = first.trim_start_matches('\u{FEFF}').to_string();
+            }
+            let width = header.len();
+            header.push(ERROR_COLUMN.to_string());
+            out.write_record(&header).map_err(write_error)?;
+            loop {
+                let number = match reader.next_row() {
+                    Ok(Some(Ok(r))) => r.row,
+                    Ok(Some(Err(shape))) => shape.row,
+                    Ok(None) | Err(_) => break,
+                };
+                let Some(found) = messages.get(&number) else { continue };
+                let mut cells = reader.raw_cells();
+                // A row with too few cells gets empty ones, so Error stays in its column.
+                if cells.len() < width {
+                    cells.resize(width, String::new());
+                }
+                cells.push(found.join(" "));
+                out.write_record(&cells).map_err(write_error)?;
+            }
+        }
+        // The file as a whole was unusable: one line that says why.
+        Err(file) => {
+            out.write_record([ERROR_COLUMN]).map_err(write_error)?;
+            out.write_record([format!("{} ({})", file.message, file.code)]).map_err(write_error)?;
+        }
+    }
+    let bytes = out.into_inner().map_err(|e| write_error(csv::Error::from(e.into_error())))?;
+    let stem = row.file_name.strip_suffix(".csv").unwrap_or(&row.file_name).to_string();
+    Ok((format!("{stem}-errors.csv"), bytes))
+}

@@ -1,0 +1,190 @@
+//! CSV imports as tasks, on SQLite and PostgreSQL: submit (one task per file while it runs),
+//! the worker's lease (a stale holder writes nothing), the outcome and its row errors, and the
+//! errors download that goes back in after fixing.
+
+mod common;
+
+use app::model::admin::{Actor, Role};
+use app::model::csv::Limits;
+use app::model::task::TaskStatus;
+use app::model::{ErrorCode, ListQuery};
+use common::{actor_as, add_admin, TestDb};
+use server::jobs::{Ran, Worker};
+use server::services::csv_check::CheckError;
+use server::services::tasks::{self, Board};
+use server::services::virtual_extensions;
+use std::time::Duration;
+
+const HEADER: &str = "Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\r\n";
+
+async fn importer(t: &TestDb, email: &str) -> Actor {
+    let admin = add_admin(&t.db, email, Role::Full, &[], "a long enough password").await.unwrap();
+    Actor {
+        id: admin.id,
+        email: admin.email,
+        role: Role::Full,
+        locations: Vec::new(),
+        from: Some("192.0.2.9".into()),
+        session: None,
+    }
+}
+
+async fn count(t: &TestDb) -> u64 {
+    virtual_extensions::list(&t.db, &ListQuery::default()).await.unwrap().total
+}
+
+fn worker(t: &TestDb, lease: Duration) -> Worker {
+    Worker::new(t.db.clone(), Board::default(), lease)
+}
+
+on_both_databases! {
+    async fn a_submitted_file_runs_once_and_keeps_its_errors(t: &TestDb) {
+        let admin = importer(t, "importer@example.com").await;
+        let file = format!(
+            "{HEADER}ADD,Organization,,Ann,Lee,Ann Lee,+12015550101,4001\r\n\
+             ADD,Organization,,,,Clash,+12015550102,4001\r\n\
+             ADD,Organization,,\"Bo, Jr\",,\"Bo \"\"B\"\" Jr\",+12015550103,4003\r\n\
+             ADD,Organization,,,,Too,many,cells,here\r\n"
+        );
+        let first = tasks::submit(&t.db, &admin, "team.csv", file.clone().into_bytes(), false, Limits::default())
+            .await
+            .unwrap();
+        assert!(!first.duplicate);
+        // The same file again while it is queued: no second task.
+        let again = tasks::submit(&t.db, &admin, "team-copy.csv", file.clone().into_bytes(), false, Limits::default())
+            .await
+            .unwrap();
+        assert_eq!((again.task_id.as_str(), again.duplicate), (first.task_id.as_str(), true));
+        let board = Board::default();
+        let listed = tasks::list(&t.db, &admin, &board).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].status, listed[0].total_rows, listed[0].file_name.as_str()), (TaskStatus::Queued, 4, "team.csv"));
+        assert_eq!(count(t).await, 0, "nothing is applied before a worker runs the task");
+
+        let w = worker(t, Duration::from_secs(60));
+        assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::CompletedWithErrors)));
+        assert_eq!(w.run_once().await.unwrap(), None, "a finished task is not run again");
+        assert_eq!(count(t).await, 2);
+
+        let detail = tasks::get(&t.db, &admin, &board, &first.task_id, 0).await.unwrap();
+        let task = &detail.task;
+        assert_eq!((task.added, task.updated, task.deleted, task.failed), (2, 0, 0, 2));
+        assert_eq!((task.processed_rows, task.status), (4, TaskStatus::CompletedWithErrors));
+        assert!(task.finished_at.is_some());
+        let problems: Vec<(u64, &str)> = detail.problems.iter().map(|p| (p.row, p.code.as_str())).collect();
+        assert_eq!(problems, [(3, "EXTENSION_DUPLICATE_IN_FILE"), (5, "ROW_FIELD_COUNT")]);
+
+        // Download errors: the failed rows as the file had them, plus an Error column.
+        let (name, bytes) = tasks::errors_csv(&t.db, &admin, &first.task_id).await.unwrap();
+        assert_eq!(name, "team-errors.csv");
+        let text = String::from_utf8(bytes).unwrap();
+        let text = text.strip_prefix('\u{feff}').expect("a BOM for spreadsheets");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], format!("{},Error", HEADER.trim_end()));
+        assert!(lines[1].starts_with("ADD,Organization,,,,Clash,+12015550102,4001,"), "{}", lines[1]);
+        assert!(lines[1].contains("EXTENSION_DUPLICATE_IN_FILE"), "{}", lines[1]);
+        assert!(lines[2].starts_with("ADD,Organization,,,,Too,many,cells,here,"), "{}", lines[2]);
+        assert_eq!(lines.len(), 3);
+
+        // Fixed in the spreadsheet (the Error column left in), the file goes back in.
+        let fixed = text.replace(",Clash,+12015550102,4001,", ",Clash,+12015550102,4002,").replace(
+            "ADD,Organization,,,,Too,many,cells,here,",
+            "ADD,Organization,,,,Fixed,+12015550104,4004,",
+        );
+        let second = tasks::submit(&t.db, &admin, "team-errors.csv", fixed.into_bytes(), false, Limits::default())
+            .await
+            .unwrap();
+        assert!(!second.duplicate);
+        assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Completed)));
+        assert_eq!(count(t).await, 4);
+
+        // Once finished, the same file may be submitted again (a new task; its rows now clash).
+        let third = tasks::submit(&t.db, &admin, "team.csv", file.into_bytes(), false, Limits::default()).await.unwrap();
+        assert!(!third.duplicate);
+        assert_ne!(third.task_id, first.task_id);
+        assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
+        let failed = tasks::get(&t.db, &admin, &board, &third.task_id, 0).await.unwrap().task;
+        assert!(failed.error.as_deref().unwrap_or_default().contains("every row had an error"), "{:?}", failed.error);
+        assert_eq!(count(t).await, 4);
+        let listed = tasks::list(&t.db, &admin, &board).await.unwrap();
+        assert_eq!(listed.first().map(|t| t.id.as_str()), Some(third.task_id.as_str()), "newest first");
+    }
+
+    async fn all_or_nothing_changes_nothing_when_a_row_fails(t: &TestDb) {
+        let admin = importer(t, "strict@example.com").await;
+        let file = format!("{HEADER}ADD,Organization,,,,Good,+12015550101,4001\r\nADD,Organization,,,,,+12015550102,4002\r\n");
+        let submitted = tasks::submit(&t.db, &admin, "strict.csv", file.into_bytes(), true, Limits::default()).await.unwrap();
+        let w = worker(t, Duration::from_secs(60));
+        assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
+        assert_eq!(count(t).await, 0);
+        let detail = tasks::get(&t.db, &admin, &Board::default(), &submitted.task_id, 0).await.unwrap();
+        assert_eq!((detail.task.added, detail.task.failed), (0, 1));
+        assert!(detail.task.error.unwrap().contains("Reject the whole file"));
+        assert_eq!(detail.problems[0].code, "DISPLAY_NAME_REQUIRED");
+    }
+
+    async fn a_stale_lease_writes_nothing_and_the_task_runs_once(t: &TestDb) {
+        let admin = importer(t, "lease@example.com").await;
+        let mut file = HEADER.to_string();
+        for i in 0..50 {
+            file.push_str(&format!("ADD,Organization,,,,Desk {i},+1201555{i:04},{}\r\n", 5000 + i));
+        }
+        tasks::submit(&t.db, &admin, "desks.csv", file.into_bytes(), false, Limits::default()).await.unwrap();
+        // Worker A claims, then stalls (as if paused or cut off) past its lease.
+        let a = worker(t, Duration::from_millis(300));
+        let stale = a.claim().await.unwrap().expect("A claims the queued task");
+        let b = worker(t, Duration::from_secs(60));
+        assert!(b.claim().await.unwrap().is_none(), "a held lease is not taken");
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        // B takes over the expired lease and completes the task.
+        assert_eq!(b.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Completed)));
+        assert_eq!(count(t).await, 50);
+        // A wakes up and runs what it claimed: its fenced completion matches nothing.
+        assert_eq!(a.execute(stale).await.unwrap(), Ran::LeaseLost);
+        assert_eq!(count(t).await, 50, "no row applied twice");
+        let listed = tasks::list(&t.db, &admin, &Board::default()).await.unwrap();
+        assert_eq!((listed[0].status, listed[0].added), (TaskStatus::Completed, 50));
+    }
+
+    async fn unusable_files_and_roles_are_refused_at_submit(t: &TestDb) {
+        let admin = importer(t, "picky@example.com").await;
+        let refused = |r: Result<app::model::task::Submitted, CheckError>| match r {
+            Err(CheckError::File(e)) => e.code,
+            other => panic!("expected a file error, got {other:?}"),
+        };
+        let latin1 = b"Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\r\nADD,Organization,,Jos\xe9,,Jos\xe9,+12015550101,4001\r\n".to_vec();
+        assert_eq!(refused(tasks::submit(&t.db, &admin, "x.csv", latin1, false, Limits::default()).await), ErrorCode::FileNotUtf8);
+        let mut long = HEADER.to_string();
+        for i in 0..3 {
+            long.push_str(&format!("ADD,Organization,,,,D{i},+1201555010{i},400{i}\r\n"));
+        }
+        let small = Limits { max_bytes: 1024 * 1024, max_rows: 2 };
+        assert_eq!(refused(tasks::submit(&t.db, &admin, "x.csv", long.clone().into_bytes(), false, small).await), ErrorCode::FileTooManyRows);
+        let tiny = Limits { max_bytes: 64, max_rows: 100 };
+        assert_eq!(refused(tasks::submit(&t.db, &admin, "x.csv", long.clone().into_bytes(), false, tiny).await), ErrorCode::FileTooLarge);
+        assert_eq!(refused(tasks::submit(&t.db, &admin, "x.csv", b"Name,Number\r\n".to_vec(), false, Limits::default()).await), ErrorCode::HeaderUnknownColumn);
+        for role in [Role::ReadOnly, Role::Location] {
+            let result = tasks::submit(&t.db, &actor_as(role, &[]), "x.csv", long.clone().into_bytes(), false, Limits::default()).await;
+            assert!(matches!(result, Err(CheckError::Service(_))), "{role:?} may not import");
+        }
+        assert!(tasks::list(&t.db, &actor_as(Role::Location, &[]), &Board::default()).await.is_err());
+        assert!(tasks::list(&t.db, &admin, &Board::default()).await.unwrap().is_empty(), "nothing was queued");
+        // Validate checks without queuing anything.
+        let report = tasks::validate(&t.db, &admin, long.as_bytes(), Limits::default()).await.unwrap();
+        assert_eq!((report.summary.rows, report.summary.add), (3, 3));
+        assert!(tasks::list(&t.db, &admin, &Board::default()).await.unwrap().is_empty());
+    }
+
+    async fn a_submitter_disabled_meanwhile_imports_nothing(t: &TestDb) {
+        let admin = importer(t, "leaving@example.com").await;
+        let _other = importer(t, "staying@example.com").await;
+        let file = format!("{HEADER}ADD,Organization,,,,Desk,+12015550101,4001\r\n");
+        let submitted = tasks::submit(&t.db, &admin, "x.csv", file.into_bytes(), false, Limits::default()).await.unwrap();
+        server::services::admins::set_disabled(&t.db, &common::full_admin(), &admin.id, true).await.unwrap();
+        let w = worker(t, Duration::from_secs(60));
+        assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
+        assert_eq!(count(t).await, 0);
+        let task = tasks::get(&t.db, &common::full_admin(), &Board::default(), &submitted.task_id, 0).await.unwrap().task;
+        assert!(task.error.unwrap().contains("no longer an active full administrator"));
+    }
+}
