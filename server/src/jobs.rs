@@ -265,6 +265,9 @@ impl Worker {
         }
         txn.commit().await?;
         drop(tracked);
+        if applied {
+            crate::services::import::after_bulk_load(&self.db, &report).await;
+        }
         Ok(Ran::Finished(status))
     }
 

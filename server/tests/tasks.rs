@@ -97,6 +97,29 @@ on_both_databases! {
         assert!(!second.duplicate);
         assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Completed)));
         assert_eq!(count(t).await, 4);
+        // Imported rows are in the search index (SQLite: numbered by the import itself), beside
+        // one saved through the form.
+        let input = app::model::VirtualExtensionInput {
+            level: "Organization".into(),
+            display_name: "Annette Form".into(),
+            extension: "4010".into(),
+            phone_number: "+12015550110".into(),
+            ..Default::default()
+        };
+        virtual_extensions::create(&t.db, &admin, &input).await.unwrap();
+        let found = |search: &str| {
+            let query = ListQuery { search: search.to_string(), ..Default::default() };
+            let db = t.db.clone();
+            async move {
+                let mut names: Vec<String> =
+                    virtual_extensions::list(&db, &query).await.unwrap().items.into_iter().map(|e| e.display_name).collect();
+                names.sort();
+                names
+            }
+        };
+        assert_eq!(found("ann").await, ["Ann Lee", "Annette Form"]);
+        assert_eq!(found("fixed").await, ["Fixed"]);
+        assert_eq!(found("0104").await, ["Fixed"]);
 
         // Once finished, the same file may be submitted again (a new task; its rows now clash).
         let third = tasks::submit(&t.db, &admin, "team.csv", file.into_bytes(), false, Limits::default()).await.unwrap();
@@ -105,7 +128,7 @@ on_both_databases! {
         assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
         let failed = tasks::get(&t.db, &admin, &board, &third.task_id, 0).await.unwrap().task;
         assert!(failed.error.as_deref().unwrap_or_default().contains("every row had an error"), "{:?}", failed.error);
-        assert_eq!(count(t).await, 4);
+        assert_eq!(count(t).await, 5);
         let listed = tasks::list(&t.db, &admin, &board).await.unwrap();
         assert_eq!(listed.first().map(|t| t.id.as_str()), Some(third.task_id.as_str()), "newest first");
     }

@@ -5,9 +5,9 @@
 use super::directory::load_all;
 use super::import::Progress;
 use super::{settings, ServiceError};
-use app::model::csv::{Action, CsvReader, FileError, Limits, NamedScope, RowChange};
+use app::model::csv::{Action, CsvReader, CsvRow, FileError, Limits, NamedScope, RowChange, RowShapeError};
 use app::model::directory::{DirEntry, DirLocation, Directory};
-use app::model::{E164Number, ErrorCode, Field, FieldError};
+use app::model::{E164Number, ErrorCode, Field, FieldError, VirtualExtensionMode};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -256,8 +256,41 @@ fn not_found(extension: &str, place: &str) -> FieldError {
     )
 }
 
-/// Rows checked between two yields to the async runtime.
-const YIELD_EVERY: u64 = 256;
+/// Rows read, validated (in parallel) and checked per step; the runtime gets the thread back
+/// between steps.
+const BATCH: usize = 2_048;
+
+type RowVerdict = Result<RowChange, Vec<FieldError>>;
+
+/// Validates the rows of `batch` on the machine's cores (a row's own rules need nothing but the
+/// row). Shape errors give `None`.
+fn validate_batch(
+    batch: &[Result<CsvRow, RowShapeError>],
+    mode: VirtualExtensionMode,
+) -> Vec<Option<RowVerdict>> {
+    let validate = |rows: &[Result<CsvRow, RowShapeError>]| -> Vec<Option<RowVerdict>> {
+        rows.iter().map(|r| r.as_ref().ok().map(|row| row.validate(mode))).collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || batch.len() < 256 {
+        return validate(batch);
+    }
+    let chunk = batch.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = batch.chunks(chunk);
+        // This thread takes the first part; helpers the rest.
+        let first = parts.next().unwrap_or(&[]);
+        let helpers: Vec<_> = parts.map(|part| scope.spawn(move || validate(part))).collect();
+        let mut out = validate(first);
+        for helper in helpers {
+            match helper.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
 
 /// Checks every row of `input`. A `CheckError::File` means the file itself is unusable.
 #[tracing::instrument(skip_all)]
@@ -299,37 +332,55 @@ async fn run(
         report: CheckReport::default(),
         plan: planning.then(Plan::default),
     };
-    while let Some(next) = reader.next_row()? {
-        checker.report.summary.rows += 1;
-        progress.advance(1);
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        batch.clear();
+        while batch.len() < BATCH {
+            match reader.next_row()? {
+                Some(next) => batch.push(next),
+                None => break,
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        // Each row's own rules (the expensive part: the numbering plan) on every core; then the
+        // directory and the file's other rows, in file order.
+        let verdicts = validate_batch(&batch, mode);
+        for (next, verdict) in batch.drain(..).zip(verdicts) {
+            checker.report.summary.rows += 1;
+            progress.advance(1);
+            let (row, verdict) = match (next, verdict) {
+                (Ok(row), Some(verdict)) => (row, verdict),
+                (Err(shape), _) => {
+                    checker.fail(shape.row, vec![shape.error]);
+                    continue;
+                }
+                (Ok(row), None) => {
+                    let verdict = row.validate(mode);
+                    (row, verdict)
+                }
+            };
+            match verdict {
+                Ok(change) => checker.check_row(row.row, change),
+                Err(errors) => {
+                    // National numbers get their E.164 form when the row's location has a country.
+                    let country =
+                        checker.locations_by_name.get(row.location.trim()).and_then(|l| l.country.clone());
+                    let errors = match country {
+                        Some(country) => errors
+                            .into_iter()
+                            .map(|e| E164Number::hint_for_country(e, &row.phone_number, &country))
+                            .collect(),
+                        None => errors,
+                    };
+                    checker.fail(row.row, errors);
+                }
+            }
+        }
         // The check is CPU work: let the runtime run other tasks (a shutdown's deadline, other
-        // requests on this thread) between batches of rows.
-        if checker.report.summary.rows.is_multiple_of(YIELD_EVERY) {
-            tokio::task::yield_now().await;
-        }
-        let row = match next {
-            Ok(row) => row,
-            Err(shape) => {
-                checker.fail(shape.row, vec![shape.error]);
-                continue;
-            }
-        };
-        match row.validate(mode) {
-            Ok(change) => checker.check_row(row.row, change),
-            Err(errors) => {
-                // National numbers get their E.164 form when the row's location has a country.
-                let country =
-                    checker.locations_by_name.get(row.location.trim()).and_then(|l| l.country.clone());
-                let errors = match country {
-                    Some(country) => errors
-                        .into_iter()
-                        .map(|e| E164Number::hint_for_country(e, &row.phone_number, &country))
-                        .collect(),
-                    None => errors,
-                };
-                checker.fail(row.row, errors);
-            }
-        }
+        // requests on this thread) between batches.
+        tokio::task::yield_now().await;
     }
     Ok((checker.report, checker.plan))
 }

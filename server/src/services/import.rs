@@ -15,9 +15,10 @@ use app::model::csv::Limits;
 use app::model::directory::DirEntry;
 use app::model::{Level, ORGANIZATION_SCOPE_KEY};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter,
 };
 use serde::Serialize;
 use std::io::Read;
@@ -93,10 +94,34 @@ pub async fn import(
     let outcome = import_in(&txn, actor, file_name, input, options, &Progress::default()).await?;
     if outcome.applied {
         txn.commit().await.map_err(ServiceError::from)?;
+        after_bulk_load(db, &outcome.report).await;
     } else {
         txn.rollback().await.map_err(ServiceError::from)?;
     }
     Ok(outcome)
+}
+
+/// Rows an import must write before [`after_bulk_load`] tidies up.
+const BULK_LOAD_ROWS: u64 = 10_000;
+
+/// After a large import has committed, PostgreSQL: merge the GIN indexes' pending lists (the
+/// trigram search would read them on every query until autovacuum gets round to it) and
+/// refresh the planner's statistics. Best effort: a failure only costs speed, so it is logged.
+pub async fn after_bulk_load(db: &DatabaseConnection, report: &CheckReport) {
+    let s = &report.summary;
+    if db.get_database_backend() != DbBackend::Postgres || s.add + s.update + s.delete < BULK_LOAD_ROWS {
+        return;
+    }
+    for sql in [
+        "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \
+         WHERE i.indrelid = 'virtual_extension'::regclass AND a.amname = 'gin'",
+        "ANALYZE virtual_extension",
+    ] {
+        if let Err(error) = db.execute_unprepared(sql).await {
+            tracing::warn!(%error, sql, "after a large import: could not tidy the indexes");
+        }
+    }
 }
 
 /// Checks and applies `input` inside `txn`, which the caller commits (a task commits its own
@@ -149,30 +174,93 @@ pub async fn import_in(
     Ok(ImportOutcome { report, applied: true })
 }
 
-fn new_row(entry: &DirEntry, now: DateTime<Utc>) -> ve::ActiveModel {
+/// The columns an import writes for a new entry (SQLite adds `search_rowid`).
+const INSERT_COLUMNS: [ve::Column; 13] = [
+    ve::Column::Id,
+    ve::Column::Level,
+    ve::Column::LocationId,
+    ve::Column::ScopeKey,
+    ve::Column::Extension,
+    ve::Column::FirstName,
+    ve::Column::LastName,
+    ve::Column::DisplayName,
+    ve::Column::PhoneNumber,
+    ve::Column::CreatedAt,
+    ve::Column::UpdatedAt,
+    ve::Column::Version,
+    ve::Column::SearchName,
+];
+
+/// One new entry's values, in `INSERT_COLUMNS` order.
+fn new_row(entry: &DirEntry, now: DateTime<Utc>) -> Vec<Expr> {
     let (level, scope_key) = match &entry.location_id {
         Some(location) => (Level::Location, location.clone()),
         None => (Level::Organization, ORGANIZATION_SCOPE_KEY.to_string()),
     };
-    ve::ActiveModel {
-        id: Set(new_id()),
-        level: Set(level.as_str().to_string()),
-        location_id: Set(entry.location_id.clone()),
-        scope_key: Set(scope_key),
-        extension: Set(entry.extension.clone()),
-        first_name: Set(entry.first_name.clone()),
-        last_name: Set(entry.last_name.clone()),
-        display_name: Set(entry.display_name.clone()),
-        phone_number: Set(entry.phone_number.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        search_name: Set(search_name(
+    vec![
+        Expr::value(new_id()),
+        Expr::value(level.as_str()),
+        Expr::value(entry.location_id.clone()),
+        Expr::value(scope_key),
+        Expr::value(entry.extension.clone()),
+        Expr::value(entry.first_name.clone()),
+        Expr::value(entry.last_name.clone()),
+        Expr::value(entry.display_name.clone()),
+        Expr::value(entry.phone_number.clone()),
+        Expr::value(now),
+        Expr::value(now),
+        Expr::value(1),
+        Expr::value(search_name(
             &entry.display_name,
             entry.first_name.as_deref(),
             entry.last_name.as_deref(),
         )),
+    ]
+}
+
+/// SQLite: the first free rowid of the search index, so that an import numbers its rows itself
+/// (see the `search_rowid_given` migration). Writers are serialized, so nobody takes it meanwhile.
+async fn next_search_rowid(db: &impl ConnectionTrait) -> Result<i64, ServiceError> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT max(coalesce((SELECT max(search_rowid) FROM virtual_extension), 0), \
+                        coalesce((SELECT max(rowid) FROM ve_search), 0)) + 1 AS next",
+        ))
+        .await?;
+    Ok(row.and_then(|r| r.try_get::<i64>("", "next").ok()).unwrap_or(1))
+}
+
+/// Inserts `adds` in multi-row INSERTs under both databases' bind limits.
+async fn insert_adds(
+    db: &impl ConnectionTrait,
+    adds: &[DirEntry],
+    now: DateTime<Utc>,
+    progress: &Progress,
+) -> Result<(), ServiceError> {
+    let backend = db.get_database_backend();
+    let sqlite = backend == DbBackend::Sqlite;
+    let mut columns: Vec<DynIden> = INSERT_COLUMNS.iter().map(|c| c.into_iden()).collect();
+    let mut next_rowid = 0;
+    if sqlite {
+        columns.push(Alias::new("search_rowid").into_iden());
+        next_rowid = next_search_rowid(db).await?;
     }
+    for chunk in adds.chunks(INSERT_CHUNK) {
+        let mut insert = Query::insert();
+        insert.into_table(ve::Entity).columns(columns.clone());
+        for entry in chunk {
+            let mut values = new_row(entry, now);
+            if sqlite {
+                values.push(Expr::value(next_rowid));
+                next_rowid += 1;
+            }
+            insert.values_panic(values);
+        }
+        db.execute_raw(backend.build(&insert)).await?;
+        progress.advance(chunk.len() as u64);
+    }
+    Ok(())
 }
 
 /// Writes `plan` in the order that keeps every unique index satisfied at every step.
@@ -212,9 +300,5 @@ async fn apply(
             .await?;
         progress.advance(1);
     }
-    for chunk in plan.adds.chunks(INSERT_CHUNK) {
-        ve::Entity::insert_many(chunk.iter().map(|entry| new_row(entry, now))).exec(db).await?;
-        progress.advance(chunk.len() as u64);
-    }
-    Ok(())
+    insert_adds(db, &plan.adds, now, progress).await
 }

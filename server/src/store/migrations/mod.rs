@@ -12,6 +12,7 @@ mod m20261127_140000_add_search_name;
 mod m20261127_150000_add_search_index;
 mod m20261127_160000_add_sort_indexes;
 mod m20261128_100000_create_task;
+mod m20261128_110000_search_rowid_given;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_150000_add_search_index::Migration),
             Box::new(m20261127_160000_add_sort_indexes::Migration),
             Box::new(m20261128_100000_create_task::Migration),
+            Box::new(m20261128_110000_search_rowid_given::Migration),
         ]
     }
 }
