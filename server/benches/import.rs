@@ -87,8 +87,14 @@ async fn run(label: &str, db: &sea_orm::DatabaseConnection, file: &std::path::Pa
     // The check alone (what Validate does), to see where the time goes.
     let start = Instant::now();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
-    let report =
-        server::services::csv_check::check(db, reader, app::model::csv::Limits::NONE).await.expect("check");
+    let report = server::services::csv_check::check(
+        db,
+        &server::services::audit::command_line(),
+        reader,
+        app::model::csv::Limits::NONE,
+    )
+    .await
+    .expect("check");
     println!(
         "{label}: check only (Validate): {:.2} s = {:.0} rows/s",
         start.elapsed().as_secs_f64(),

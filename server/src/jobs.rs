@@ -195,7 +195,7 @@ impl Worker {
             Some(actor) => actor,
             None => {
                 let message = format!(
-                    "{} is no longer an active full administrator, so the import did not run; nothing was changed.",
+                    "{} is no longer an active administrator who may change virtual extensions, so the import did not run; nothing was changed.",
                     task.created_by_email
                 );
                 return self.finish_unapplied(&task, &token, "FORBIDDEN", &message).await;
@@ -309,7 +309,8 @@ impl Worker {
         Ok(())
     }
 
-    /// The submitter as they are now: an import runs only for an active full administrator.
+    /// The submitter as they are now (role and locations): an import runs only for an active
+    /// administrator who may change virtual extensions.
     async fn submitter(&self, task: &task::Model) -> Result<Option<Actor>, ServiceError> {
         let Some(row) = admin_user::Entity::find_by_id(task.created_by.as_str()).one(&self.db).await? else {
             return Ok(None);
@@ -326,6 +327,6 @@ impl Worker {
             from: Some("import task".to_string()),
             session: None,
         };
-        Ok(actor.is_full().then_some(actor))
+        Ok(actor.may_change_any().then_some(actor))
     }
 }

@@ -690,7 +690,10 @@ async fn the_virtual_extensions_export_as_the_list_filters_them_in_the_template_
     // The whole list, and it imports back unchanged.
     let all = body_text(app(&t, None).await.oneshot(get(Some(&full), "")).await.unwrap()).await;
     assert_eq!(all.lines().count(), 4, "{all}");
-    let report = server::services::csv_check::check(&t.db, all.as_bytes(), Default::default()).await.unwrap();
+    let report =
+        server::services::csv_check::check(&t.db, &common::full_admin(), all.as_bytes(), Default::default())
+            .await
+            .unwrap();
     assert_eq!((report.summary.unchanged, report.summary.failed), (3, 0), "{:?}", report.problems);
 }
 

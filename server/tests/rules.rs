@@ -36,7 +36,9 @@ async fn create_codes(t: &TestDb, input: VirtualExtensionInput) -> Vec<ErrorCode
 }
 
 async fn check_csv(t: &TestDb, text: &str) -> CheckReport {
-    csv_check::check(&t.db, text.as_bytes(), Default::default()).await.expect("a usable file")
+    csv_check::check(&t.db, &common::full_admin(), text.as_bytes(), Default::default())
+        .await
+        .expect("a usable file")
 }
 
 fn problems(report: &CheckReport) -> Vec<(u64, &'static str, ErrorCode)> {

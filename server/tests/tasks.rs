@@ -186,11 +186,9 @@ on_both_databases! {
         let tiny = Limits { max_bytes: 64, max_rows: 100 };
         assert_eq!(refused(tasks::submit(&t.db, &admin, "x.csv", long.clone().into_bytes(), false, tiny).await), ErrorCode::FileTooLarge);
         assert_eq!(refused(tasks::submit(&t.db, &admin, "x.csv", b"Name,Number\r\n".to_vec(), false, Limits::default()).await), ErrorCode::HeaderUnknownColumn);
-        for role in [Role::ReadOnly, Role::Location] {
-            let result = tasks::submit(&t.db, &actor_as(role, &[]), "x.csv", long.clone().into_bytes(), false, Limits::default()).await;
-            assert!(matches!(result, Err(CheckError::Service(_))), "{role:?} may not import");
-        }
-        assert!(tasks::list(&t.db, &actor_as(Role::Location, &[]), &Board::default()).await.is_err());
+        let result = tasks::submit(&t.db, &actor_as(Role::ReadOnly, &[]), "x.csv", long.clone().into_bytes(), false, Limits::default()).await;
+        assert!(matches!(result, Err(CheckError::Service(_))), "read-only administrators may not import");
+        assert!(tasks::list(&t.db, &actor_as(Role::Location, &[]), &Board::default()).await.unwrap().is_empty());
         assert!(tasks::list(&t.db, &admin, &Board::default()).await.unwrap().is_empty(), "nothing was queued");
         // Validate checks without queuing anything.
         let report = tasks::validate(&t.db, &admin, long.as_bytes(), Limits::default()).await.unwrap();
@@ -208,6 +206,54 @@ on_both_databases! {
         assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
         assert_eq!(count(t).await, 0);
         let task = tasks::get(&t.db, &common::full_admin(), &Board::default(), &submitted.task_id, 0).await.unwrap().task;
-        assert!(task.error.unwrap().contains("no longer an active full administrator"));
+        assert!(task.error.unwrap().contains("no longer an active administrator who may change virtual extensions"));
+    }
+}
+
+on_both_databases! {
+    async fn location_administrators_import_their_own_locations_only(t: &TestDb) {
+        use app::model::LocationInput;
+        let mut ids = Vec::new();
+        for (name, prefix) in [("Dallas", "8214"), ("Austin", "8300")] {
+            let input = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() };
+            let location = server::services::locations::create(&t.db, &common::full_admin(), input.validate().unwrap()).await.unwrap();
+            ids.push(location.id);
+        }
+        let created = add_admin(&t.db, "dallas@example.com", Role::Location, &ids[..1], "a long enough password").await.unwrap();
+        let dallas = Actor {
+            id: created.id,
+            email: created.email,
+            role: Role::Location,
+            locations: created.locations,
+            from: None,
+            session: None,
+        };
+        let full = importer(t, "boss@example.com").await;
+        let theirs = format!(
+            "{HEADER}ADD,Location,Dallas,,,Dallas Desk,+12145550101,100\r\n\
+             ADD,Location,Austin,,,Austin Desk,+15125550101,100\r\n\
+             ADD,Organization,,,,Head Office,+12015550101,4001\r\n"
+        );
+        let report = tasks::validate(&t.db, &dallas, theirs.as_bytes(), Limits::default()).await.unwrap();
+        let codes: Vec<(u64, &str, ErrorCode)> = report.problems.iter().map(|p| (p.row, p.column, p.code)).collect();
+        assert_eq!(
+            codes,
+            [(3, "Location", ErrorCode::OutsideYourLocations), (4, "Level", ErrorCode::OutsideYourLocations)]
+        );
+        let own = tasks::submit(&t.db, &dallas, "dallas.csv", theirs.clone().into_bytes(), false, Limits::default()).await.unwrap();
+        let boss = format!("{HEADER}ADD,Organization,,,,Boss Line,+12015550199,4999\r\n");
+        let other = tasks::submit(&t.db, &full, "boss.csv", boss.into_bytes(), false, Limits::default()).await.unwrap();
+        let w = worker(t, Duration::from_secs(60));
+        assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::CompletedWithErrors)));
+        assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Completed)));
+        assert_eq!(count(t).await, 2, "Dallas Desk and Boss Line");
+        // A location administrator sees their own tasks only; read-only administrators all.
+        let mine: Vec<String> = tasks::list(&t.db, &dallas, &Board::default()).await.unwrap().into_iter().map(|t| t.file_name).collect();
+        assert_eq!(mine, ["dallas.csv"]);
+        assert!(tasks::get(&t.db, &dallas, &Board::default(), &other.task_id, 0).await.is_err());
+        assert!(tasks::errors_csv(&t.db, &dallas, &other.task_id).await.is_err());
+        assert!(tasks::errors_csv(&t.db, &dallas, &own.task_id).await.is_ok());
+        let everyone = tasks::list(&t.db, &actor_as(Role::ReadOnly, &[]), &Board::default()).await.unwrap();
+        assert_eq!(everyone.len(), 2);
     }
 }

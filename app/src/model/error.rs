@@ -148,6 +148,7 @@ error_codes! {
     EditConflict => "EDIT_CONFLICT",
     LocationInUse => "LOCATION_IN_USE",
     NothingSelected => "NOTHING_SELECTED",
+    OutsideYourLocations => "OUTSIDE_YOUR_LOCATIONS",
 }
 
 // By hand rather than derived: a derived visitor for this many renamed variants costs ~8 KB of WASM.

@@ -131,10 +131,10 @@ pub fn TasksPage() -> impl IntoView {
                                         <td>
                                             <TaskProgress task=task.clone() />
                                         </td>
-                                        <td class="num">{thousands(task.added)}</td>
-                                        <td class="num">{thousands(task.updated)}</td>
-                                        <td class="num">{thousands(task.deleted)}</td>
-                                        <td class="num">{thousands(task.failed)}</td>
+                                        <td>{thousands(task.added)}</td>
+                                        <td>{thousands(task.updated)}</td>
+                                        <td>{thousands(task.deleted)}</td>
+                                        <td>{thousands(task.failed)}</td>
                                     </tr>
                                 }
                             })

@@ -42,7 +42,7 @@ pub(super) async fn csv_check(
         Ok(opened) => opened,
         Err((code, message)) => return file_failure(code, message),
     };
-    let report = match check(&db, file, limits).await {
+    let report = match check(&db, &command_line(), file, limits).await {
         Ok(report) => report,
         Err(CheckError::File(e)) => return file_failure(e.code.as_str(), e.message),
         Err(CheckError::Service(e)) => {

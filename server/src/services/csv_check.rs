@@ -1,13 +1,15 @@
-//! Checks a virtual extension CSV against the rules and the current database, row by row and
-//! top to bottom, without changing anything. `vext csv check` and the upload's Validate use it;
+//! Checks a virtual extension CSV against the rules, the current database and who imports it
+//! (a location administrator's rows must be at their own locations), row by row and top to
+//! bottom, without changing anything. `vext csv check` and the upload's Validate use it;
 //! the import applies exactly what it accepts.
 
 use super::directory::load_all;
 use super::import::Progress;
 use super::{settings, ServiceError};
-use app::model::csv::{Action, CsvReader, CsvRow, FileError, Limits, NamedScope, RowChange, RowShapeError};
+use app::model::admin::Actor;
+use app::model::csv::{Action, CsvReader, FileError, Limits, NamedScope, RowChange};
 use app::model::directory::{DirEntry, DirLocation, Directory};
-use app::model::{E164Number, ErrorCode, Field, FieldError, VirtualExtensionMode};
+use app::model::{E164Number, ErrorCode, Field, FieldError, Scope};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -90,7 +92,9 @@ struct FileClaims {
     numbers: HashMap<String, u64>,
 }
 
-struct Checker {
+struct Checker<'a> {
+    /// Who imports: a location administrator's rows must be at their own locations.
+    actor: &'a Actor,
     directory: Directory,
     locations_by_name: HashMap<String, DirLocation>,
     claims: FileClaims,
@@ -99,7 +103,7 @@ struct Checker {
     plan: Option<Plan>,
 }
 
-impl Checker {
+impl Checker<'_> {
     fn problem(&mut self, row: u64, error: FieldError, severity: Severity) {
         if severity == Severity::Warning {
             self.report.summary.warnings += 1;
@@ -153,6 +157,17 @@ impl Checker {
         let location_id = location.as_ref().map(|l| l.id.clone());
         let place =
             location.as_ref().map_or("at organization level".to_string(), |l| format!("at {}", l.name));
+        let scope = location_id.clone().map_or(Scope::Organization, Scope::Location);
+        if !self.actor.may_change(&scope) {
+            let error = FieldError::new(
+                if location.is_some() { Field::Location } else { Field::Level },
+                ErrorCode::OutsideYourLocations,
+                format!(
+                    "This row is {place}, which you do not manage: location administrators import rows of their own locations only. Remove the row, or ask a full administrator."
+                ),
+            );
+            return self.fail(row, vec![error]);
+        }
         let extension = change.extension().as_str().to_string();
         let key = (location_id.clone(), extension.clone());
         if let Some(earlier) = self.claims.keys.get(&key) {
@@ -256,66 +271,36 @@ fn not_found(extension: &str, place: &str) -> FieldError {
     )
 }
 
-/// Rows read, validated (in parallel) and checked per step; the runtime gets the thread back
-/// between steps.
-const BATCH: usize = 2_048;
-
-type RowVerdict = Result<RowChange, Vec<FieldError>>;
-
-/// Validates the rows of `batch` on the machine's cores (a row's own rules need nothing but the
-/// row). Shape errors give `None`.
-fn validate_batch(
-    batch: &[Result<CsvRow, RowShapeError>],
-    mode: VirtualExtensionMode,
-) -> Vec<Option<RowVerdict>> {
-    let validate = |rows: &[Result<CsvRow, RowShapeError>]| -> Vec<Option<RowVerdict>> {
-        rows.iter().map(|r| r.as_ref().ok().map(|row| row.validate(mode))).collect()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || batch.len() < 256 {
-        return validate(batch);
-    }
-    let chunk = batch.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let mut parts = batch.chunks(chunk);
-        // This thread takes the first part; helpers the rest.
-        let first = parts.next().unwrap_or(&[]);
-        let helpers: Vec<_> = parts.map(|part| scope.spawn(move || validate(part))).collect();
-        let mut out = validate(first);
-        for helper in helpers {
-            match helper.join() {
-                Ok(part) => out.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    })
-}
+/// Rows checked between two yields to the async runtime.
+const YIELD_EVERY: u64 = 512;
 
 /// Checks every row of `input`. A `CheckError::File` means the file itself is unusable.
 #[tracing::instrument(skip_all)]
 pub async fn check(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     input: impl Read,
     limits: Limits,
 ) -> Result<CheckReport, CheckError> {
-    Ok(run(db, input, limits, false, &Progress::default()).await?.0)
+    Ok(run(db, actor, input, limits, false, &Progress::default()).await?.0)
 }
 
 /// Checks every row of `input` and returns what applying its valid rows would do.
 #[tracing::instrument(skip_all)]
 pub async fn plan(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     input: impl Read,
     limits: Limits,
     progress: &Progress,
 ) -> Result<(CheckReport, Plan), CheckError> {
-    let (report, plan) = run(db, input, limits, true, progress).await?;
+    let (report, plan) = run(db, actor, input, limits, true, progress).await?;
     Ok((report, plan.unwrap_or_default()))
 }
 
 async fn run(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     input: impl Read,
     limits: Limits,
     planning: bool,
@@ -326,61 +311,46 @@ async fn run(
     let directory = load_all(db).await?;
     let locations_by_name = directory.locations().map(|l| (l.name.clone(), l.clone())).collect();
     let mut checker = Checker {
+        actor,
         directory,
         locations_by_name,
         claims: FileClaims::default(),
         report: CheckReport::default(),
         plan: planning.then(Plan::default),
     };
-    let mut batch = Vec::with_capacity(BATCH);
-    loop {
-        batch.clear();
-        while batch.len() < BATCH {
-            match reader.next_row()? {
-                Some(next) => batch.push(next),
-                None => break,
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        // Each row's own rules (the expensive part: the numbering plan) on every core; then the
-        // directory and the file's other rows, in file order.
-        let verdicts = validate_batch(&batch, mode);
-        for (next, verdict) in batch.drain(..).zip(verdicts) {
-            checker.report.summary.rows += 1;
-            progress.advance(1);
-            let (row, verdict) = match (next, verdict) {
-                (Ok(row), Some(verdict)) => (row, verdict),
-                (Err(shape), _) => {
-                    checker.fail(shape.row, vec![shape.error]);
-                    continue;
-                }
-                (Ok(row), None) => {
-                    let verdict = row.validate(mode);
-                    (row, verdict)
-                }
-            };
-            match verdict {
-                Ok(change) => checker.check_row(row.row, change),
-                Err(errors) => {
-                    // National numbers get their E.164 form when the row's location has a country.
-                    let country =
-                        checker.locations_by_name.get(row.location.trim()).and_then(|l| l.country.clone());
-                    let errors = match country {
-                        Some(country) => errors
-                            .into_iter()
-                            .map(|e| E164Number::hint_for_country(e, &row.phone_number, &country))
-                            .collect(),
-                        None => errors,
-                    };
-                    checker.fail(row.row, errors);
-                }
-            }
-        }
+    while let Some(next) = reader.next_row()? {
+        checker.report.summary.rows += 1;
+        progress.advance(1);
         // The check is CPU work: let the runtime run other tasks (a shutdown's deadline, other
-        // requests on this thread) between batches.
-        tokio::task::yield_now().await;
+        // requests on this thread) between batches of rows. (It stays on one core: the
+        // numbering-plan check takes a global lock in the phonenumber crate, so threads only
+        // wait on each other; measured in BENCHMARKS.md.)
+        if checker.report.summary.rows.is_multiple_of(YIELD_EVERY) {
+            tokio::task::yield_now().await;
+        }
+        let row = match next {
+            Ok(row) => row,
+            Err(shape) => {
+                checker.fail(shape.row, vec![shape.error]);
+                continue;
+            }
+        };
+        match row.validate(mode) {
+            Ok(change) => checker.check_row(row.row, change),
+            Err(errors) => {
+                // National numbers get their E.164 form when the row's location has a country.
+                let country =
+                    checker.locations_by_name.get(row.location.trim()).and_then(|l| l.country.clone());
+                let errors = match country {
+                    Some(country) => errors
+                        .into_iter()
+                        .map(|e| E164Number::hint_for_country(e, &row.phone_number, &country))
+                        .collect(),
+                    None => errors,
+                };
+                checker.fail(row.row, errors);
+            }
+        }
     }
     Ok((checker.report, checker.plan))
 }

@@ -3,7 +3,7 @@
 //! it back, with the progress of tasks this process is running.
 
 use super::csv_check::{self, CheckError, CheckReport, RowProblem, Severity};
-use super::import::Progress;
+use super::import::{require_importer, Progress};
 use super::ServiceError;
 use crate::store::entities::{task, task_row_error};
 use crate::store::new_id;
@@ -142,13 +142,18 @@ fn summary_query() -> sea_orm::Select<task::Entity> {
     ])
 }
 
-/// Full and read-only administrators see every task (a file may touch any location).
-fn may_read(actor: &Actor) -> Result<(), ServiceError> {
+/// Whose tasks `actor` sees: full and read-only administrators every task (a file may touch
+/// any location), location administrators their own (`Some(their id)`).
+fn visible_to(actor: &Actor) -> Option<&str> {
     if actor.may_read_audit() {
-        Ok(())
+        None
     } else {
-        Err(super::forbidden(actor, "read import tasks"))
+        Some(actor.id.as_str())
     }
+}
+
+fn not_found() -> ServiceError {
+    AppError::NotFound { what: "The import task".to_string() }.into()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -188,11 +193,11 @@ pub async fn validate(
     bytes: &[u8],
     limits: Limits,
 ) -> Result<CheckReport, CheckError> {
-    super::require_full(actor, "validate a CSV import")?;
+    require_importer(actor)?;
     if bytes.len() as u64 > limits.max_bytes {
         return Err(limits.too_large().into());
     }
-    csv_check::check(db, bytes, limits).await
+    csv_check::check(db, actor, bytes, limits).await
 }
 
 /// Submit: stores the file as a queued task. The same file again while its task is queued or
@@ -205,7 +210,7 @@ pub async fn submit(
     all_or_nothing: bool,
     limits: Limits,
 ) -> Result<Submitted, CheckError> {
-    super::require_full(actor, "import virtual extensions")?;
+    require_importer(actor)?;
     let total_rows = scan(&bytes, limits)?;
     let key = format!("{KIND_CSV_IMPORT}:{}", sha256_hex(&bytes));
     if let Some(id) = active_with_key(db, &key).await? {
@@ -270,8 +275,11 @@ pub async fn list(
     actor: &Actor,
     board: &Board,
 ) -> Result<Vec<TaskSummary>, ServiceError> {
-    may_read(actor)?;
-    let rows = summary_query()
+    let mut query = summary_query();
+    if let Some(own) = visible_to(actor) {
+        query = query.filter(task::Column::CreatedBy.eq(own));
+    }
+    let rows = query
         .order_by_desc(task::Column::CreatedAt)
         .order_by_desc(task::Column::Id)
         .limit(LIST_MAX)
@@ -288,14 +296,13 @@ pub async fn list(
         .collect())
 }
 
-async fn summary(db: &impl ConnectionTrait, id: &str) -> Result<TaskSummary, ServiceError> {
-    summary_query()
-        .filter(task::Column::Id.eq(id))
-        .into_model::<TaskRow>()
-        .one(db)
-        .await?
-        .map(TaskRow::into_summary)
-        .ok_or_else(|| AppError::NotFound { what: "The import task".to_string() }.into())
+/// A task `actor` may see (another's task reads as not found to a location administrator).
+async fn summary(db: &impl ConnectionTrait, actor: &Actor, id: &str) -> Result<TaskSummary, ServiceError> {
+    let mut query = summary_query().filter(task::Column::Id.eq(id));
+    if let Some(own) = visible_to(actor) {
+        query = query.filter(task::Column::CreatedBy.eq(own));
+    }
+    query.into_model::<TaskRow>().one(db).await?.map(TaskRow::into_summary).ok_or_else(not_found)
 }
 
 /// One task and a page of its row problems (in row order).
@@ -306,8 +313,7 @@ pub async fn get(
     id: &str,
     page: u64,
 ) -> Result<TaskDetail, ServiceError> {
-    may_read(actor)?;
-    let mut task = summary(db, id).await?;
+    let mut task = summary(db, actor, id).await?;
     board.overlay(&mut task);
     let problems = task_row_error::Entity::find().filter(task_row_error::Column::TaskId.eq(id));
     let total_problems = problems.clone().count(db).await?;
@@ -359,8 +365,7 @@ pub async fn errors_csv(
     actor: &Actor,
     id: &str,
 ) -> Result<(String, Vec<u8>), ServiceError> {
-    may_read(actor)?;
-    let not_found = || ServiceError::from(AppError::NotFound { what: "The import task".to_string() });
+    summary(db, actor, id).await?;
     let row = task::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
     let mut messages: HashMap<u64, Vec<String>> = HashMap::new();
     let problems = task_row_error::Entity::find()

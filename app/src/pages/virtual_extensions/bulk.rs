@@ -205,7 +205,7 @@ pub fn BulkAddPanel() -> impl IntoView {
             </div>
             <div class="bulk">
                 <p>
-                    "Add, update or delete many virtual extensions from a spreadsheet. Start from the template, fill in one row per virtual extension, save it as CSV UTF-8, then Validate to see what it would do and Submit it. Your Tasks list opens and shows the import's status and any errors. "
+                    "Add, update or delete many virtual extensions from a spreadsheet. Start from the template, fill in one row per virtual extension, save it as CSV UTF-8, then Validate to see what it would do and Submit it. Your Tasks list opens and shows the import's status and any errors. Location administrators import rows of their own locations. "
                     <A href=paths::CREATE_VIRTUAL_EXTENSION>"Manually add one instead"</A>
                     "."
                 </p>
