@@ -20,6 +20,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    UpdateMany,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,25 +238,18 @@ impl Worker {
             ),
             None => (TaskStatus::CompletedWithErrors, None, None),
         };
-        let done = |n: u64| if applied { i64::try_from(n).unwrap_or(i64::MAX) } else { 0 };
-        let fenced = task::Entity::update_many()
+        let done = |n: u64| if applied { stored(n) } else { 0 };
+        let fenced = finishing(&task.id, &token)
             .col_expr(task::Column::Status, Expr::value(status.as_str()))
-            .col_expr(task::Column::ProcessedRows, Expr::value(i64::try_from(s.rows).unwrap_or(i64::MAX)))
+            .col_expr(task::Column::ProcessedRows, Expr::value(stored(s.rows)))
             .col_expr(task::Column::Added, Expr::value(done(s.add)))
             .col_expr(task::Column::Updated, Expr::value(done(s.update)))
             .col_expr(task::Column::Deleted, Expr::value(done(s.delete)))
-            .col_expr(task::Column::Unchanged, Expr::value(i64::try_from(s.unchanged).unwrap_or(i64::MAX)))
-            .col_expr(task::Column::Failed, Expr::value(i64::try_from(s.failed).unwrap_or(i64::MAX)))
-            .col_expr(task::Column::Warnings, Expr::value(i64::try_from(s.warnings).unwrap_or(i64::MAX)))
+            .col_expr(task::Column::Unchanged, Expr::value(stored(s.unchanged)))
+            .col_expr(task::Column::Failed, Expr::value(stored(s.failed)))
+            .col_expr(task::Column::Warnings, Expr::value(stored(s.warnings)))
             .col_expr(task::Column::ErrorCode, Expr::value(code))
             .col_expr(task::Column::ErrorMessage, Expr::value(message))
-            .col_expr(task::Column::FinishedAt, Expr::value(Utc::now()))
-            .col_expr(task::Column::IdempotencyKey, Expr::value(Option::<String>::None))
-            .col_expr(task::Column::LeaseOwner, Expr::value(Option::<String>::None))
-            .col_expr(task::Column::LeaseToken, Expr::value(Option::<String>::None))
-            .col_expr(task::Column::LeaseExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
-            .filter(task::Column::Id.eq(task.id.as_str()))
-            .filter(task::Column::LeaseToken.eq(token.as_str()))
             .exec(&txn)
             .await?;
         if fenced.rows_affected != 1 {
@@ -279,17 +273,10 @@ impl Worker {
         code: &str,
         message: &str,
     ) -> Result<Ran, ServiceError> {
-        let fenced = task::Entity::update_many()
+        let fenced = finishing(&task.id, token)
             .col_expr(task::Column::Status, Expr::value(TaskStatus::Failed.as_str()))
             .col_expr(task::Column::ErrorCode, Expr::value(code))
             .col_expr(task::Column::ErrorMessage, Expr::value(message))
-            .col_expr(task::Column::FinishedAt, Expr::value(Utc::now()))
-            .col_expr(task::Column::IdempotencyKey, Expr::value(Option::<String>::None))
-            .col_expr(task::Column::LeaseOwner, Expr::value(Option::<String>::None))
-            .col_expr(task::Column::LeaseToken, Expr::value(Option::<String>::None))
-            .col_expr(task::Column::LeaseExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
-            .filter(task::Column::Id.eq(task.id.as_str()))
-            .filter(task::Column::LeaseToken.eq(token))
             .exec(&self.db)
             .await?;
         Ok(if fenced.rows_affected == 1 { Ran::Finished(TaskStatus::Failed) } else { Ran::LeaseLost })
@@ -297,13 +284,8 @@ impl Worker {
 
     /// Gives a task back to the queue (shutdown): any worker may claim it at once.
     async fn release(&self, id: &str, token: &str) -> Result<(), DbErr> {
-        task::Entity::update_many()
+        fenced(id, token)
             .col_expr(task::Column::Status, Expr::value(TaskStatus::Queued.as_str()))
-            .col_expr(task::Column::LeaseOwner, Expr::value(Option::<String>::None))
-            .col_expr(task::Column::LeaseToken, Expr::value(Option::<String>::None))
-            .col_expr(task::Column::LeaseExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
-            .filter(task::Column::Id.eq(id))
-            .filter(task::Column::LeaseToken.eq(token))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -329,4 +311,27 @@ impl Worker {
         };
         Ok(actor.may_change_any().then_some(actor))
     }
+}
+
+/// An update of task `id` that lands only while `token` still holds its lease (the fence), and
+/// gives the lease up.
+fn fenced(id: &str, token: &str) -> UpdateMany<task::Entity> {
+    task::Entity::update_many()
+        .col_expr(task::Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(task::Column::LeaseToken, Expr::value(Option::<String>::None))
+        .col_expr(task::Column::LeaseExpiresAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+        .filter(task::Column::Id.eq(id))
+        .filter(task::Column::LeaseToken.eq(token))
+}
+
+/// A fenced update that also ends the task: finished now, its file free to be submitted again.
+fn finishing(id: &str, token: &str) -> UpdateMany<task::Entity> {
+    fenced(id, token)
+        .col_expr(task::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(task::Column::IdempotencyKey, Expr::value(Option::<String>::None))
+}
+
+/// A count as the task table stores it.
+fn stored(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
