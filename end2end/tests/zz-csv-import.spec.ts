@@ -7,6 +7,14 @@ import { LIST, VIEWER, open, openHydrated, watchConsole } from './helpers';
 const HEADER = 'Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension';
 const TASKS = LIST + '/tasks';
 
+/** Two good rows (one at Dallas, Level in lower case, Action blank) and two bad ones. */
+const TEAM = [
+  'ADD,Organization,,Carla,Ng,Carla Ng,+12035550001,7001',
+  ',location,Dallas,,,Dallas Lobby,+12035550002,7002',
+  'ADD,Organization,,,,,+12035550003,7003',
+  'ADD,Organization,,,,Second Carla,+12035550004,7001',
+];
+
 /** Opens Create Virtual Extension > Bulk Add in CSV the way an admin does. */
 async function openBulkAdd(page: Page) {
   await openHydrated(page, LIST);
@@ -54,12 +62,7 @@ test.describe.serial('Bulk Add in CSV and the Tasks list', () => {
   test('Validate counts what Submit would do and lists the first errors', async ({ page }) => {
     const panel = await openBulkAdd(page);
     await panel.getByLabel('CSV file').setInputFiles(
-      csvFile('team.csv', [
-        'ADD,Organization,,Carla,Ng,Carla Ng,+12035550001,7001',
-        ',location,Dallas,,,Dallas Lobby,+12035550002,7002',
-        'ADD,Organization,,,,,+12035550003,7003',
-        'ADD,Organization,,,,Second Carla,+12035550004,7001',
-      ]),
+      csvFile('team.csv', TEAM),
     );
     await panel.getByRole('button', { name: 'Validate' }).click();
     await expect(panel.getByRole('status').filter({ hasText: 'rows:' })).toHaveText(
@@ -88,12 +91,7 @@ test.describe.serial('Bulk Add in CSV and the Tasks list', () => {
     const problems = watchConsole(page);
     const panel = await openBulkAdd(page);
     await panel.getByLabel('CSV file').setInputFiles(
-      csvFile('team.csv', [
-        'ADD,Organization,,Carla,Ng,Carla Ng,+12035550001,7001',
-        ',location,Dallas,,,Dallas Lobby,+12035550002,7002',
-        'ADD,Organization,,,,,+12035550003,7003',
-        'ADD,Organization,,,,Second Carla,+12035550004,7001',
-      ]),
+      csvFile('team.csv', TEAM),
     );
     await panel.getByRole('button', { name: 'Submit' }).click();
     await expect(page).toHaveURL(/\/tasks\?submitted=/);

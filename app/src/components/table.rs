@@ -2,6 +2,19 @@
 
 use leptos::prelude::*;
 
+/// Counts as the console writes them: 1204 → "1,204".
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[component]
 pub fn TableCard(
     /// Names the table for screen readers.
@@ -45,5 +58,19 @@ pub fn TableCard(
                 </table>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_thousands;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(100_000), "100,000");
+        assert_eq!(group_thousands(1_234_567), "1,234,567");
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::api::tasks::{get_task, list_tasks};
 use crate::components::layout::Breadcrumb;
-use crate::components::table::TableCard;
+use crate::components::table::{group_thousands, TableCard};
 use crate::model::task::{routes, TaskStatus, TaskSummary, TASK_ERRORS_PAGE};
 use crate::pages::admins::short_time;
 use crate::pages::virtual_extensions::bulk::ProblemTable;
@@ -35,18 +35,6 @@ fn refresher(running: RwSignal<bool>) -> RwSignal<u32> {
     tick
 }
 
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[component]
 fn StatusBadge(status: TaskStatus) -> impl IntoView {
     view! { <span class=format!("status {}", status.as_str())>{status.label()}</span> }
@@ -63,7 +51,7 @@ fn TaskProgress(task: TaskSummary) -> impl IntoView {
         TaskStatus::Importing => "Applied",
         _ => "Processed",
     };
-    let text = format!("{phase} {} of {} rows", thousands(done), thousands(task.total_rows));
+    let text = format!("{phase} {} of {} rows", group_thousands(done), group_thousands(task.total_rows));
     view! {
         <div class="task-progress">
             <progress max=task.total_rows.max(1).to_string() value=done.to_string() aria-label=text.clone()></progress>
@@ -131,10 +119,10 @@ pub fn TasksPage() -> impl IntoView {
                                         <td>
                                             <TaskProgress task=task.clone() />
                                         </td>
-                                        <td>{thousands(task.added)}</td>
-                                        <td>{thousands(task.updated)}</td>
-                                        <td>{thousands(task.deleted)}</td>
-                                        <td>{thousands(task.failed)}</td>
+                                        <td>{group_thousands(task.added)}</td>
+                                        <td>{group_thousands(task.updated)}</td>
+                                        <td>{group_thousands(task.deleted)}</td>
+                                        <td>{group_thousands(task.failed)}</td>
                                     </tr>
                                 }
                             })
@@ -223,7 +211,7 @@ pub fn TaskPage() -> impl IntoView {
                                     })}
                                     {counts.into_iter().map(|(label, n)| view! {
                                         <dt>{label}</dt>
-                                        <dd>{thousands(n)}</dd>
+                                        <dd>{group_thousands(n)}</dd>
                                     }).collect_view()}
                                 </dl>
                                 {task.error.clone().map(|message| view! {
@@ -237,7 +225,7 @@ pub fn TaskPage() -> impl IntoView {
                             } else {
                                 view! {
                                     <p class="count" id="problem-count">
-                                        {format!("{} problems ({}–{} shown)", thousands(detail.total_problems), shown_from + 1, shown_from + detail.problems.len() as u64)}
+                                        {format!("{} problems ({}–{} shown)", group_thousands(detail.total_problems), shown_from + 1, shown_from + detail.problems.len() as u64)}
                                     </p>
                                     <ProblemTable problems=detail.problems.clone() caption="Row errors of this import" />
                                     <nav class="pager" aria-label="Pages">
@@ -253,19 +241,5 @@ pub fn TaskPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(100_000), "100,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -1,7 +1,7 @@
 //! The list of virtual extensions: sortable columns and pages (links, so the address bar keeps
 //! them), and an empty state that invites creating the first one.
 
-use crate::components::table::TableCard;
+use crate::components::table::{group_thousands, TableCard};
 use crate::model::admin::Actor;
 use crate::model::{ListQuery, Location, SortKey, VirtualExtension, VirtualExtensionPage};
 use crate::paths;
@@ -24,19 +24,6 @@ fn count_label(total: u64) -> String {
         1 => "1 virtual extension".to_string(),
         n => format!("{} virtual extensions", group_thousands(n)),
     }
-}
-
-/// 1204 → "1,204".
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The list's address for `query`.
