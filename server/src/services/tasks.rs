@@ -9,7 +9,7 @@ use crate::store::entities::{task, task_row_error};
 use crate::store::new_id;
 use app::error::AppError;
 use app::model::admin::Actor;
-use app::model::csv::{CsvReader, Limits, ERROR_COLUMN};
+use app::model::csv::{inert_cell, CsvReader, Limits, ERROR_COLUMN};
 use app::model::task::{Submitted, TaskDetail, TaskRowError, TaskStatus, TaskSummary, TASK_ERRORS_PAGE};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -358,7 +358,7 @@ pub(crate) async fn record_problems(
 }
 
 /// Download errors (CSV): the rows that failed, as the file had them (its own header and
-/// cells), with an Error column that says what to fix; the admin fixes them and uploads the
+/// cells; formula-looking ones made inert), with an Error column that says what to fix; the admin fixes them and uploads the
 /// file again (the reader ignores the Error column). Returns the download's file name and bytes.
 pub async fn errors_csv(
     db: &DatabaseConnection,
@@ -403,7 +403,11 @@ pub async fn errors_csv(
                     Ok(None) | Err(_) => break,
                 };
                 let Some(found) = messages.get(&number) else { continue };
-                let mut cells = reader.raw_cells();
+                // Formula-looking cells are made inert, as in the export (another administrator
+                // may open this file); vext's reader takes the marker off again, so the fixed
+                // file still goes back in.
+                let mut cells: Vec<String> =
+                    reader.raw_cells().iter().map(|cell| inert_cell(cell).into_owned()).collect();
                 // A row with too few cells gets empty ones, so Error stays in its column.
                 if cells.len() < width {
                     cells.resize(width, String::new());
