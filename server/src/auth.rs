@@ -6,7 +6,6 @@ use crate::services::sessions::{self, SessionPolicy};
 use app::api::backend::ClientInfo;
 use app::api::session::SessionCookie;
 use app::error::AppError;
-use app::model::admin::Actor;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
@@ -90,14 +89,7 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
     };
     match admin {
         Some(admin) => {
-            request.extensions_mut().insert(Actor {
-                id: admin.id,
-                email: admin.email,
-                role: admin.role,
-                locations: admin.locations,
-                from: ip,
-                session: token.as_deref().map(sessions::session_id),
-            });
+            request.extensions_mut().insert(admin.into_actor(ip, token.as_deref().map(sessions::session_id)));
             next.run(request).await
         }
         None if path.starts_with("/api/") => AppError::Unauthorized.status_response(),

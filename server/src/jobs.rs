@@ -301,14 +301,7 @@ impl Worker {
         if admin.disabled {
             return Ok(None);
         }
-        let actor = Actor {
-            id: admin.id,
-            email: admin.email,
-            role: admin.role,
-            locations: admin.locations,
-            from: Some("import task".to_string()),
-            session: None,
-        };
+        let actor = admin.into_actor(Some("import task".to_string()), None);
         Ok(actor.may_change_any().then_some(actor))
     }
 }

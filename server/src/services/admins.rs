@@ -3,6 +3,7 @@
 //! set their own password and end their own sessions) and is recorded in the audit log.
 
 use super::audit::{self, Snapshot, Target};
+use super::rfc3339;
 use super::sessions::{self, SessionPolicy};
 use super::ServiceError;
 use crate::store::entities::{admin_location, admin_user, location};
@@ -29,6 +30,14 @@ pub struct Admin {
     pub disabled: bool,
     /// Location ids, for location administrators.
     pub locations: Vec<String>,
+}
+
+impl Admin {
+    /// This administrator acting, from `from` (a client address, or what acts for them), with
+    /// `session` (its stored hash) when a request brought one.
+    pub fn into_actor(self, from: Option<String>, session: Option<String>) -> Actor {
+        Actor { id: self.id, email: self.email, role: self.role, locations: self.locations, from, session }
+    }
 }
 
 /// Hashes with Argon2id (the crate's defaults: 19 MiB, 2 passes, 1 lane) on a blocking thread:
@@ -106,10 +115,6 @@ fn may_view(actor: &Actor) -> Result<(), ServiceError> {
     } else {
         Err(super::forbidden(actor, "view administrators"))
     }
-}
-
-fn rfc3339(at: chrono::DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Every administrator with their open sessions, for the Administrators page.

@@ -134,7 +134,7 @@ fn to_entry(model: audit_event::Model) -> Option<AuditEntry> {
     Some(AuditEntry {
         changes: changes(model.before.as_deref(), model.after.as_deref()),
         id: model.id,
-        at: model.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        at: super::rfc3339(model.at),
         actor_id: model.actor_id,
         actor: model.actor,
         source: model.source,

@@ -32,6 +32,11 @@ pub fn forbidden(actor: &Actor, what: &str) -> ServiceError {
     AppError::Forbidden.into()
 }
 
+/// A stored time as pages and exports show it: RFC 3339, UTC, whole seconds.
+pub fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Full administrators only (settings, locations, administrators).
 pub fn require_full(actor: &Actor, what: &str) -> Result<(), ServiceError> {
     if actor.is_full() {

@@ -4,7 +4,7 @@
 
 use super::csv_check::{self, CheckError, CheckReport, RowProblem, Severity};
 use super::import::{require_importer, Progress};
-use super::ServiceError;
+use super::{rfc3339, ServiceError};
 use crate::store::entities::{task, task_row_error};
 use crate::store::new_id;
 use app::error::AppError;
@@ -88,10 +88,6 @@ struct TaskRow {
     finished_at: Option<DateTime<Utc>>,
 }
 
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
@@ -142,13 +138,13 @@ fn summary_query() -> sea_orm::Select<task::Entity> {
     ])
 }
 
-/// Whose tasks `actor` sees: full and read-only administrators every task (a file may touch
-/// any location), location administrators their own (`Some(their id)`).
-fn visible_to(actor: &Actor) -> Option<&str> {
+/// The tasks `actor` sees: full and read-only administrators every task (a file may touch any
+/// location), location administrators their own.
+fn visible_to<S: QueryFilter>(query: S, actor: &Actor) -> S {
     if actor.may_read_audit() {
-        None
+        query
     } else {
-        Some(actor.id.as_str())
+        query.filter(task::Column::CreatedBy.eq(actor.id.as_str()))
     }
 }
 
@@ -275,11 +271,7 @@ pub async fn list(
     actor: &Actor,
     board: &Board,
 ) -> Result<Vec<TaskSummary>, ServiceError> {
-    let mut query = summary_query();
-    if let Some(own) = visible_to(actor) {
-        query = query.filter(task::Column::CreatedBy.eq(own));
-    }
-    let rows = query
+    let rows = visible_to(summary_query(), actor)
         .order_by_desc(task::Column::CreatedAt)
         .order_by_desc(task::Column::Id)
         .limit(LIST_MAX)
@@ -298,11 +290,12 @@ pub async fn list(
 
 /// A task `actor` may see (another's task reads as not found to a location administrator).
 async fn summary(db: &impl ConnectionTrait, actor: &Actor, id: &str) -> Result<TaskSummary, ServiceError> {
-    let mut query = summary_query().filter(task::Column::Id.eq(id));
-    if let Some(own) = visible_to(actor) {
-        query = query.filter(task::Column::CreatedBy.eq(own));
-    }
-    query.into_model::<TaskRow>().one(db).await?.map(TaskRow::into_summary).ok_or_else(not_found)
+    visible_to(summary_query().filter(task::Column::Id.eq(id)), actor)
+        .into_model::<TaskRow>()
+        .one(db)
+        .await?
+        .map(TaskRow::into_summary)
+        .ok_or_else(not_found)
 }
 
 /// One task and a page of its row problems (in row order).
@@ -365,8 +358,7 @@ pub async fn errors_csv(
     actor: &Actor,
     id: &str,
 ) -> Result<(String, Vec<u8>), ServiceError> {
-    summary(db, actor, id).await?;
-    let row = task::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
+    let row = visible_to(task::Entity::find_by_id(id), actor).one(db).await?.ok_or_else(not_found)?;
     let mut messages: HashMap<u64, Vec<String>> = HashMap::new();
     let problems = task_row_error::Entity::find()
         .filter(task_row_error::Column::TaskId.eq(id))
