@@ -158,4 +158,53 @@ ADD,Organization,,,,'Ohana,+12015550106,4006
         }
         assert!(names(t).await.is_empty());
     }
+
+    async fn rows_far_apart_are_checked_against_each_other_across_chunks(t: &TestDb) {
+        use server::services::csv_check::{check, CHUNK_ROWS};
+        dallas(t).await;
+        run(t, "ADD,Organization,,,,Old,+12015550100,4000\n", false).await;
+        // Rows a few chunks apart: each later row meets an earlier one that is no longer in
+        // the chunk being checked.
+        let filler = |i: usize| format!("ADD,Location,Dallas,,,Filler {i},+1201{:07},{}\n", 3_000_000 + i, 10_000 + i);
+        let mut body = String::from("DELETE,Organization,,,,,,4000\n");
+        body.push_str("ADD,Organization,,,,First,+12015550101,4001\n");
+        for i in 0..CHUNK_ROWS * 2 {
+            body.push_str(&filler(i));
+        }
+        let late = CHUNK_ROWS * 2 + 4;
+        // The extension the first row deleted, the number the second row took, and an ESN
+        // (8214 + 10001) equal to an organization extension added three chunks up.
+        body.push_str("ADD,Organization,,,,Again,+12015550199,4000\n");
+        body.push_str("ADD,Organization,,,,Twice,+12015550101,4002\n");
+        body.push_str("ADD,Organization,,,,Esn,+12015550198,821410001\n");
+        let file = format!("{HEADER}{body}");
+
+        let validated = check(&t.db, &full_admin(), file.as_bytes(), Default::default()).await.unwrap();
+        assert_eq!(names(t).await, ["Old"], "Validate writes nothing");
+        let outcome = import(&t.db, &full_admin(), "far.csv", file.as_bytes(), ImportOptions::default()).await.unwrap();
+        assert_eq!(validated, outcome.report, "Validate predicts the import exactly");
+        let problems: Vec<(u64, ErrorCode)> = outcome.report.problems.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(
+            problems,
+            [
+                (late as u64, ErrorCode::ExtensionDuplicateInFile),
+                (late as u64 + 1, ErrorCode::PhoneNumberDuplicateInFile),
+                (late as u64 + 2, ErrorCode::ExtensionConflictsWithEsn),
+            ]
+        );
+        assert!(outcome.report.problems[1].message.starts_with("Row 3 "), "{}", outcome.report.problems[1].message);
+        let s = &outcome.report.summary;
+        assert_eq!((s.delete, s.add, s.failed), (1, 1 + CHUNK_ROWS as u64 * 2, 3));
+
+        // All or nothing: a bad row in the last chunk leaves the earlier chunks unwritten.
+        let before = virtual_extensions::list(&t.db, &ListQuery::default()).await.unwrap().total;
+        let mut body: String = (0..CHUNK_ROWS + 10).map(|i| filler(10_000 + i)).collect();
+        body.push_str("ADD,Organization,,,,Bad,+1201555,4999\n");
+        let file = format!("{HEADER}{body}");
+        let options = ImportOptions { all_or_nothing: true, ..Default::default() };
+        let outcome = import(&t.db, &full_admin(), "bad.csv", file.as_bytes(), options).await.unwrap();
+        assert!(!outcome.applied);
+        assert_eq!(outcome.report.summary.add, CHUNK_ROWS as u64 + 10);
+        assert_eq!(virtual_extensions::list(&t.db, &ListQuery::default()).await.unwrap().total, before);
+    }
 }

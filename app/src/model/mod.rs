@@ -14,6 +14,8 @@ mod level;
 mod location;
 mod mode;
 mod names;
+#[cfg(feature = "phone-metadata")]
+mod numbering_plan;
 pub mod task;
 pub mod text;
 mod unicode;

@@ -1,16 +1,24 @@
-//! Checks a virtual extension CSV against the rules, the current database and who imports it
-//! (a location administrator's rows must be at their own locations), row by row and top to
-//! bottom, without changing anything. `vext csv check` and the upload's Validate use it;
-//! the import applies exactly what it accepts.
+//! Checks a virtual extension CSV against the rules, the database and who imports it (a
+//! location administrator's rows must be at their own locations), row by row and top to bottom.
+//!
+//! The file streams through in chunks of [`CHUNK_ROWS`]: each chunk's rows are checked against
+//! the stored entries they could clash with (loaded for that chunk only) and against the file's
+//! earlier rows, and its accepted changes are written at once, inside the caller's transaction,
+//! so the next chunk is checked against them. Memory therefore stays flat however long the file
+//! is: a chunk, plus a compact record of which extensions and numbers the file has claimed.
+//! Validate and `vext csv check` run the same thing in a transaction they roll back; the import
+//! commits it (or rolls it back: all-or-nothing with a failed row).
 
-use super::directory::load_all;
-use super::import::Progress;
+use super::directory::{load_for, locations, Probe};
+use super::import::{write_chunk, Progress};
 use super::{settings, ServiceError};
+use crate::store::{begin_write, serialize, Lock};
 use app::model::admin::Actor;
 use app::model::csv::{Action, CsvReader, FileError, Limits, NamedScope, RowChange};
 use app::model::directory::{DirEntry, DirLocation, Directory};
-use app::model::{E164Number, ErrorCode, Field, FieldError, Scope};
-use sea_orm::ConnectionTrait;
+use app::model::{E164Number, ErrorCode, Field, FieldError, Scope, VirtualExtensionMode};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Read;
@@ -71,10 +79,10 @@ pub enum CheckError {
     Service(#[from] ServiceError),
 }
 
-/// What applying a checked file does, in an order that never breaks a unique index midway:
-/// deletes, then updates in file order, then adds. (The rows were checked top to bottom, each
-/// against the directory as the rows above left it; deleting first only frees, and an add never
-/// frees what an update needs.)
+/// What a chunk of checked rows changes, written in an order that never breaks a unique index
+/// midway: deletes, then updates in file order, then adds. (The rows were checked top to
+/// bottom, each against the directory as the rows above left it; deleting first only frees,
+/// and an add never frees what an update needs.)
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     /// Ids of the entries to delete.
@@ -85,22 +93,66 @@ pub struct Plan {
     pub adds: Vec<DirEntry>,
 }
 
-/// What the file has touched so far, so that two rows cannot claim one extension or number.
+/// Rows checked and written together: the directory is loaded once per chunk, and the adds
+/// go out in multi-row INSERTs.
+pub const CHUNK_ROWS: usize = 2_000;
+
+/// What the file has claimed so far (the extensions it uses or changes, per scope, and the
+/// numbers it gives out), and in which row, so that two rows cannot claim one. Kept for the
+/// whole file in compact form, exact: extensions are 2–10 ASCII digits and numbers at most 15
+/// digits without a leading zero, so both fit a `u64` with their length.
 #[derive(Default)]
 struct FileClaims {
-    keys: HashMap<(Option<String>, String), u64>,
-    numbers: HashMap<String, u64>,
+    scopes: HashMap<Option<String>, u32>,
+    keys: HashMap<(u32, u64), u32>,
+    numbers: HashMap<u64, u32>,
+}
+
+/// A string of ASCII digits (at most 16) as one number, its length in the top bits so that
+/// leading zeros count (`007` ≠ `07`).
+fn digits_key(digits: &str) -> u64 {
+    debug_assert!(digits.len() <= 16 && digits.bytes().all(|b| b.is_ascii_digit()));
+    let value = digits.bytes().fold(0u64, |n, b| n.wrapping_mul(10).wrapping_add(u64::from(b - b'0')));
+    (digits.len() as u64) << 56 | value
+}
+
+/// Row numbers as stored in the claims (a file has far fewer than 4 billion rows).
+fn claim_row(row: u64) -> u32 {
+    u32::try_from(row).unwrap_or(u32::MAX)
+}
+
+impl FileClaims {
+    fn scope(&mut self, location_id: &Option<String>) -> u32 {
+        let next = self.scopes.len() as u32;
+        *self.scopes.entry(location_id.clone()).or_insert(next)
+    }
+
+    fn key(&mut self, location_id: &Option<String>, extension: &str) -> (u32, u64) {
+        (self.scope(location_id), digits_key(extension))
+    }
+
+    fn number(phone_number: &str) -> u64 {
+        digits_key(phone_number.trim_start_matches('+'))
+    }
+}
+
+/// One row of a chunk: what the rules alone made of it.
+enum Pending {
+    Valid(u64, RowChange),
+    Failed(u64, Vec<FieldError>),
 }
 
 struct Checker<'a> {
     /// Who imports: a location administrator's rows must be at their own locations.
     actor: &'a Actor,
-    directory: Directory,
+    locations: Vec<DirLocation>,
     locations_by_name: HashMap<String, DirLocation>,
+    /// The stored entries the current chunk can clash with, and the chunk's rows so far.
+    directory: Directory,
     claims: FileClaims,
     report: CheckReport,
-    /// Collected only when the file will be applied (a dry run keeps no copy of the rows).
-    plan: Option<Plan>,
+    /// The current chunk's changes.
+    plan: Plan,
 }
 
 impl Checker<'_> {
@@ -149,6 +201,31 @@ impl Checker<'_> {
         ))
     }
 
+    /// Checks a chunk's rows in file order, against the stored entries they can clash with
+    /// (loaded now, so they include what the earlier chunks wrote) and the file's earlier rows.
+    async fn check_chunk(
+        &mut self,
+        db: &impl ConnectionTrait,
+        chunk: Vec<Pending>,
+    ) -> Result<(), ServiceError> {
+        let probes: Vec<Probe> = chunk
+            .iter()
+            .filter_map(|pending| match pending {
+                Pending::Valid(_, change) => probe(&self.locations_by_name, change),
+                Pending::Failed(..) => None,
+            })
+            .collect();
+        self.directory = load_for(db, &self.locations, &probes).await?;
+        drop(probes);
+        for pending in chunk {
+            match pending {
+                Pending::Valid(row, change) => self.check_row(row, change),
+                Pending::Failed(row, errors) => self.fail(row, errors),
+            }
+        }
+        Ok(())
+    }
+
     fn check_row(&mut self, row: u64, change: RowChange) {
         let location = match self.resolve(change.scope()) {
             Ok(location) => location.cloned(),
@@ -169,7 +246,7 @@ impl Checker<'_> {
             return self.fail(row, vec![error]);
         }
         let extension = change.extension().as_str().to_string();
-        let key = (location_id.clone(), extension.clone());
+        let key = self.claims.key(&location_id, &extension);
         if let Some(earlier) = self.claims.keys.get(&key) {
             let error = FieldError::new(
                 Field::Extension,
@@ -184,11 +261,9 @@ impl Checker<'_> {
             // DELETE
             let Some(existing) = existing else { return self.fail(row, vec![not_found(&extension, &place)]) };
             self.directory.remove(&existing.id);
-            self.claims.keys.insert(key, row);
+            self.claims.keys.insert(key, claim_row(row));
             self.report.summary.delete += 1;
-            if let Some(plan) = &mut self.plan {
-                plan.deletes.push(existing.id);
-            }
+            self.plan.deletes.push(existing.id);
             return;
         };
         let id = match (action, &existing) {
@@ -207,7 +282,8 @@ impl Checker<'_> {
         };
         let mut errors = Vec::new();
         let verdict = self.directory.check(&candidate);
-        if let Some(earlier) = self.claims.numbers.get(&candidate.phone_number) {
+        let number = FileClaims::number(&candidate.phone_number);
+        if let Some(earlier) = self.claims.numbers.get(&number) {
             errors.push(FieldError::new(
                 Field::PhoneNumber,
                 ErrorCode::PhoneNumberDuplicateInFile,
@@ -231,21 +307,37 @@ impl Checker<'_> {
             (Action::Update, Some(existing)) if existing == candidate => self.report.summary.unchanged += 1,
             (Action::Update, _) => {
                 self.report.summary.update += 1;
-                if let Some(plan) = &mut self.plan {
-                    plan.updates.push(candidate.clone());
-                }
+                self.plan.updates.push(candidate.clone());
             }
             _ => {
                 self.report.summary.add += 1;
-                if let Some(plan) = &mut self.plan {
-                    plan.adds.push(candidate.clone());
-                }
+                self.plan.adds.push(candidate.clone());
             }
         }
-        self.claims.keys.insert(key, row);
-        self.claims.numbers.insert(candidate.phone_number.clone(), row);
+        self.claims.keys.insert(key, claim_row(row));
+        self.claims.numbers.insert(number, claim_row(row));
         self.directory.insert(candidate);
     }
+}
+
+/// Where a row's change lands, for loading what it can clash with (`None`: its location is
+/// unknown, so it fails before the directory is asked).
+fn probe<'c>(
+    locations_by_name: &'c HashMap<String, DirLocation>,
+    change: &'c RowChange,
+) -> Option<Probe<'c>> {
+    let location_id = match change.scope() {
+        NamedScope::Organization => None,
+        NamedScope::Location(name) => Some(locations_by_name.get(name)?.id.as_str()),
+    };
+    Some(Probe {
+        location_id,
+        extension: change.extension().as_str(),
+        phone_number: match change {
+            RowChange::Upsert { phone_number, .. } => Some(phone_number.as_str()),
+            RowChange::Delete { .. } => None,
+        },
+    })
 }
 
 /// Levenshtein distance in characters (names are short: O(n·m) is fine).
@@ -271,93 +363,136 @@ fn not_found(extension: &str, place: &str) -> FieldError {
     )
 }
 
-/// Rows checked between two yields to the async runtime.
-const YIELD_EVERY: u64 = 512;
-
-/// Checks every row of `input`. A `CheckError::File` means the file itself is unusable.
+/// Checks every row of `input` against the database and the file's other rows, changing
+/// nothing: the check writes each chunk inside a transaction it rolls back. A
+/// `CheckError::File` means the file itself is unusable.
 #[tracing::instrument(skip_all)]
 pub async fn check(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &Actor,
     input: impl Read,
     limits: Limits,
 ) -> Result<CheckReport, CheckError> {
-    Ok(run(db, actor, input, limits, false, &Progress::default()).await?.0)
+    let txn = begin_write(db).await.map_err(ServiceError::from)?;
+    serialize(&txn, Lock::Directory).await.map_err(ServiceError::from)?;
+    let report = run(&txn, actor, input, limits, &Progress::default(), Utc::now()).await;
+    txn.rollback().await.map_err(ServiceError::from)?;
+    report
 }
 
-/// Checks every row of `input` and returns what applying its valid rows would do.
-#[tracing::instrument(skip_all)]
-pub async fn plan(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    input: impl Read,
-    limits: Limits,
-    progress: &Progress,
-) -> Result<(CheckReport, Plan), CheckError> {
-    let (report, plan) = run(db, actor, input, limits, true, progress).await?;
-    Ok((report, plan.unwrap_or_default()))
-}
-
-async fn run(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    input: impl Read,
-    limits: Limits,
-    planning: bool,
-    progress: &Progress,
-) -> Result<(CheckReport, Option<Plan>), CheckError> {
-    let mut reader = CsvReader::with_limits(input, limits)?;
-    let mode = settings::virtual_extension_mode(db).await?;
-    let directory = load_all(db).await?;
-    let locations_by_name = directory.locations().map(|l| (l.name.clone(), l.clone())).collect();
-    let mut checker = Checker {
-        actor,
-        directory,
-        locations_by_name,
-        claims: FileClaims::default(),
-        report: CheckReport::default(),
-        plan: planning.then(Plan::default),
-    };
-    while let Some(next) = reader.next_row()? {
-        checker.report.summary.rows += 1;
-        progress.advance(1);
-        // The check is CPU work: let the runtime run other tasks (a shutdown's deadline, other
-        // requests on this thread) between batches of rows. (It stays on one core: the
-        // numbering-plan check takes a global lock in the phonenumber crate, so threads only
-        // wait on each other; measured in BENCHMARKS.md.)
-        if checker.report.summary.rows.is_multiple_of(YIELD_EVERY) {
-            tokio::task::yield_now().await;
-        }
+/// The next [`CHUNK_ROWS`] rows of the file (none at its end), each with what the rules
+/// alone make of it.
+fn read_chunk<R: Read>(
+    reader: &mut CsvReader<R>,
+    mode: VirtualExtensionMode,
+    locations_by_name: &HashMap<String, DirLocation>,
+) -> Result<Vec<Pending>, FileError> {
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    while chunk.len() < CHUNK_ROWS {
+        let Some(next) = reader.next_row()? else { break };
         let row = match next {
             Ok(row) => row,
             Err(shape) => {
-                checker.fail(shape.row, vec![shape.error]);
+                chunk.push(Pending::Failed(shape.row, vec![shape.error]));
                 continue;
             }
         };
-        match row.validate(mode) {
-            Ok(change) => checker.check_row(row.row, change),
+        chunk.push(match row.validate(mode) {
+            Ok(change) => Pending::Valid(row.row, change),
             Err(errors) => {
                 // National numbers get their E.164 form when the row's location has a country.
-                let country =
-                    checker.locations_by_name.get(row.location.trim()).and_then(|l| l.country.clone());
+                let country = locations_by_name.get(row.location.trim()).and_then(|l| l.country.as_deref());
                 let errors = match country {
                     Some(country) => errors
                         .into_iter()
-                        .map(|e| E164Number::hint_for_country(e, &row.phone_number, &country))
+                        .map(|e| E164Number::hint_for_country(e, &row.phone_number, country))
                         .collect(),
                     None => errors,
                 };
-                checker.fail(row.row, errors);
+                Pending::Failed(row.row, errors)
             }
+        });
+    }
+    Ok(chunk)
+}
+
+/// Checks every row of `input` and writes the accepted changes through `db` (a transaction:
+/// the caller commits or rolls back, and has taken the directory lock).
+pub(super) async fn run(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    input: impl Read,
+    limits: Limits,
+    progress: &Progress,
+    now: DateTime<Utc>,
+) -> Result<CheckReport, CheckError> {
+    let mut reader = CsvReader::with_limits(input, limits)?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Each chunk looks up a few thousand keys with `IN (…)` in a table growing inside this
+        // transaction. PostgreSQL's planner then strays from the unique B-tree indexes: to
+        // sequential scans, or to the trigram GIN indexes (which also answer `=`, reading their
+        // whole pending list of this transaction's rows each time), and the file's cost turns
+        // quadratic (100,000 rows: minutes instead of seconds). Every lookup here has its
+        // unique index; plain index scans are the only plan this transaction may use.
+        for sql in ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off"] {
+            db.execute_unprepared(sql).await.map_err(ServiceError::from)?;
         }
     }
-    Ok((checker.report, checker.plan))
+    let mode = settings::virtual_extension_mode(db).await?;
+    let locations = locations(db).await?;
+    let locations_by_name = locations.iter().map(|l| (l.name.clone(), l.clone())).collect();
+    let mut checker = Checker {
+        actor,
+        directory: Directory::default(),
+        locations,
+        locations_by_name,
+        claims: FileClaims::default(),
+        report: CheckReport::default(),
+        plan: Plan::default(),
+    };
+    let mut chunk = read_chunk(&mut reader, mode, &checker.locations_by_name)?;
+    while !chunk.is_empty() {
+        let rows = chunk.len() as u64;
+        checker.report.summary.rows += rows;
+        checker.check_chunk(db, chunk).await?;
+        let plan = std::mem::take(&mut checker.plan);
+        // The database writes on its own thread (SQLite) or server (PostgreSQL): read and
+        // validate the next chunk meanwhile (`biased`: the write is sent first).
+        let (written, next) = tokio::join!(biased; write_chunk(db, &plan, now), async {
+            read_chunk(&mut reader, mode, &checker.locations_by_name)
+        });
+        written?;
+        chunk = next?;
+        progress.start_applying();
+        progress.advance(rows);
+        // Let the runtime run other tasks (a shutdown's deadline, other requests on this
+        // thread) between chunks.
+        tokio::task::yield_now().await;
+    }
+    Ok(checker.report)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::edit_distance;
+    use super::{digits_key, edit_distance, FileClaims};
+
+    #[test]
+    fn claim_keys_are_exact() {
+        // Leading zeros and length count: these are four different extensions.
+        let keys = ["07", "007", "70", "0000000007"].map(digits_key);
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(digits_key("4001"), digits_key("4001"));
+        // The longest E.164 number and the largest extension fit without wrapping.
+        assert_ne!(FileClaims::number("+999999999999999"), FileClaims::number("+99999999999999"));
+        assert_ne!(digits_key("9999999999"), digits_key("999999999"));
+        let mut claims = FileClaims::default();
+        assert_eq!(claims.key(&None, "4001"), claims.key(&None, "4001"));
+        assert_ne!(claims.key(&None, "4001"), claims.key(&Some("L-dal".into()), "4001"));
+    }
 
     #[test]
     fn edit_distances() {

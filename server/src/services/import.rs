@@ -1,7 +1,7 @@
-//! Applying a virtual extension CSV: every row is checked first (the rules, the database, the
-//! file's other rows; the same checker as `vext csv check` and Validate), then the valid rows
-//! are applied in **one transaction**, with one audit entry. Nothing is ever half-applied:
-//! either the transaction commits whole or nothing changed.
+//! Applying a virtual extension CSV: every row is checked (the rules, the database, the file's
+//! other rows; the same checker as `vext csv check` and Validate) and the valid rows are
+//! written chunk by chunk in **one transaction**, with one audit entry. Nothing is ever
+//! half-applied: either the transaction commits whole or nothing changed.
 
 use super::audit::{self, Snapshot, Target};
 use super::csv_check::{self, CheckError, CheckReport, Plan};
@@ -16,6 +16,7 @@ use app::model::directory::DirEntry;
 use app::model::{Level, ORGANIZATION_SCOPE_KEY};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, Query};
+use sea_orm::TransactionTrait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter,
@@ -24,9 +25,9 @@ use serde::Serialize;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// Rows per multi-row INSERT: 14 columns × 1,000 = 14,000 bind parameters, under SQLite's
-/// 32,766 and PostgreSQL's 65,535.
-const INSERT_CHUNK: usize = 1_000;
+/// Rows per multi-row INSERT: 14 columns × 2,000 = 28,000 bind parameters, under SQLite's
+/// 32,766 and PostgreSQL's 65,535 (and a whole chunk of the check, so one statement).
+const INSERT_CHUNK: usize = 2_000;
 /// Ids per `DELETE … WHERE id IN (…)`.
 const DELETE_CHUNK: usize = 1_000;
 
@@ -46,8 +47,8 @@ pub struct ImportOutcome {
     pub applied: bool,
 }
 
-/// How far an import is, for the Tasks list: which phase, and rows done in it. Shared between
-/// the import and whoever watches it (atomics: the import never waits for a reader).
+/// How far an import is, for the Tasks list: which phase, and rows done. Shared between the
+/// import and whoever watches it (atomics: the import never waits for a reader).
 #[derive(Debug, Default)]
 pub struct Progress {
     applying: AtomicBool,
@@ -55,12 +56,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Rows checked (while validating) or rows whose fate is final (while importing).
+    /// Rows checked, and written when importing (a chunk at a time).
     pub fn rows(&self) -> u64 {
         self.rows.load(Ordering::Relaxed)
     }
 
-    /// True once every row is checked and the changes are being written.
+    /// True once the first rows are written (before: reading and checking the first chunk).
     pub fn is_applying(&self) -> bool {
         self.applying.load(Ordering::Relaxed)
     }
@@ -69,9 +70,7 @@ impl Progress {
         self.rows.fetch_add(rows, Ordering::Relaxed);
     }
 
-    /// Starts the writing phase with `settled` rows already final (failed or unchanged).
-    fn start_applying(&self, settled: u64) {
-        self.rows.store(settled, Ordering::Relaxed);
+    pub(crate) fn start_applying(&self) {
         self.applying.store(true, Ordering::Relaxed);
     }
 }
@@ -134,8 +133,8 @@ pub async fn after_bulk_load(db: &DatabaseConnection, report: &CheckReport) {
 }
 
 /// Checks and applies `input` inside `txn`, which the caller commits (a task commits its own
-/// completion with it). Writes nothing when nothing is to change or when `all_or_nothing`
-/// and a row failed.
+/// completion with it). Leaves nothing written when nothing is to change or when
+/// `all_or_nothing` and a row failed (the rows go through a savepoint, rolled back then).
 pub async fn import_in(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -148,14 +147,14 @@ pub async fn import_in(
     // The check reads the directory inside the transaction that writes: what was checked is
     // what is changed, even with other replicas writing.
     serialize(txn, Lock::Directory).await.map_err(ServiceError::from)?;
-    let (report, plan) = csv_check::plan(txn, actor, input, options.limits, progress).await?;
-    let nothing = plan.deletes.is_empty() && plan.updates.is_empty() && plan.adds.is_empty();
-    if nothing || (options.all_or_nothing && !report.is_valid()) {
+    let rows = txn.begin().await.map_err(ServiceError::from)?;
+    let report = csv_check::run(&rows, actor, input, options.limits, progress, Utc::now()).await?;
+    let s = &report.summary;
+    if s.add + s.update + s.delete == 0 || (options.all_or_nothing && !report.is_valid()) {
+        rows.rollback().await.map_err(ServiceError::from)?;
         return Ok(ImportOutcome { report, applied: false });
     }
-    let s = &report.summary;
-    progress.start_applying(s.failed + s.unchanged);
-    apply(txn, &plan, Utc::now(), progress).await?;
+    rows.commit().await.map_err(ServiceError::from)?;
     let counts = Snapshot::new()
         .with("File", file_name.to_string())
         .with("Added", s.add.to_string())
@@ -245,7 +244,6 @@ async fn insert_adds(
     db: &impl ConnectionTrait,
     adds: &[DirEntry],
     now: DateTime<Utc>,
-    progress: &Progress,
 ) -> Result<(), ServiceError> {
     let backend = db.get_database_backend();
     let sqlite = backend == DbBackend::Sqlite;
@@ -267,24 +265,21 @@ async fn insert_adds(
             insert.values_panic(values);
         }
         db.execute_raw(backend.build(&insert)).await?;
-        progress.advance(chunk.len() as u64);
     }
     Ok(())
 }
 
-/// Writes `plan` in the order that keeps every unique index satisfied at every step.
-async fn apply(
+/// Writes a chunk's `plan` in the order that keeps every unique index satisfied at every step.
+pub(super) async fn write_chunk(
     db: &impl ConnectionTrait,
     plan: &Plan,
     now: DateTime<Utc>,
-    progress: &Progress,
 ) -> Result<(), ServiceError> {
     for ids in plan.deletes.chunks(DELETE_CHUNK) {
         ve::Entity::delete_many()
             .filter(ve::Column::Id.is_in(ids.iter().map(String::as_str)))
             .exec(db)
             .await?;
-        progress.advance(ids.len() as u64);
     }
     for entry in &plan.updates {
         // A CSV row names its entry by level, location and extension: those stay; the rest
@@ -307,7 +302,6 @@ async fn apply(
             .filter(ve::Column::Id.eq(entry.id.as_str()))
             .exec(db)
             .await?;
-        progress.advance(1);
     }
-    insert_adds(db, &plan.adds, now, progress).await
+    insert_adds(db, &plan.adds, now).await
 }
