@@ -26,6 +26,10 @@ pub enum AppError {
     /// Too many attempts from one place (sign-in): wait, then try again.
     #[error("Too many attempts from your address. Wait {retry_after_secs} seconds, then try again.")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Another change holds the database (SQLite: one writer at a time, and a large import
+    /// writes for seconds): nothing was changed, and the same request will work shortly.
+    #[error("vext is busy writing another change (a large CSV import, most likely). Nothing was changed: wait a few seconds, then try again.")]
+    Busy,
     /// Logged on the server under `reference`; the client sees only the reference.
     #[error("Something went wrong on the server (reference {reference}). Try again; if it persists, give the reference to your administrator.")]
     Internal { reference: String },
@@ -67,7 +71,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal { .. } => 500,
-            AppError::Network { .. } => 503,
+            AppError::Busy | AppError::Network { .. } => 503,
         }
     }
 }

@@ -258,3 +258,23 @@ on_both_databases! {
         assert_eq!(everyone.len(), 2);
     }
 }
+
+/// Validate writes (and rolls back) like an import, so on SQLite it waits for the write lock. When
+/// an import holds it past the busy timeout, the administrator is told to try again (503), not
+/// shown a server error.
+#[tokio::test]
+async fn validate_while_another_write_holds_sqlite_says_busy() {
+    let t = TestDb::sqlite().await;
+    let admin = importer(&t, "busy@example.com").await;
+    let holder = server::store::begin_write(&t.db).await.unwrap();
+    let file = format!("{HEADER},Organization,,,,Ann,+12015550101,4001\r\n");
+    let refused = tasks::validate(&t.db, &admin, file.as_bytes(), Limits::default()).await;
+    let Err(CheckError::Service(error)) = refused else { panic!("{refused:?}") };
+    let error = app::error::AppError::from(error);
+    assert_eq!(error, app::error::AppError::Busy);
+    assert_eq!(error.status(), 503);
+    assert!(error.to_string().contains("Nothing was changed"), "{error}");
+    holder.rollback().await.unwrap();
+    let report = tasks::validate(&t.db, &admin, file.as_bytes(), Limits::default()).await.unwrap();
+    assert_eq!(report.summary.add, 1);
+}

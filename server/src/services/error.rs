@@ -15,6 +15,12 @@ impl From<ServiceError> for AppError {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::App(error) => error,
+            // SQLite's "database is locked" (SQLITE_BUSY): the busy timeout ran out while
+            // another writer held the database.
+            ServiceError::Db(error) if error.to_string().contains("database is locked") => {
+                tracing::warn!(%error, "database busy");
+                AppError::Busy
+            }
             ServiceError::Db(error) => {
                 let reference = crate::store::new_id();
                 tracing::error!(%reference, %error, "database error");
