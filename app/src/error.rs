@@ -84,9 +84,17 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(message)
             | ServerFnErrorErr::MissingArg(message)
             | ServerFnErrorErr::UnsupportedRequestMethod(message) => AppError::BadRequest { message },
-            ServerFnErrorErr::Request(message)
-            | ServerFnErrorErr::Deserialization(message)
-            | ServerFnErrorErr::Response(message) => AppError::Network { message },
+            // On the server, a request that cannot be read or decoded (a body of invalid UTF-8,
+            // say) is the client's mistake, not a network failure.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Request(message) | ServerFnErrorErr::Deserialization(message) => {
+                AppError::BadRequest { message }
+            }
+            #[cfg(not(feature = "ssr"))]
+            ServerFnErrorErr::Request(message) | ServerFnErrorErr::Deserialization(message) => {
+                AppError::Network { message }
+            }
+            ServerFnErrorErr::Response(message) => AppError::Network { message },
             _other => {
                 // The text may describe internals: log it, send only a category.
                 #[cfg(feature = "ssr")]

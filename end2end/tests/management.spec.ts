@@ -103,6 +103,42 @@ test.describe('Management', () => {
     await expect(page).not.toHaveURL(/what=/);
   });
 
+  test('changing one\'s own password asks for the current one', async ({ page, browser }) => {
+    const problems = watchConsole(page);
+    const email = `own-${Date.now()}@example.com`;
+    const password = 'my first passphrase';
+    await openHydrated(page, ADMINISTRATORS);
+    await addAdministrator(page, email, password);
+    const theirs = await (await browser.newContext()).newPage();
+    await signInFresh(theirs, { email, password });
+    await theirs.goto(ADMINISTRATORS);
+    await expect(theirs.locator('html[data-hydrated="true"]')).toHaveCount(1);
+    await theirs.getByRole('link', { name: email }).click();
+    const manage = theirs.getByRole('dialog', { name: email });
+    await expect(manage.getByRole('heading', { name: 'Change your password' })).toBeVisible();
+    await manage.getByLabel('New password', { exact: true }).fill('my second passphrase');
+    await manage.getByRole('button', { name: 'Set new password' }).click();
+    await expect(manage.getByText('Enter your current password to set a new one.')).toBeVisible();
+    await manage.getByLabel('Current password', { exact: true }).fill('not my passphrase');
+    await manage.getByLabel('New password', { exact: true }).fill('my second passphrase');
+    await manage.getByRole('button', { name: 'Set new password' }).click();
+    await expect(manage.getByText('That is not your current password.')).toBeVisible();
+    // The right one: the password changes and this session ends with the others.
+    await manage.getByLabel('Current password', { exact: true }).fill(password);
+    await manage.getByLabel('New password', { exact: true }).fill('my second passphrase');
+    await manage.getByRole('button', { name: 'Set new password' }).click();
+    await theirs.reload();
+    await expect(theirs).toHaveURL(/\/sign-in/);
+    await signInFresh(theirs, { email, password: 'my second passphrase' });
+    // A full administrator resetting someone else's password is not asked for one.
+    await page.reload();
+    await page.getByRole('link', { name: email }).click();
+    const other = page.getByRole('dialog', { name: email });
+    await expect(other.getByRole('heading', { name: 'Reset password' })).toBeVisible();
+    await expect(other.getByLabel('Current password')).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+
   test('"Sign out everywhere" ends this administrator\'s other sessions too', async ({ page, browser }) => {
     const email = `twice-${Date.now()}@example.com`;
     const password = 'another temporary passphrase';

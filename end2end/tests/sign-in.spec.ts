@@ -17,6 +17,17 @@ test.describe('sign-in', () => {
     await expect(page.getByRole('dialog', { name: 'Manually Add' })).toBeVisible();
   });
 
+  test('after signing in, a next that leads off-site goes to the Virtual Extension page', async ({ page }) => {
+    for (const next of ['/%09/evil.example', '/%5Cevil.example', '//evil.example', '/.//evil.example']) {
+      await page.context().clearCookies();
+      await page.goto(`/sign-in?next=${next}`);
+      await page.getByLabel('Email').fill(ADMIN.email);
+      await page.getByLabel('Password').fill(ADMIN.password);
+      await page.getByLabel('Password').press('Enter');
+      await expect(page).toHaveURL(new RegExp(`^http://127\\.0\\.0\\.1:\\d+${LIST}$`));
+    }
+  });
+
   test('Sign out ends the session', async ({ page }) => {
     await page.goto('/sign-in');
     await page.getByLabel('Email').fill(ADMIN.email);

@@ -47,28 +47,36 @@ pub fn client_address(request: &Request, trust_forwarded_for: bool) -> Option<St
 
 /// What anyone may reach: the sign-in page and its server function, static files, health.
 fn is_public(path: &str) -> bool {
-    matches!(
-        path,
-        "/sign-in" | "/api/sign_in" | "/healthz" | "/favicon.svg" | "/virtual-extension-template.csv"
-    ) || path.starts_with("/pkg/")
+    matches!(path, "/sign-in" | "/api/sign_in" | "/healthz") || is_static_file(path)
+}
+
+/// The site's own files, the same for everyone (the only answers a cache may keep).
+pub fn is_static_file(path: &str) -> bool {
+    matches!(path, "/favicon.svg" | "/virtual-extension-template.csv")
+        || path.starts_with("/pkg/")
         || path.starts_with("/readme/")
+}
+
+/// Nothing but the site's own files may be kept by a browser or a proxy cache: pages, server
+/// function answers and downloads carry personal data (ASVS 14.3.2).
+pub async fn no_store(request: Request, next: Next) -> Response {
+    let cacheable = is_static_file(request.uri().path());
+    let mut response = next.run(request).await;
+    if !cacheable {
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let ip = client_address(&request, gate.trust_forwarded_for);
     if path == "/api/sign_in" && request.method() == Method::POST {
-        if let Err(wait) = gate.sign_in_limit.check(ip.as_deref().unwrap_or("unknown"), Instant::now()) {
-            tracing::warn!(
-                ip = ip.as_deref().unwrap_or("unknown"),
-                "sign-in refused: too many attempts from this address"
-            );
-            let retry_after_secs = wait.as_secs().max(1);
-            let mut response = AppError::TooManyRequests { retry_after_secs }.status_response();
-            if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return response;
+        // One count per IPv4 address or IPv6 /64 (one subscriber's whole range).
+        let client = sessions::client_key(ip.as_deref());
+        if let Err(wait) = gate.sign_in_limit.check(&client, Instant::now()) {
+            tracing::warn!(%client, "sign-in refused: too many attempts from this address");
+            return AppError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) }.status_response();
         }
     }
     let user_agent =
@@ -118,6 +126,10 @@ impl StatusResponse for AppError {
     fn status_response(self) -> Response {
         let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".to_string());
-        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }

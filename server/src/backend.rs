@@ -123,8 +123,12 @@ impl Backend for Services {
         Ok(virtual_extensions::get(&self.db, &id).await?)
     }
 
-    async fn virtual_extension_history(&self, id: String) -> Result<Vec<AuditEntry>, AppError> {
-        Ok(virtual_extensions::history(&self.db, &id).await?)
+    async fn virtual_extension_history(
+        &self,
+        actor: &Actor,
+        id: String,
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(virtual_extensions::history(&self.db, actor, &id).await?)
     }
 
     async fn virtual_extension_mode(&self) -> Result<VirtualExtensionMode, AppError> {
@@ -169,8 +173,9 @@ impl Backend for Services {
         actor: &Actor,
         id: String,
         password: String,
+        current: Option<String>,
     ) -> Result<(), AppError> {
-        Ok(admins::reset_password(&self.db, actor, &id, password).await?)
+        Ok(admins::reset_password(&self.db, actor, &id, password, current).await?)
     }
 
     async fn end_admin_sessions(
@@ -194,7 +199,12 @@ impl Backend for Services {
         Ok(tasks::list(&self.db, actor, &self.board).await?)
     }
 
-    async fn get_task(&self, actor: &Actor, id: String, page: u64) -> Result<TaskDetail, AppError> {
+    async fn get_task(
+        &self,
+        actor: &Actor,
+        id: String,
+        page: app::model::PageIndex,
+    ) -> Result<TaskDetail, AppError> {
         Ok(tasks::get(&self.db, actor, &self.board, &id, page).await?)
     }
 }

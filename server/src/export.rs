@@ -30,7 +30,7 @@ pub async fn audit_csv(
     Extension(actor): Extension<Actor>,
     Query(mut query): Query<AuditQuery>,
 ) -> Response {
-    query.page = 0;
+    query.page = app::model::PageIndex::FIRST;
     // Entries written while the download runs are left out, so batches never shift.
     let until = chrono::Utc::now();
     // Refusals and bad filters answer with a status before the download starts.

@@ -55,6 +55,9 @@ async fn server_fn_error_status(response: Response) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::TooManyRequests { retry_after_secs } = error {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
@@ -101,7 +104,12 @@ pub fn router(
         .route("/api/virtual_extensions.csv", get(crate::export::virtual_extensions_csv))
         .with_state(db.clone());
     // Uploads have their own body limit (the CSV size limit), outside the general one.
-    let uploads = crate::imports::router(Imports { db, limits: args.csv.limits(), wake });
+    let uploads = crate::imports::router(Imports {
+        db,
+        limits: args.csv.limits(),
+        wake,
+        validating: Default::default(),
+    });
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()
         .leptos_routes_with_context(&options, routes, context, {
@@ -118,6 +126,7 @@ pub fn router(
         .layer(middleware::from_fn_with_state(gate, auth::gate))
         .layer(middleware::from_fn_with_state(Arc::new(origins), protect::guard))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(auth::no_store))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -24,6 +24,32 @@ pub struct Imports {
     pub limits: Limits,
     /// Wakes this replica's worker when a task is queued.
     pub wake: Arc<Notify>,
+    /// Administrators whose Validate runs now (one at a time each).
+    pub validating: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+/// One administrator's Validate in progress; dropping it lets them validate again.
+struct ValidateTurn {
+    validating: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    admin: String,
+}
+
+impl ValidateTurn {
+    /// The administrator's turn, or `None` while their previous Validate still runs.
+    fn take(
+        validating: &Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+        admin: &str,
+    ) -> Option<Self> {
+        let mut set = validating.lock().unwrap_or_else(|p| p.into_inner());
+        set.insert(admin.to_string())
+            .then(|| Self { validating: validating.clone(), admin: admin.to_string() })
+    }
+}
+
+impl Drop for ValidateTurn {
+    fn drop(&mut self) {
+        self.validating.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.admin);
+    }
 }
 
 /// Room for the multipart framing and the other fields around the file.
@@ -151,6 +177,17 @@ async fn validate(
     Extension(actor): Extension<Actor>,
     form: Multipart,
 ) -> Response {
+    // A Validate reads and checks the whole file: one at a time per administrator, so a loop
+    // of them cannot take the database from everyone else.
+    let Some(_turn) = ValidateTurn::take(&imports.validating, &actor.id) else {
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "VALIDATE_IN_PROGRESS",
+            "Your previous Validate is still running. Wait for its result, then try again.",
+        );
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(5u64));
+        return response;
+    };
     let upload = match read_upload(form, imports.limits).await {
         Ok(upload) => upload,
         Err(response) => return response,
@@ -179,6 +216,10 @@ async fn submit(
         let reason = match status {
             StatusCode::PAYLOAD_TOO_LARGE => imports.limits.too_large().message,
             StatusCode::FORBIDDEN => "Your role does not allow importing.".to_string(),
+            StatusCode::TOO_MANY_REQUESTS => format!(
+                "You already have {} imports waiting or running. Submit this file when one of them has finished (see Tasks).",
+                tasks::ACTIVE_TASKS_PER_ADMIN
+            ),
             _ => "The file was not accepted: validate it to see why.".to_string(),
         };
         Redirect::to(&format!("{}?error={}", app::paths::BULK_ADD, encode(&reason))).into_response()
@@ -252,5 +293,21 @@ async fn errors_csv(
                 .into_response()
         }
         Err(error) => AppError::from(error).status_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_validate_at_a_time_per_administrator() {
+        let validating = Arc::default();
+        let first = ValidateTurn::take(&validating, "ann").expect("Ann's first");
+        assert!(ValidateTurn::take(&validating, "ann").is_none(), "Ann waits for her first");
+        let bob = ValidateTurn::take(&validating, "bob");
+        assert!(bob.is_some(), "Bob has his own turn");
+        drop(first);
+        assert!(ValidateTurn::take(&validating, "ann").is_some(), "Ann's turn again");
     }
 }

@@ -93,7 +93,7 @@ on_both_databases! {
         assert_eq!(admin_added.actor, "admin@example.com", "the test's full administrator added Ann");
 
         // The entry's own history.
-        let history = virtual_extensions::history(&t.db, &saved.entry.id).await.unwrap();
+        let history = virtual_extensions::history(&t.db, &ann, &saved.entry.id).await.unwrap();
         assert_eq!(history.len(), 1);
         assert_eq!(history[0].action, AuditAction::VirtualExtensionCreated);
         assert!(dallas.id.len() > 10);
@@ -165,7 +165,7 @@ on_both_databases! {
             assert_eq!(error(admins::create(&t.db, &actor, input).await), AppError::Forbidden);
             assert_eq!(error(admins::update(&t.db, &actor, &bob.id, "full", &[]).await), AppError::Forbidden);
             assert_eq!(error(admins::set_disabled(&t.db, &actor, &bob.id, true).await), AppError::Forbidden);
-            assert_eq!(error(admins::reset_password(&t.db, &actor, &bob.id, "new long passphrase".into()).await), AppError::Forbidden);
+            assert_eq!(error(admins::reset_password(&t.db, &actor, &bob.id, "new long passphrase".into(), None).await), AppError::Forbidden);
             assert_eq!(error(admins::end_sessions(&t.db, &actor, &bob.id, None).await), AppError::Forbidden);
             assert_eq!(
                 error(settings::set_virtual_extension_mode(&t.db, &actor, VirtualExtensionMode::Enhanced).await),
@@ -179,7 +179,16 @@ on_both_databases! {
         // Anyone may end their own sessions and set their own password.
         let bob_actor = as_actor(&bob);
         let token = sign_in(t, "bob@example.com", PASSWORD).await.unwrap();
-        admins::reset_password(&t.db, &bob_actor, &bob.id, "bob's own new passphrase".into()).await.unwrap();
+        // One's own password only with the current one: a stolen session is not enough.
+        let own = |current: Option<&str>| {
+            admins::reset_password(&t.db, &bob_actor, &bob.id, "bob's own new passphrase".into(), current.map(str::to_string))
+        };
+        assert_eq!(codes(error(own(None).await)), [ErrorCode::CurrentPasswordRequired]);
+        assert_eq!(codes(error(own(Some("")).await)), [ErrorCode::CurrentPasswordRequired]);
+        assert_eq!(codes(error(own(Some("not my password")).await)), [ErrorCode::CurrentPasswordIncorrect]);
+        assert!(is_signed_in(t, &token).await, "a refused change ends nothing");
+        assert!(sign_in(t, "bob@example.com", "bob's own new passphrase").await.is_err(), "and changes nothing");
+        own(Some(PASSWORD)).await.unwrap();
         assert!(!is_signed_in(t, &token).await, "a new password ends the old sessions");
         let token = sign_in(t, "bob@example.com", "bob's own new passphrase").await.unwrap();
         assert_eq!(admins::end_sessions(&t.db, &bob_actor, &bob.id, None).await.unwrap(), 1);
@@ -252,5 +261,52 @@ on_both_databases! {
             actions,
             [AuditAction::AdministratorEnabled, AuditAction::AdministratorDisabled, AuditAction::AdministratorSessionsEnded, AuditAction::AdministratorCreated]
         );
+    }
+
+    async fn a_stranger_failing_cannot_lock_an_administrator_out(t: &TestDb) {
+        use server::store::entities::sign_in_failure;
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        add_admin(&t.db, "bob@example.com", Role::Full, &[], PASSWORD).await.unwrap();
+        let from = |ip: &str| sessions::Client { ip: Some(ip.to_string()), user_agent: None };
+        let attempt = |ip: &'static str, password: &'static str| {
+            let client = from(ip);
+            async move {
+                sessions::sign_in(&t.db, "Bob@Example.com", password, &client, Default::default(), chrono::Utc::now())
+                    .await
+                    .map(|_| ())
+                    .map_err(AppError::from)
+            }
+        };
+        // An attacker fails again and again from one address: that address backs off, even with
+        // the right password ...
+        for _ in 0..8 {
+            assert_eq!(attempt("203.0.113.9", "wrong guess").await, Err(AppError::Unauthorized));
+        }
+        assert_eq!(attempt("203.0.113.9", PASSWORD).await, Err(AppError::Unauthorized), "the failing address waits");
+        // ... while Bob, elsewhere, signs in with his password, between the attacker's attempts too.
+        assert_eq!(attempt("198.51.100.4", PASSWORD).await, Ok(()));
+        assert_eq!(attempt("203.0.113.9", "wrong guess").await, Err(AppError::Unauthorized));
+        assert_eq!(attempt("198.51.100.4", PASSWORD).await, Ok(()));
+        // Bob's own mistakes before his success do not pause him either (under the free failures).
+        assert_eq!(attempt("198.51.100.4", "typo").await, Err(AppError::Unauthorized));
+        assert_eq!(attempt("198.51.100.4", PASSWORD).await, Ok(()));
+        // An IPv6 attacker is one client for its whole /64: hopping addresses does not help.
+        for host in 1..=7 {
+            let ip: &'static str = Box::leak(format!("2001:db8:9:9::{host}").into_boxed_str());
+            assert_eq!(attempt(ip, "wrong guess").await, Err(AppError::Unauthorized));
+        }
+        assert_eq!(attempt("2001:db8:9:9:ffff::1", PASSWORD).await, Err(AppError::Unauthorized), "same /64");
+        assert_eq!(attempt("2001:db8:9:a::1", PASSWORD).await, Ok(()), "another /64");
+        // An unknown email costs the same database write as a known one.
+        let before = sign_in_failure::Entity::find().count(&t.db).await.unwrap();
+        let unknown = sessions::sign_in(&t.db, "nobody@example.com", "x", &from("192.0.2.1"), Default::default(), chrono::Utc::now()).await;
+        assert_eq!(unknown.map(|_| ()).map_err(AppError::from), Err(AppError::Unauthorized));
+        assert_eq!(sign_in_failure::Entity::find().count(&t.db).await.unwrap(), before + 1);
+        // The Administrators page says that some address is paused; a new password lifts it.
+        let listed = admins::accounts(&t.db, &full_admin()).await.unwrap();
+        assert!(listed.iter().find(|a| a.email == "bob@example.com").unwrap().locked_until.is_some());
+        let bob = admins::find_by_email(&t.db, "bob@example.com").await.unwrap();
+        admins::reset_password(&t.db, &full_admin(), &bob.id, "bob's brand new passphrase".into(), None).await.unwrap();
+        assert_eq!(attempt("203.0.113.9", "bob's brand new passphrase").await, Ok(()));
     }
 }

@@ -78,7 +78,7 @@ on_both_databases! {
             .unwrap();
         assert_eq!(found.total, 1);
 
-        let history = virtual_extensions::history(&t.db, &ann.id).await.unwrap();
+        let history = virtual_extensions::history(&t.db, &full_admin(), &ann.id).await.unwrap();
         assert_eq!(history[0].action, AuditAction::VirtualExtensionUpdated);
         let ext = history[0].changes.iter().find(|c| c.field == "Extension").unwrap();
         assert_eq!((ext.before.as_deref(), ext.after.as_deref()), (Some("4001"), Some("4011")));
@@ -86,7 +86,7 @@ on_both_databases! {
         // Saving the same values again writes nothing and keeps the version.
         let again = virtual_extensions::update(&t.db, &full_admin(), &ann.id, 2, &input).await.unwrap().entry;
         assert_eq!(again.version, 2);
-        assert_eq!(virtual_extensions::history(&t.db, &ann.id).await.unwrap().len(), 2);
+        assert_eq!(virtual_extensions::history(&t.db, &full_admin(), &ann.id).await.unwrap().len(), 2);
     }
 
     async fn a_stale_edit_is_refused_and_changes_nothing(t: &TestDb) {
@@ -171,7 +171,7 @@ on_both_databases! {
         // Austin → organization.
         let moved = virtual_extensions::update(&t.db, &full_admin(), &ann.id, 3, &org("Ann", "4001", "+12015550101")).await.unwrap().entry;
         assert_eq!((moved.level, moved.location_id), (Level::Organization, None));
-        let history = virtual_extensions::history(&t.db, &ann.id).await.unwrap();
+        let history = virtual_extensions::history(&t.db, &full_admin(), &ann.id).await.unwrap();
         assert_eq!(history.iter().filter(|e| e.action == AuditAction::VirtualExtensionMoved).count(), 3);
         let last = history[0].changes.iter().find(|c| c.field == "Location").unwrap();
         assert_eq!((last.before.as_deref(), last.after.as_deref()), (Some("Austin"), Some("")));
@@ -226,7 +226,7 @@ on_both_databases! {
         assert_eq!(page.total, 0);
         let deleted = actions(t).await.into_iter().filter(|a| *a == AuditAction::VirtualExtensionDeleted).count();
         assert_eq!(deleted, 5);
-        let history = virtual_extensions::history(&t.db, &ids[2]).await.unwrap();
+        let history = virtual_extensions::history(&t.db, &full_admin(), &ids[2]).await.unwrap();
         let name = history[0].changes.iter().find(|c| c.field == "Display Name").unwrap();
         assert_eq!((name.before.as_deref(), name.after.as_deref()), (Some("Entry 2"), None));
         // Nothing to delete, or too much at once: a clear 400.

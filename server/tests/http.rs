@@ -4,78 +4,13 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use common::web::{app, body_text, cookie, cookie_as, create_form, post, ONE_AT_A_TIME};
 use common::TestDb;
 use leptos::prelude::LeptosOptions;
 use server::backend::Services;
 use server::config::ServeArgs;
 use std::sync::Arc;
 use tower::ServiceExt;
-
-/// Building routers from several test runtimes at once can hang inside Leptos' route
-/// discovery (process-wide state); production builds one router once. Tests take turns.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn app(t: &TestDb, public_origin: Option<&str>) -> axum::Router {
-    let options = LeptosOptions::builder().output_name("vext").build();
-    let args = ServeArgs {
-        public_origin: public_origin.map(str::to_string),
-        body_limit: 64 * 1024,
-        ..ServeArgs::default()
-    };
-    server::http::router(
-        options,
-        t.db.clone(),
-        Arc::new(Services::new(t.db.clone())),
-        &args,
-        Default::default(),
-    )
-}
-
-/// The session cookie of `email`, created with `role` the first time.
-async fn cookie_as(t: &TestDb, email: &str, role: app::model::admin::Role) -> String {
-    use server::services::{admins, sessions};
-    const PASSWORD: &str = "a long passphrase";
-    if !admins::list(&t.db).await.unwrap().iter().any(|a| a.email == email) {
-        common::add_admin(&t.db, email, role, &[], PASSWORD).await.unwrap();
-    }
-    let (token, _) = sessions::sign_in(
-        &t.db,
-        email,
-        PASSWORD,
-        &Default::default(),
-        Default::default(),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
-    format!("vext_session={token}")
-}
-
-/// A signed-in full administrator's cookie.
-async fn cookie(t: &TestDb) -> String {
-    cookie_as(t, "root@example.com", app::model::admin::Role::Full).await
-}
-
-async fn body_text(response: axum::response::Response) -> String {
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-fn create_form(cookie: &str, extra: &[(&str, &str)]) -> Request<Body> {
-    let mut request = Request::post("/api/create_virtual_extension")
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::HOST, "vext.local:3000")
-        .header(header::ACCEPT, "application/json");
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    request
-        .body(Body::from(
-            "input[level]=ORGANIZATION&input[display_name]=Ann&input[extension]=4001&input[phone_number]=%2B12015550123",
-        ))
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_carry_a_csp_whose_nonce_matches_their_scripts() {
@@ -346,21 +281,6 @@ async fn a_read_only_administrator_is_refused_changes() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let page = server::services::virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
     assert_eq!(page.total, 0);
-}
-
-/// A form post to a server function, as the browser sends it (same-origin).
-fn post(path: &str, cookie: Option<&str>, body: &str, extra: &[(&str, &str)]) -> Request<Body> {
-    let mut request = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::HOST, "vext.local:3000");
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    request.body(Body::from(body.to_string())).unwrap()
 }
 
 /// Every state-changing server function against every kind of caller that must be refused.

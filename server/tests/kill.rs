@@ -52,7 +52,8 @@ fn start(t: &TestDb, site: &std::path::Path) -> Child {
 }
 
 async fn status(t: &TestDb, admin: &Actor, id: &str) -> (TaskStatus, u64) {
-    let task = tasks::get(&t.db, admin, &Board::default(), id, 0).await.unwrap().task;
+    let task =
+        tasks::get(&t.db, admin, &Board::default(), id, app::model::PageIndex::FIRST).await.unwrap().task;
     (task.status, task.added)
 }
 

@@ -66,7 +66,7 @@ on_both_databases! {
         assert_eq!(w.run_once().await.unwrap(), None, "a finished task is not run again");
         assert_eq!(count(t).await, 2);
 
-        let detail = tasks::get(&t.db, &admin, &board, &first.task_id, 0).await.unwrap();
+        let detail = tasks::get(&t.db, &admin, &board, &first.task_id, app::model::PageIndex::FIRST).await.unwrap();
         let task = &detail.task;
         assert_eq!((task.added, task.updated, task.deleted, task.failed), (2, 0, 0, 2));
         assert_eq!((task.processed_rows, task.status), (4, TaskStatus::CompletedWithErrors));
@@ -127,7 +127,7 @@ on_both_databases! {
         assert!(!third.duplicate);
         assert_ne!(third.task_id, first.task_id);
         assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
-        let failed = tasks::get(&t.db, &admin, &board, &third.task_id, 0).await.unwrap().task;
+        let failed = tasks::get(&t.db, &admin, &board, &third.task_id, app::model::PageIndex::FIRST).await.unwrap().task;
         assert!(failed.error.as_deref().unwrap_or_default().contains("every row had an error"), "{:?}", failed.error);
         assert_eq!(count(t).await, 5);
         let listed = tasks::list(&t.db, &admin, &board).await.unwrap();
@@ -141,7 +141,7 @@ on_both_databases! {
         let w = worker(t, Duration::from_secs(60));
         assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
         assert_eq!(count(t).await, 0);
-        let detail = tasks::get(&t.db, &admin, &Board::default(), &submitted.task_id, 0).await.unwrap();
+        let detail = tasks::get(&t.db, &admin, &Board::default(), &submitted.task_id, app::model::PageIndex::FIRST).await.unwrap();
         assert_eq!((detail.task.added, detail.task.failed), (0, 1));
         assert!(detail.task.error.unwrap().contains("Reject the whole file"));
         assert_eq!(detail.problems[0].code, "DISPLAY_NAME_REQUIRED");
@@ -206,7 +206,7 @@ on_both_databases! {
         let w = worker(t, Duration::from_secs(60));
         assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
         assert_eq!(count(t).await, 0);
-        let task = tasks::get(&t.db, &common::full_admin(), &Board::default(), &submitted.task_id, 0).await.unwrap().task;
+        let task = tasks::get(&t.db, &common::full_admin(), &Board::default(), &submitted.task_id, app::model::PageIndex::FIRST).await.unwrap().task;
         assert!(task.error.unwrap().contains("no longer an active administrator who may change virtual extensions"));
     }
 }
@@ -251,7 +251,7 @@ on_both_databases! {
         // A location administrator sees their own tasks only; read-only administrators all.
         let mine: Vec<String> = tasks::list(&t.db, &dallas, &Board::default()).await.unwrap().into_iter().map(|t| t.file_name).collect();
         assert_eq!(mine, ["dallas.csv"]);
-        assert!(tasks::get(&t.db, &dallas, &Board::default(), &other.task_id, 0).await.is_err());
+        assert!(tasks::get(&t.db, &dallas, &Board::default(), &other.task_id, app::model::PageIndex::FIRST).await.is_err());
         assert!(tasks::errors_csv(&t.db, &dallas, &other.task_id).await.is_err());
         assert!(tasks::errors_csv(&t.db, &dallas, &own.task_id).await.is_ok());
         let everyone = tasks::list(&t.db, &actor_as(Role::ReadOnly, &[]), &Board::default()).await.unwrap();

@@ -31,10 +31,16 @@ pub async fn set_admin_disabled(id: String, disabled: bool) -> Result<(), AppErr
     backend()?.set_admin_disabled(&actor()?, id, disabled).await
 }
 
+/// Sets a new password: one's own with the current one (`current`), or, as a full
+/// administrator, someone else's without it.
 #[server(endpoint = "reset_admin_password")]
-pub async fn reset_admin_password(id: String, password: String) -> Result<(), AppError> {
+pub async fn reset_admin_password(
+    id: String,
+    password: String,
+    current: Option<String>,
+) -> Result<(), AppError> {
     use super::backend::{actor, backend};
-    backend()?.reset_admin_password(&actor()?, id, password).await
+    backend()?.reset_admin_password(&actor()?, id, password, current).await
 }
 
 /// Ends one of an administrator's sessions, or (without `session`) all of them.

@@ -18,10 +18,9 @@ pub async fn list_audit_actors() -> Result<Vec<(String, String)>, AppError> {
     backend()?.audit_actors(&actor()?).await
 }
 
-/// One virtual extension's history, newest first (every signed-in role).
+/// One virtual extension's history, newest first (those who may read the audit log).
 #[server(endpoint = "virtual_extension_history")]
 pub async fn virtual_extension_history(id: String) -> Result<Vec<AuditEntry>, AppError> {
     use super::backend::{actor, backend};
-    actor()?;
-    backend()?.virtual_extension_history(id).await
+    backend()?.virtual_extension_history(&actor()?, id).await
 }

@@ -60,8 +60,9 @@ pub trait Backend: Send + Sync + 'static {
     async fn sign_out(&self, token: String) -> Result<(), AppError>;
 
     async fn get_virtual_extension(&self, id: String) -> Result<VirtualExtension, AppError>;
-    /// One entry's changes, newest first.
-    async fn virtual_extension_history(&self, id: String) -> Result<Vec<AuditEntry>, AppError>;
+    /// One entry's changes, newest first (the audit log's readers only).
+    async fn virtual_extension_history(&self, actor: &Actor, id: String)
+        -> Result<Vec<AuditEntry>, AppError>;
     async fn virtual_extension_mode(&self) -> Result<VirtualExtensionMode, AppError>;
     /// Returns the previous mode.
     async fn set_virtual_extension_mode(
@@ -80,8 +81,14 @@ pub trait Backend: Send + Sync + 'static {
         locations: Vec<String>,
     ) -> Result<(), AppError>;
     async fn set_admin_disabled(&self, actor: &Actor, id: String, disabled: bool) -> Result<(), AppError>;
-    async fn reset_admin_password(&self, actor: &Actor, id: String, password: String)
-        -> Result<(), AppError>;
+    /// `current` is the actor's own password, required when `id` is the actor.
+    async fn reset_admin_password(
+        &self,
+        actor: &Actor,
+        id: String,
+        password: String,
+        current: Option<String>,
+    ) -> Result<(), AppError>;
     /// Ends one session (`session`) or all of them; returns how many ended.
     async fn end_admin_sessions(
         &self,
@@ -96,7 +103,12 @@ pub trait Backend: Send + Sync + 'static {
     /// The newest import tasks, with live progress (full and read-only administrators).
     async fn list_tasks(&self, actor: &Actor) -> Result<Vec<TaskSummary>, AppError>;
     /// One import task and a page of its row problems.
-    async fn get_task(&self, actor: &Actor, id: String, page: u64) -> Result<TaskDetail, AppError>;
+    async fn get_task(
+        &self,
+        actor: &Actor,
+        id: String,
+        page: crate::model::PageIndex,
+    ) -> Result<TaskDetail, AppError>;
 }
 
 /// Where a request comes from, recorded with a session.

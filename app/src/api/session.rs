@@ -40,12 +40,33 @@ impl SessionCookie {
     }
 }
 
-/// Where to go after signing in: a path on this site, never another site (`//evil`, `https:`).
-pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        crate::paths::VIRTUAL_EXTENSIONS
+/// Where to go after signing in: a path on this site, never another site.
+///
+/// `next` is parsed the way a browser would resolve it against this site's origin (the WHATWG
+/// URL parser: TAB and newlines dropped, `\` read as `/` and so on), so `/\t/evil.example`
+/// and `/\evil.example` are seen as the other host they are. Only a relative path that stays on
+/// this origin is kept, in its serialized (percent-encoded, header-safe) form; anything else
+/// goes to the Virtual Extension page.
+pub fn safe_next(next: &str) -> String {
+    const ORIGIN: &str = "http://vext.invalid";
+    let fallback = || crate::paths::VIRTUAL_EXTENSIONS.to_string();
+    let Ok(base) = url::Url::parse(ORIGIN) else { return fallback() };
+    // A relative path only: a full URL naming this origin is still not what the page sends.
+    if !next.starts_with('/') {
+        return fallback();
+    }
+    match base.join(next) {
+        Ok(target) if target.origin() == base.origin() && target.username().is_empty() => {
+            let start = target.as_str().len() - target[url::Position::BeforePath..].len();
+            let path = &target.as_str()[start..];
+            // Two leading slashes would read as a host when the browser resolves the header.
+            if path.starts_with("//") {
+                fallback()
+            } else {
+                path.to_string()
+            }
+        }
+        _ => fallback(),
     }
 }
 
@@ -56,6 +77,8 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     let client = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<ClientInfo>().cloned())
         .unwrap_or_default();
+    // Decided before the session exists: nothing after the sign-in may fail.
+    let next = safe_next(&next);
     let token = backend()?.sign_in(email, password, client).await?;
     let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
     if let (Some(response), Ok(value)) = (
@@ -64,7 +87,7 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     ) {
         response.insert_header(http::header::SET_COOKIE, value);
     }
-    leptos_axum::redirect(safe_next(&next));
+    leptos_axum::redirect(&next);
     Ok(())
 }
 
@@ -130,12 +153,38 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(
-            safe_next("/services/call/features/virtual-extension/new"),
-            "/services/call/features/virtual-extension/new"
-        );
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "javascript:alert(1)", ""] {
-            assert_eq!(safe_next(bad), crate::paths::VIRTUAL_EXTENSIONS, "{bad}");
+        let home = crate::paths::VIRTUAL_EXTENSIONS;
+        for (next, expected) in [
+            (
+                "/services/call/features/virtual-extension/new",
+                "/services/call/features/virtual-extension/new",
+            ),
+            ("/tasks?page=2#top", "/tasks?page=2#top"),
+            // Control characters the browser would drop are dropped; what is left is header-safe.
+            ("/\r", "/"),
+            ("/tasks\r\n", "/tasks"),
+            ("/caf\u{e9} x", "/caf%C3%A9%20x"),
+            ("/a/../b", "/b"),
+        ] {
+            assert_eq!(safe_next(next), expected, "{next:?}");
+        }
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "http://vext.invalid/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            " /evil",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "//user@evil.example",
+            "/.//evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), home, "{bad:?}");
         }
     }
 }

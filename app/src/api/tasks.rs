@@ -14,7 +14,7 @@ pub async fn list_tasks() -> Result<Vec<TaskSummary>, AppError> {
 
 /// One import task and a page of its row problems.
 #[server(endpoint = "get_task")]
-pub async fn get_task(id: String, page: u64) -> Result<TaskDetail, AppError> {
+pub async fn get_task(id: String, page: crate::model::PageIndex) -> Result<TaskDetail, AppError> {
     use super::backend::{actor, backend};
     backend()?.get_task(&actor()?, id, page).await
 }

@@ -199,96 +199,13 @@ impl Email {
     }
 }
 
-/// The most common passwords of 8 or more characters (shorter ones fail the length rule).
-/// A short list on purpose: it catches what attackers try first without a data download.
-const COMMON_PASSWORDS: &[&str] = &[
-    "password",
-    "password1",
-    "password12",
-    "password123",
-    "password1234",
-    "passw0rd",
-    "p@ssw0rd",
-    "p@ssword",
-    "12345678",
-    "123456789",
-    "1234567890",
-    "0123456789",
-    "87654321",
-    "987654321",
-    "11111111",
-    "00000000",
-    "12341234",
-    "11223344",
-    "12344321",
-    "123123123",
-    "1q2w3e4r",
-    "1q2w3e4r5t",
-    "1qaz2wsx",
-    "qwertyui",
-    "qwertyuiop",
-    "qwerty123",
-    "qwerty12",
-    "qwerty1234",
-    "asdfghjk",
-    "asdfghjkl",
-    "zxcvbnm1",
-    "iloveyou",
-    "iloveyou1",
-    "sunshine",
-    "princess",
-    "football",
-    "baseball",
-    "welcome1",
-    "welcome123",
-    "letmein1",
-    "trustno1",
-    "superman",
-    "starwars",
-    "whatever",
-    "computer",
-    "michelle",
-    "corvette",
-    "jennifer",
-    "mercedes",
-    "abcd1234",
-    "abc12345",
-    "abcdefgh",
-    "charlie1",
-    "changeme",
-    "changeme1",
-    "administrator",
-    "admin123",
-    "admin1234",
-    "adminadmin",
-    "rootroot",
-    "passpass",
-    "letmein123",
-    "monkey123",
-    "dragon123",
-    "master123",
-    "shadow123",
-    "football1",
-    "baseball1",
-    "sunshine1",
-    "princess1",
-    "liverpool",
-    "chelsea1",
-    "q1w2e3r4",
-    "q1w2e3r4t5",
-    "zaq12wsx",
-    "qazwsxedc",
-    "1qazxsw2",
-    "password!",
-    "qwerty!@",
-    "aa123456",
-    "a1b2c3d4",
-    "hello123",
-    "freedom1",
-    "whatever1",
-    "michael1",
-    "jordan23",
-    "welcome!",
+/// The 10,000 most common passwords of the xato.net "10 million passwords" list, lower-cased
+/// (where it comes from and how it was made: `common-passwords.SOURCE.md` beside it). Only the
+/// server checks passwords, so the list never reaches the WASM.
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
+
+/// What attackers of this product try besides the public lists: its own words and the seasons.
+const CONTEXT_PASSWORDS: &[&str] = &[
     "summer2024",
     "summer2025",
     "summer2026",
@@ -303,7 +220,23 @@ const COMMON_PASSWORDS: &[&str] = &[
     "cisco123",
     "voicemail",
     "telephone",
+    "changeme1",
+    "letmein123",
+    "welcome123",
+    "admin1234",
+    "adminadmin",
+    "rootroot",
 ];
+
+/// Whether `lower` (a lower-cased password) is one of the common ones.
+fn is_common_password(lower: &str) -> bool {
+    use std::collections::HashSet;
+    use std::sync::OnceLock;
+    static COMMON: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let common =
+        COMMON.get_or_init(|| COMMON_PASSWORDS.lines().chain(CONTEXT_PASSWORDS.iter().copied()).collect());
+    common.contains(lower)
+}
 
 /// Checks a new password: 8–128 characters, no composition rules, not one of the most common
 /// passwords, not the account's own email, not one character repeated or a plain sequence.
@@ -328,12 +261,7 @@ pub fn check_password(password: &str, email: &Email) -> Result<(), FieldError> {
     let repeated = chars.windows(2).all(|w| w[0] == w[1]);
     let sequence = chars.windows(2).all(|w| w[1] as u32 == w[0] as u32 + 1)
         || chars.windows(2).all(|w| w[0] as u32 == w[1] as u32 + 1);
-    if COMMON_PASSWORDS.contains(&lower.as_str())
-        || lower == email.as_str()
-        || lower == local
-        || repeated
-        || sequence
-    {
+    if is_common_password(&lower) || lower == email.as_str() || lower == local || repeated || sequence {
         return error(
             ErrorCode::PasswordTooCommon,
             "That password is among the first ones attackers try (a common password, a sequence, or your email). Choose another.".to_string(),
@@ -425,5 +353,23 @@ mod tests {
             );
         }
         assert_eq!(check_password("correct horse battery staple", &e), Ok(()), "no composition rules");
+    }
+
+    #[test]
+    fn the_ten_thousand_most_common_passwords_are_refused_in_any_case() {
+        let e = email();
+        for common in
+            ["password2", "iloveyou2", "qwerty12345", "Qwerty12345", "ILOVEYOU2", "trustno1", "Summer2026"]
+        {
+            assert_eq!(
+                check_password(common, &e).unwrap_err().code,
+                ErrorCode::PasswordTooCommon,
+                "{common}"
+            );
+        }
+        let listed = COMMON_PASSWORDS.lines().count();
+        assert!(listed > 9_900, "the list has {listed} entries");
+        assert!(COMMON_PASSWORDS.lines().all(|p| !p.is_empty() && p == p.to_lowercase()));
+        assert_eq!(check_password("tulip quantum harbour", &e), Ok(()));
     }
 }

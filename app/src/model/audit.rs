@@ -201,7 +201,7 @@ pub struct AuditQuery {
     pub to: String,
     /// Zero-based.
     #[serde(default)]
-    pub page: u32,
+    pub page: super::PageIndex,
 }
 
 impl AuditQuery {
@@ -219,7 +219,7 @@ impl AuditQuery {
                 parts.push(format!("{name}={}", encode_component(value.trim())));
             }
         }
-        if self.page > 0 {
+        if self.page > super::PageIndex::FIRST {
             parts.push(format!("page={}", self.page));
         }
         parts.join("&")
@@ -258,7 +258,7 @@ pub fn encode_component(raw: &str) -> String {
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     pub total: u64,
-    pub page: u32,
+    pub page: super::PageIndex,
     pub per_page: u32,
 }
 
@@ -286,7 +286,7 @@ mod tests {
             target: "Zoë & co".into(),
             from: "2026-11-01".into(),
             to: " ".into(),
-            page: 2,
+            page: crate::model::PageIndex::new(2),
         };
         assert_eq!(
             query.to_query_string(),

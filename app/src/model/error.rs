@@ -25,6 +25,8 @@ pub enum Field {
     Country,
     Email,
     Password,
+    /// The signed-in administrator's current password (asked before they set a new one).
+    CurrentPassword,
     Role,
     /// An administrator's status (active or disabled).
     Status,
@@ -50,6 +52,7 @@ impl Field {
             Field::Country => "Country",
             Field::Email => "Email",
             Field::Password => "Password",
+            Field::CurrentPassword => "Current Password",
             Field::Role => "Role",
             Field::Status => "Status",
             Field::Version => "Version",
@@ -141,6 +144,8 @@ error_codes! {
     PasswordTooShort => "PASSWORD_TOO_SHORT",
     PasswordTooLong => "PASSWORD_TOO_LONG",
     PasswordTooCommon => "PASSWORD_TOO_COMMON",
+    CurrentPasswordRequired => "CURRENT_PASSWORD_REQUIRED",
+    CurrentPasswordIncorrect => "CURRENT_PASSWORD_INCORRECT",
     LastFullAdministrator => "LAST_FULL_ADMINISTRATOR",
     OwnAccount => "OWN_ACCOUNT",
     AdministratorNotFound => "ADMINISTRATOR_NOT_FOUND",

@@ -16,6 +16,7 @@ mod mode;
 mod names;
 #[cfg(feature = "phone-metadata")]
 mod numbering_plan;
+mod paging;
 pub mod task;
 pub mod text;
 mod unicode;
@@ -31,6 +32,7 @@ pub use location::{
 };
 pub use mode::VirtualExtensionMode;
 pub use names::{DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};
+pub use paging::PageIndex;
 pub use virtual_extension::{
     DeleteOutcome, ListQuery, NewVirtualExtension, SavedVirtualExtension, SortKey, VirtualExtension,
     VirtualExtensionInput, VirtualExtensionPage, DEFAULT_PAGE_SIZE, DELETE_MAX, PAGE_SIZES, SEARCH_MAX_CHARS,

@@ -120,7 +120,7 @@ pub struct TaskDetail {
     pub problems: Vec<TaskRowError>,
     /// Problems in all (errors and warnings).
     pub total_problems: u64,
-    pub page: u64,
+    pub page: crate::model::PageIndex,
 }
 
 /// The answer to an upload: the task that runs (or already runs) the file.

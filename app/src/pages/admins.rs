@@ -92,7 +92,7 @@ fn AdminTable(list: Vec<AdminAccount>, locations: Vec<Location>, full: bool) -> 
             let status = if admin.disabled {
                 "Disabled"
             } else if admin.locked_until.is_some() {
-                "Locked (failed sign-ins)"
+                "Active (failed sign-ins paused)"
             } else {
                 "Active"
             };
@@ -345,6 +345,7 @@ fn ManageAdministrator(
     let role = RwSignal::new(admin.role.as_str().to_string());
     let chosen = RwSignal::new(admin.locations.clone());
     let password = RwSignal::new(String::new());
+    let current = RwSignal::new(String::new());
     let update_error = Memo::new(move |_| update.value().get().and_then(Result::err));
     let status_error = Memo::new(move |_| status.value().get().and_then(Result::err));
     let reset_error = Memo::new(move |_| reset.value().get().and_then(Result::err));
@@ -363,8 +364,13 @@ fn ManageAdministrator(
     };
     let set_password = move |ev: SubmitEvent| {
         ev.prevent_default();
-        reset.dispatch(ResetAdminPassword { id: id.get_value(), password: password.get_untracked() });
+        reset.dispatch(ResetAdminPassword {
+            id: id.get_value(),
+            password: password.get_untracked(),
+            current: Some(current.get_untracked()).filter(|c| !c.is_empty()),
+        });
         password.set(String::new());
+        current.set(String::new());
     };
     let disabled = admin.disabled;
     let sessions = admin
@@ -419,7 +425,7 @@ fn ManageAdministrator(
             <h3 id="status-title">"Status"</h3>
             <p>{if disabled { "Disabled: cannot sign in." } else { "Active." }}</p>
             {admin.locked_until.clone().map(|until| view! {
-                <p class="field-hint">{format!("Sign-in is paused after repeated failures until {}. Re-enabling or a new password lifts it.", short_time(&until))}</p>
+                <p class="field-hint">{format!("Sign-ins from the addresses that failed repeatedly are paused until {}; from any other address the right password still works. A new password lifts the pause.", short_time(&until))}</p>
             })}
             {move || status_error.get().map(|e| view! { <p class="banner error" role="alert">{e.field_errors().first().map_or_else(|| e.to_string(), |f| f.message.clone())}</p> })}
             {if disabled {
@@ -440,8 +446,16 @@ fn ManageAdministrator(
         </section>
 
         <form class="panel-section" novalidate on:submit=set_password aria-labelledby="password-title">
-            <h3 id="password-title">"Reset password"</h3>
+            <h3 id="password-title">{if is_me { "Change your password" } else { "Reset password" }}</h3>
             {move || reset_error.get().filter(|e| e.field_errors().is_empty()).map(|e| view! { <p class="banner error" role="alert">{e.to_string()}</p> })}
+            {is_me.then(|| view! {
+                <div class="field" class:has-error=move || field_message(&reset_error.get(), Field::CurrentPassword).is_some()>
+                    <label for="manage-current-password">"Current password"</label>
+                    <input id="manage-current-password" type="password" autocomplete="current-password" required
+                        prop:value=move || current.get() on:input=move |ev| current.set(event_target_value(&ev)) />
+                    {move || field_message(&reset_error.get(), Field::CurrentPassword).map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                </div>
+            })}
             <div class="field" class:has-error=move || field_message(&reset_error.get(), Field::Password).is_some()>
                 <label for="manage-password">"New password"</label>
                 <p class="field-hint" id="manage-password-hint">

@@ -7,6 +7,7 @@ use crate::api::audit::{list_audit, list_audit_actors};
 use crate::components::layout::ManagementBreadcrumb;
 use crate::components::table::TableCard;
 use crate::model::audit::{AuditAction, AuditChange, AuditEntry, AuditQuery, TargetKind};
+use crate::model::PageIndex;
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,7 +24,7 @@ fn query_from_url() -> Memo<AuditQuery> {
             target: q.get("target").unwrap_or_default(),
             from: q.get("from").unwrap_or_default(),
             to: q.get("to").unwrap_or_default(),
-            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+            page: PageIndex::parse(&q.get("page").unwrap_or_default()),
         })
     })
 }
@@ -80,7 +81,7 @@ pub fn AuditLogPage() -> impl IntoView {
                     class="button"
                     rel="external"
                     href=move || {
-                        let q = AuditQuery { page: 0, ..query.get() }.to_query_string();
+                        let q = AuditQuery { page: PageIndex::FIRST, ..query.get() }.to_query_string();
                         if q.is_empty() { paths::AUDIT_LOG_CSV.to_string() } else { format!("{}?{q}", paths::AUDIT_LOG_CSV) }
                     }
                 >
@@ -184,7 +185,7 @@ fn target_cell(entry: &AuditEntry) -> AnyView {
 fn AuditTable(
     page: Vec<AuditEntry>,
     total: u64,
-    page_no: u32,
+    page_no: PageIndex,
     per_page: u32,
     q: AuditQuery,
 ) -> impl IntoView {
@@ -197,10 +198,10 @@ fn AuditTable(
         }
         .into_any();
     }
-    let first = u64::from(page_no) * u64::from(per_page) + 1;
+    let first = page_no.offset(u64::from(per_page)) + 1;
     let last = (first + page.len() as u64).saturating_sub(1);
     let count = format!("Changes {first}–{last} of {total}");
-    let link = move |page: u32| {
+    let link = move |page: PageIndex| {
         let q = AuditQuery { page, ..q.clone() }.to_query_string();
         if q.is_empty() {
             paths::AUDIT_LOG.to_string()
@@ -208,7 +209,7 @@ fn AuditTable(
             format!("{}?{q}", paths::AUDIT_LOG)
         }
     };
-    let has_next = u64::from(page_no + 1) * u64::from(per_page) < total;
+    let has_next = page_no.next() > page_no && page_no.next().offset(u64::from(per_page)) < total;
     let rows = page
         .into_iter()
         .map(|entry| {
@@ -227,8 +228,8 @@ fn AuditTable(
         .collect_view();
     let pager = view! {
         <nav class="pager" aria-label="Pages">
-            {(page_no > 0).then(|| view! { <A href=link(page_no - 1)>"Previous"</A> })}
-            {has_next.then(|| view! { <A href=link(page_no + 1)>"Next"</A> })}
+            {page_no.previous().map(|previous| view! { <A href=link(previous)>"Previous"</A> })}
+            {has_next.then(|| view! { <A href=link(page_no.next())>"Next"</A> })}
         </nav>
     };
     view! {

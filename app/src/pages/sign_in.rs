@@ -9,8 +9,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let next =
-        move || use_query_map().with(|q| safe_next(q.get("next").as_deref().unwrap_or("")).to_string());
+    let next = move || use_query_map().with(|q| safe_next(q.get("next").as_deref().unwrap_or("")));
     let error = move || {
         action.value().get().and_then(Result::err).map(|e| match e {
             AppError::Unauthorized => "That email and password do not match an active administrator. Check both and try again; after repeated failures, wait a few minutes.".to_string(),

@@ -5,6 +5,7 @@ use crate::api::tasks::{get_task, list_tasks};
 use crate::components::layout::Breadcrumb;
 use crate::components::table::{group_thousands, TableCard};
 use crate::model::task::{routes, TaskStatus, TaskSummary, TASK_ERRORS_PAGE};
+use crate::model::PageIndex;
 use crate::pages::admins::short_time;
 use crate::pages::virtual_extensions::bulk::ProblemTable;
 use crate::paths;
@@ -154,7 +155,7 @@ pub fn TaskPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(0));
+    let page = move || query.with(|q| PageIndex::parse(&q.get("page").unwrap_or_default()));
     let running = RwSignal::new(false);
     let tick = refresher(running);
     let detail = Resource::new(move || (id(), page(), tick.get()), |(id, page, _)| get_task(id, page));
@@ -167,11 +168,12 @@ pub fn TaskPage() -> impl IntoView {
                     Ok(detail) => {
                         let task = detail.task.clone();
                         running.set(task.status.is_active());
-                        let shown_from = detail.page * TASK_ERRORS_PAGE;
-                        let has_next = shown_from + (detail.problems.len() as u64) < detail.total_problems;
+                        let shown_from = detail.page.offset(TASK_ERRORS_PAGE);
+                        let has_next = detail.page.next() > detail.page
+                            && shown_from + (detail.problems.len() as u64) < detail.total_problems;
                         let page_no = detail.page;
                         let base = paths::task(&task.id);
-                        let link = move |p: u64| if p == 0 { base.clone() } else { format!("{base}?page={p}") };
+                        let link = move |p: PageIndex| if p == PageIndex::FIRST { base.clone() } else { format!("{base}?page={p}") };
                         let counts = [
                             ("Rows", task.total_rows),
                             ("Added", task.added),
@@ -229,8 +231,8 @@ pub fn TaskPage() -> impl IntoView {
                                     </p>
                                     <ProblemTable problems=detail.problems.clone() caption="Row errors of this import" />
                                     <nav class="pager" aria-label="Pages">
-                                        {(page_no > 0).then(|| view! { <A href=link(page_no - 1)>"Previous"</A> })}
-                                        {has_next.then(|| view! { <A href=link(page_no + 1)>"Next"</A> })}
+                                        {page_no.previous().map(|previous| view! { <A href=link(previous)>"Previous"</A> })}
+                                        {has_next.then(|| view! { <A href=link(page_no.next())>"Next"</A> })}
                                     </nav>
                                 }.into_any()
                             }}

@@ -44,7 +44,7 @@ pub(super) async fn admin_reset_password(url: &str, email: &str) -> Result<(), C
     let db = store::open(url).await?;
     let admin = admins::find_by_email(&db, email).await?;
     let password = read_new_password()?;
-    admins::reset_password(&db, &command_line(), &admin.id, password).await?;
+    admins::reset_password(&db, &command_line(), &admin.id, password, None).await?;
     println!("New password set for {}; their sessions have ended.", admin.email);
     Ok(())
 }

@@ -40,26 +40,54 @@ impl Admin {
     }
 }
 
+/// Argon2 hashes running at once, at most: each takes 19 MiB and tens of milliseconds of CPU,
+/// so a burst of sign-ins must queue rather than exhaust memory and the blocking pool.
+const MAX_CONCURRENT_HASHES: usize = 4;
+/// How long a hash waits for its turn before the request is refused as busy (429).
+const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_HASHES);
+
+/// Runs `work` on a blocking thread once one of the hashing slots is free.
+async fn with_hashing_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
+    let permit = tokio::time::timeout(HASH_QUEUE_WAIT, HASHING.acquire())
+        .await
+        .map_err(|_| {
+            tracing::warn!("password hashing queue full");
+            ServiceError::from(AppError::TooManyRequests { retry_after_secs: 5 })
+        })?
+        .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("hashing semaphore closed: {e}"))))?;
+    let result = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("password hashing task failed: {e}"))));
+    drop(permit);
+    result
+}
+
 /// Hashes with Argon2id (the crate's defaults: 19 MiB, 2 passes, 1 lane) on a blocking thread:
 /// a hash takes tens of milliseconds of CPU that must not stall the async workers.
+///
+/// Errors: `TooManyRequests` when the hashing slots stay taken for 10 s.
 pub async fn hash_password(password: String) -> Result<String, ServiceError> {
-    tokio::task::spawn_blocking(move || {
+    with_hashing_slot(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
-    .await
-    .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("password hashing task failed: {e}"))))?
+    .await?
     .map_err(|e| ServiceError::Db(sea_orm::DbErr::Custom(format!("password hashing failed: {e}"))))
 }
 
 /// Whether `password` matches a stored hash (on a blocking thread, like hashing).
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+///
+/// Errors: `TooManyRequests` when the hashing slots stay taken for 10 s.
+pub async fn verify_password(password: String, hash: String) -> Result<bool, ServiceError> {
+    with_hashing_slot(move || {
         PasswordHash::new(&hash)
             .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
-    .unwrap_or(false)
 }
 
 /// Every administrator, by email.
@@ -125,7 +153,7 @@ pub async fn accounts(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<Admi
     let rows = admin_user::Entity::find().order_by_asc(admin_user::Column::Email).all(db).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let locked_until = row.locked_until.filter(|until| *until > now).map(rfc3339);
+        let locked_until = sessions::paused_until(db, &row.email, now).await?.map(rfc3339);
         let open = sessions::open_sessions(db, &row.id, SessionPolicy::default(), now).await?;
         let admin = load(db, row).await?;
         out.push(AdminAccount {
@@ -315,8 +343,6 @@ pub async fn create(
         role: Set(role.as_str().to_string()),
         disabled: Set(false),
         password_changed_at: Set(now),
-        failed_sign_ins: Set(0),
-        locked_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -450,15 +476,15 @@ pub async fn set_disabled(
     if disabled && row.role == Role::Full.as_str() {
         keep_a_full_admin(&txn, id, Field::Status).await?;
     }
-    let mut update = admin_user::Entity::update_many()
+    admin_user::Entity::update_many()
         .col_expr(admin_user::Column::Disabled, Expr::value(disabled))
-        .col_expr(admin_user::Column::UpdatedAt, Expr::value(Utc::now()));
+        .col_expr(admin_user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(admin_user::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
     if !disabled {
-        update = update
-            .col_expr(admin_user::Column::FailedSignIns, Expr::value(0))
-            .col_expr(admin_user::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<Utc>>::None));
+        sessions::clear_failures(&txn, &row.email).await?;
     }
-    update.filter(admin_user::Column::Id.eq(id)).exec(&txn).await?;
     let ended = if disabled { sessions::end_all(&txn, id).await? } else { 0 };
     let status = |d: bool| if d { "Disabled" } else { "Active" };
     audit::record(
@@ -476,22 +502,58 @@ pub async fn set_disabled(
     load(db, row).await
 }
 
-/// Sets a new password for an administrator (full administrators, or anyone for their own
-/// account). Their sessions end, this one included when it is their own; a back-off is lifted.
+/// Sets a new password for an administrator: full administrators for anyone without knowing
+/// the old one; everyone for their own account with their `current` password (so that a stolen
+/// session cannot become a lasting takeover). Their sessions end, this one included when it is
+/// their own; sign-in back-offs on the account are lifted.
 ///
-/// Errors: `Forbidden`, `NotFound`, `Validation` (PASSWORD_*).
+/// Errors: `Forbidden`, `NotFound`, `Validation` (PASSWORD_*, CURRENT_PASSWORD_REQUIRED,
+/// CURRENT_PASSWORD_INCORRECT), `TooManyRequests` (password hashing saturated).
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
     db: &DatabaseConnection,
     actor: &Actor,
     id: &str,
     password: String,
+    current: Option<String>,
 ) -> Result<(), ServiceError> {
-    if actor.id != id {
+    let own = actor.id == id;
+    if !own {
         super::require_full(actor, "reset another administrator's password")?;
     }
     let row = find(db, id).await?;
     let email = Email::parse(&row.email).map_err(|e| AppError::validation(vec![e]))?;
+    if own {
+        let current = current.unwrap_or_default();
+        let wrong = |code, message: &str| {
+            ServiceError::from(AppError::validation(vec![FieldError::new(
+                Field::CurrentPassword,
+                code,
+                message.to_string(),
+            )]))
+        };
+        if current.is_empty() {
+            return Err(wrong(
+                ErrorCode::CurrentPasswordRequired,
+                "Enter your current password to set a new one.",
+            ));
+        }
+        // A wrong current password counts like a failed sign-in from this client, so a stolen
+        // session cannot be used to guess the password either.
+        let (typed, client, now) =
+            (sessions::failure_email(&row.email), sessions::client_key(actor.from.as_deref()), Utc::now());
+        if sessions::is_paused(db, &typed, &client, now).await? {
+            return Err(AppError::TooManyRequests { retry_after_secs: 60 }.into());
+        }
+        if !verify_password(current, row.password_hash.clone()).await? {
+            sessions::record_failure(db, &typed, &client, now).await?;
+            tracing::info!(admin = %id, "own password change refused: wrong current password");
+            return Err(wrong(
+                ErrorCode::CurrentPasswordIncorrect,
+                "That is not your current password. Nothing was changed; type it again.",
+            ));
+        }
+    }
     check_password(&password, &email).map_err(|e| AppError::validation(vec![e]))?;
     let hash = hash_password(password).await?;
     let txn = begin_write(db).await?;
@@ -499,12 +561,11 @@ pub async fn reset_password(
     admin_user::Entity::update_many()
         .col_expr(admin_user::Column::PasswordHash, Expr::value(hash))
         .col_expr(admin_user::Column::PasswordChangedAt, Expr::value(now))
-        .col_expr(admin_user::Column::FailedSignIns, Expr::value(0))
-        .col_expr(admin_user::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<Utc>>::None))
         .col_expr(admin_user::Column::UpdatedAt, Expr::value(now))
         .filter(admin_user::Column::Id.eq(id))
         .exec(&txn)
         .await?;
+    sessions::clear_failures(&txn, &row.email).await?;
     let ended = sessions::end_all(&txn, id).await?;
     audit::record(
         &txn,

@@ -199,7 +199,8 @@ fn filtered(query: &AuditQuery) -> Result<Select<audit_event::Entity>, ServiceEr
     Ok(select.order_by_desc(audit_event::Column::At).order_by_desc(audit_event::Column::Id))
 }
 
-fn may_read(actor: &Actor) -> Result<(), ServiceError> {
+/// Who may read the audit log, and anything that shows its entries.
+pub(crate) fn may_read(actor: &Actor) -> Result<(), ServiceError> {
     if actor.may_read_audit() {
         Ok(())
     } else {
@@ -218,7 +219,7 @@ pub async fn list(
     let select = filtered(query)?;
     let total = select.clone().count(db).await?;
     let rows = select
-        .offset(u64::from(query.page) * u64::from(AUDIT_PAGE_SIZE))
+        .offset(query.page.offset(u64::from(AUDIT_PAGE_SIZE)))
         .limit(u64::from(AUDIT_PAGE_SIZE))
         .all(db)
         .await?;

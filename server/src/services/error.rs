@@ -16,8 +16,11 @@ impl From<ServiceError> for AppError {
         match error {
             ServiceError::App(error) => error,
             // SQLite's "database is locked" (SQLITE_BUSY): the busy timeout ran out while
-            // another writer held the database.
-            ServiceError::Db(error) if error.to_string().contains("database is locked") => {
+            // another writer held the database; PostgreSQL's lock_timeout (55P03) likewise.
+            ServiceError::Db(error)
+                if error.to_string().contains("database is locked")
+                    || error.to_string().contains("lock timeout") =>
+            {
                 tracing::warn!(%error, "database busy");
                 AppError::Busy
             }

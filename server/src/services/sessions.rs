@@ -7,7 +7,7 @@
 use super::admins::{verify_password, Admin};
 use super::ServiceError;
 use crate::store::begin_write;
-use crate::store::entities::{admin_user, session};
+use crate::store::entities::{admin_user, session, sign_in_failure};
 use app::error::AppError;
 use app::model::admin::Email;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -33,9 +33,12 @@ impl Default for SessionPolicy {
     }
 }
 
-/// Failed sign-ins allowed before the account backs off, and the longest back-off.
+/// Failed sign-ins allowed from one client for one email before that client backs off, and
+/// the longest back-off.
 const FREE_FAILURES: i32 = 5;
 const MAX_LOCK: Duration = Duration::minutes(15);
+/// Failure records older than this (and not locking anyone) are forgotten.
+const FORGET_FAILURES_AFTER: Duration = Duration::hours(24);
 
 /// Where a sign-in comes from, for the session row (and, later, the audit log).
 pub use app::api::backend::ClientInfo as Client;
@@ -66,8 +69,131 @@ async fn decoy_hash() -> String {
     DECOY.get_or_init(|| hash).clone()
 }
 
+/// Who a client is for counting failures and rate limits: its IPv4 address, or the /64 of an
+/// IPv6 address (one subscriber line gets a whole /64, so counting single IPv6 addresses would
+/// give one attacker 2^64 fresh counts).
+pub fn client_key(ip: Option<&str>) -> String {
+    use std::net::IpAddr;
+    match ip.and_then(|ip| ip.parse::<IpAddr>().ok()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "unknown".to_string(),
+    }
+}
+
+/// The typed email as failures are counted under it (known or not, valid or not).
+pub(super) fn failure_email(email: &str) -> String {
+    email.trim().to_lowercase().chars().take(320).collect()
+}
+
+/// Counts one failed sign-in of `email` from `client`; past FREE_FAILURES, that client (only)
+/// backs off: 30 s doubling per failure, at most MAX_LOCK. One write, whether or not the
+/// email belongs to anyone, so that both answers wait for the same database work.
+pub(super) async fn record_failure(
+    db: &DatabaseConnection,
+    email: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    use sea_orm::sea_query::OnConflict;
+    let txn = begin_write(db).await?;
+    // Increment in SQL, so that concurrent failures all count (the row stays locked until commit).
+    sign_in_failure::Entity::insert(sign_in_failure::ActiveModel {
+        email: Set(email.to_string()),
+        client: Set(client.to_string()),
+        failures: Set(1),
+        locked_until: Set(None),
+        last_failed_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([sign_in_failure::Column::Email, sign_in_failure::Column::Client])
+            .value(
+                sign_in_failure::Column::Failures,
+                Expr::col((sign_in_failure::Entity, sign_in_failure::Column::Failures)).add(1),
+            )
+            .update_column(sign_in_failure::Column::LastFailedAt)
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let failures = sign_in_failure::Entity::find_by_id((email.to_string(), client.to_string()))
+        .one(&txn)
+        .await?
+        .map_or(1, |row| row.failures);
+    if failures > FREE_FAILURES {
+        let exponent = Ord::min(failures - FREE_FAILURES - 1, 10) as u32;
+        let until = now + Ord::min(Duration::seconds(30) * 2_i32.pow(exponent), MAX_LOCK);
+        sign_in_failure::Entity::update_many()
+            .col_expr(sign_in_failure::Column::LockedUntil, Expr::value(until))
+            .filter(sign_in_failure::Column::Email.eq(email))
+            .filter(sign_in_failure::Column::Client.eq(client))
+            .exec(&txn)
+            .await?;
+    }
+    // Forget old failures (an index on last_failed_at keeps this cheap).
+    sign_in_failure::Entity::delete_many()
+        .filter(sign_in_failure::Column::LastFailedAt.lt(now - FORGET_FAILURES_AFTER))
+        .filter(
+            sign_in_failure::Column::LockedUntil.is_null().or(sign_in_failure::Column::LockedUntil.lt(now)),
+        )
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Whether `client` is backing off from `email` after repeated failures.
+pub(super) async fn is_paused(
+    db: &impl ConnectionTrait,
+    email: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    Ok(sign_in_failure::Entity::find_by_id((email.to_string(), client.to_string()))
+        .one(db)
+        .await?
+        .and_then(|row| row.locked_until)
+        .is_some_and(|until| until > now))
+}
+
+/// Lifts every back-off on `email` (a new password, an account enabled again).
+pub async fn clear_failures(db: &impl ConnectionTrait, email: &str) -> Result<(), ServiceError> {
+    sign_in_failure::Entity::delete_many()
+        .filter(sign_in_failure::Column::Email.eq(failure_email(email)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Until when sign-ins to `email` are paused for some client (the latest such pause), if any.
+pub async fn paused_until(
+    db: &impl ConnectionTrait,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, ServiceError> {
+    Ok(sign_in_failure::Entity::find()
+        .filter(sign_in_failure::Column::Email.eq(failure_email(email)))
+        .filter(sign_in_failure::Column::LockedUntil.gt(now))
+        .order_by_desc(sign_in_failure::Column::LockedUntil)
+        .one(db)
+        .await?
+        .and_then(|row| row.locked_until))
+}
+
 /// Checks an email and password and opens a new session (a new token every time).
-/// Every failure is `Unauthorized`, after the same amount of hashing work.
+///
+/// Failures are counted per email *and* client (see [`client_key`]): a client that keeps
+/// failing is refused for a while even with the right password, but nobody else is, so a
+/// stranger cannot lock an administrator out. Every failure is `Unauthorized`, after the same
+/// hashing and the same database write whether or not the email belongs to anyone.
+///
+/// Errors: `Unauthorized`; `TooManyRequests` when password hashing is saturated.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     db: &DatabaseConnection,
@@ -77,58 +203,44 @@ pub async fn sign_in(
     policy: SessionPolicy,
     now: DateTime<Utc>,
 ) -> Result<(String, Admin), ServiceError> {
+    let typed = failure_email(email);
+    let from = client_key(client.ip.as_deref());
+    let paused = is_paused(db, &typed, &from, now).await?;
     let row = match Email::parse(email) {
         Ok(email) => {
             admin_user::Entity::find().filter(admin_user::Column::Email.eq(email.as_str())).one(db).await?
         }
         Err(_) => None,
     };
-    let Some(row) = row else {
-        verify_password(password.to_string(), decoy_hash().await).await;
-        tracing::info!(
-            outcome = "unknown email",
-            ip = client.ip.as_deref().unwrap_or("unknown"),
-            "sign-in refused"
-        );
-        return Err(refused());
+    // An unknown email is checked against a real hash, so it takes as long as a known one.
+    let hash = match &row {
+        Some(row) => row.password_hash.clone(),
+        None => decoy_hash().await,
     };
-    let locked = row.locked_until.is_some_and(|until| until > now);
-    let matches = verify_password(password.to_string(), row.password_hash.clone()).await;
-    if locked || row.disabled || !matches {
-        if !matches {
-            // Back off: after FREE_FAILURES, 30 s doubling per failure, at most MAX_LOCK.
-            let failures = row.failed_sign_ins.saturating_add(1);
-            let lock = (failures > FREE_FAILURES).then(|| {
-                let exponent = Ord::min(failures - FREE_FAILURES - 1, 10) as u32;
-                now + Ord::min(Duration::seconds(30) * 2_i32.pow(exponent), MAX_LOCK)
-            });
-            // Increment in SQL, so that concurrent failures all count.
-            admin_user::Entity::update_many()
-                .col_expr(
-                    admin_user::Column::FailedSignIns,
-                    Expr::col(admin_user::Column::FailedSignIns).add(1),
-                )
-                .col_expr(admin_user::Column::LockedUntil, Expr::value(lock.or(row.locked_until)))
-                .filter(admin_user::Column::Id.eq(row.id.as_str()))
-                .exec(db)
-                .await?;
+    let matches = verify_password(password.to_string(), hash).await? && row.is_some();
+    let row = match row {
+        Some(row) if matches && !paused && !row.disabled => row,
+        row => {
+            if !matches {
+                record_failure(db, &typed, &from, now).await?;
+            }
+            let outcome = match &row {
+                None => "unknown email",
+                Some(row) if row.disabled => "disabled",
+                Some(_) if paused => "backing off",
+                Some(_) => "wrong password",
+            };
+            let admin = row.as_ref().map_or("", |row| row.id.as_str());
+            tracing::info!(admin, outcome, client = %from, "sign-in refused");
+            return Err(refused());
         }
-        let outcome = if row.disabled {
-            "disabled"
-        } else if locked {
-            "locked"
-        } else {
-            "wrong password"
-        };
-        tracing::info!(admin = %row.id, outcome, ip = client.ip.as_deref().unwrap_or("unknown"), "sign-in refused");
-        return Err(refused());
-    }
+    };
     let token = new_token();
     let txn = begin_write(db).await?;
-    admin_user::Entity::update_many()
-        .col_expr(admin_user::Column::FailedSignIns, Expr::value(0))
-        .col_expr(admin_user::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .filter(admin_user::Column::Id.eq(row.id.as_str()))
+    // A success from this client ends its own back-off (not other clients').
+    sign_in_failure::Entity::delete_many()
+        .filter(sign_in_failure::Column::Email.eq(typed.as_str()))
+        .filter(sign_in_failure::Column::Client.eq(from.as_str()))
         .exec(&txn)
         .await?;
     session::ActiveModel {
@@ -143,7 +255,7 @@ pub async fn sign_in(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    tracing::info!(admin = %row.id, ip = client.ip.as_deref().unwrap_or("unknown"), "signed in");
+    tracing::info!(admin = %row.id, client = %from, "signed in");
     let admin = super::admins::load(db, row).await?;
     Ok((token, admin))
 }
@@ -161,9 +273,20 @@ pub async fn authenticate(
     let Some(row) = admin_user::Entity::find_by_id(found.admin_id.clone()).one(db).await? else {
         return Ok(None);
     };
-    let expired = now >= found.expires_at || now - found.last_seen_at >= policy.idle;
-    if expired || row.disabled || found.created_at < row.password_changed_at {
+    let ended = if now >= found.expires_at {
+        Some("absolute lifetime reached")
+    } else if now - found.last_seen_at >= policy.idle {
+        Some("idle timeout")
+    } else if row.disabled {
+        Some("administrator disabled")
+    } else if found.created_at < row.password_changed_at {
+        Some("password changed")
+    } else {
+        None
+    };
+    if let Some(reason) = ended {
         session::Entity::delete_by_id(hash).exec(db).await?;
+        tracing::info!(admin = %row.id, reason, "session ended");
         return Ok(None);
     }
     if now - found.last_seen_at >= Duration::minutes(1) {
@@ -176,7 +299,11 @@ pub async fn authenticate(
 
 /// Ends one session.
 pub async fn sign_out(db: &DatabaseConnection, token: &str) -> Result<(), ServiceError> {
-    session::Entity::delete_by_id(token_hash(token)).exec(db).await?;
+    let hash = token_hash(token);
+    if let Some(found) = session::Entity::find_by_id(hash.clone()).one(db).await? {
+        session::Entity::delete_by_id(hash).exec(db).await?;
+        tracing::info!(admin = %found.admin_id, "signed out");
+    }
     Ok(())
 }
 
@@ -223,6 +350,18 @@ pub fn session_id(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clients_are_ipv4_addresses_or_ipv6_slash_64s() {
+        assert_eq!(client_key(Some("198.51.100.7")), "198.51.100.7");
+        assert_eq!(client_key(Some("::ffff:198.51.100.7")), "198.51.100.7");
+        let a = client_key(Some("2001:db8:1:2:aaaa::1"));
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(client_key(Some("2001:db8:1:2:ffff:ffff:ffff:ffff")), a, "the same /64");
+        assert_ne!(client_key(Some("2001:db8:1:3::1")), a, "the next /64");
+        assert_eq!(client_key(None), "unknown");
+        assert_eq!(client_key(Some("not an address")), "unknown");
+    }
 
     #[test]
     fn tokens_are_128_bit_random_and_stored_hashed() {

@@ -24,6 +24,9 @@ use std::sync::{Arc, Mutex};
 pub const KIND_CSV_IMPORT: &str = "csv_import";
 /// Tasks the Tasks list shows (newest first).
 pub const LIST_MAX: u64 = 200;
+/// Import tasks one administrator may have queued or running at once: a loop of uploads
+/// cannot fill the database with files waiting their turn.
+pub const ACTIVE_TASKS_PER_ADMIN: u64 = 3;
 /// Problems written per multi-row INSERT (7 columns: 7,000 binds).
 const PROBLEM_CHUNK: usize = 1_000;
 
@@ -212,6 +215,17 @@ pub async fn submit(
     if let Some(id) = active_with_key(db, &key).await? {
         return Ok(Submitted { task_id: id, duplicate: true });
     }
+    let active = [TaskStatus::Queued, TaskStatus::Validating, TaskStatus::Importing].map(TaskStatus::as_str);
+    let waiting = task::Entity::find()
+        .filter(task::Column::CreatedBy.eq(actor.id.as_str()))
+        .filter(task::Column::Status.is_in(active))
+        .count(db)
+        .await
+        .map_err(ServiceError::from)?;
+    if waiting >= ACTIVE_TASKS_PER_ADMIN {
+        tracing::info!(admin = %actor.id, waiting, "import refused: too many of this administrator's imports waiting");
+        return Err(ServiceError::from(AppError::TooManyRequests { retry_after_secs: 30 }).into());
+    }
     let id = new_id();
     let row = task::ActiveModel {
         id: Set(id.clone()),
@@ -304,7 +318,7 @@ pub async fn get(
     actor: &Actor,
     board: &Board,
     id: &str,
-    page: u64,
+    page: app::model::PageIndex,
 ) -> Result<TaskDetail, ServiceError> {
     let mut task = summary(db, actor, id).await?;
     board.overlay(&mut task);
@@ -312,7 +326,7 @@ pub async fn get(
     let total_problems = problems.clone().count(db).await?;
     let problems = problems
         .order_by_asc(task_row_error::Column::Seq)
-        .offset(page.saturating_mul(TASK_ERRORS_PAGE))
+        .offset(page.offset(TASK_ERRORS_PAGE))
         .limit(TASK_ERRORS_PAGE)
         .all(db)
         .await?

@@ -60,8 +60,16 @@ pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<VirtualExtension
     }
 }
 
-/// An entry's changes, newest first (every role may read what it may see).
-pub async fn history(db: &impl ConnectionTrait, id: &str) -> Result<Vec<AuditEntry>, ServiceError> {
+/// An entry's changes, newest first: part of the audit log, so under its rule (full and
+/// read-only administrators; it names other administrators and their addresses).
+///
+/// Errors: `Forbidden` for location administrators.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: &str,
+) -> Result<Vec<AuditEntry>, ServiceError> {
+    audit::may_read(actor)?;
     audit::history(db, TargetKind::VirtualExtension, id, 200).await
 }
 

@@ -129,11 +129,18 @@ pub enum Lock {
     Directory = 727_002,
 }
 
+/// How long a transaction waits for a lock that another holds, on both databases (SQLite's
+/// busy timeout is the same): then the request is answered "busy, try again" instead of
+/// holding a pooled connection for as long as the other writer takes.
+pub const LOCK_WAIT_SECS: u64 = 5;
+
 /// Takes `lock` until the transaction ends (PostgreSQL advisory lock, so replicas on one
-/// database agree). SQLite needs nothing: [`begin_write`] already serializes its writers.
+/// database agree), waiting at most [`LOCK_WAIT_SECS`] for it and for any row lock after it.
+/// SQLite needs nothing: [`begin_write`] already serializes its writers.
 pub async fn serialize(txn: &DatabaseTransaction, lock: Lock) -> Result<(), DbErr> {
     use sea_orm::ConnectionTrait;
     if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{LOCK_WAIT_SECS}s'")).await?;
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", lock as i64)).await?;
     }
     Ok(())

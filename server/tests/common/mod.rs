@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod web;
+
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 use std::io::Write;
 use std::sync::{Once, OnceLock};

@@ -8,6 +8,7 @@ use crate::api::virtual_extensions::{get_virtual_extension, DeleteVirtualExtensi
 use crate::components::confirm::ConfirmDialog;
 use crate::components::layout::use_me;
 use crate::components::panel::{PanelLoadError, SidePanel};
+use crate::error::AppError;
 use crate::model::audit::AuditEntry;
 use crate::model::{Level, Location, VirtualExtension};
 use crate::pages::admins::short_time;
@@ -37,7 +38,7 @@ pub fn VirtualExtensionDetailsPanel() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let locations = locations.await.unwrap_or_default();
-                    let history = history.await.unwrap_or_default();
+                    let history = history.await;
                     match entry.await {
                         Ok(entry) => view! { <Details entry locations history /> }.into_any(),
                         Err(error) => view! {
@@ -108,14 +109,20 @@ fn DetailsActions(entry: VirtualExtension) -> impl IntoView {
 }
 
 #[component]
-fn Details(entry: VirtualExtension, locations: Vec<Location>, history: Vec<AuditEntry>) -> impl IntoView {
+fn Details(
+    entry: VirtualExtension,
+    locations: Vec<Location>,
+    history: Result<Vec<AuditEntry>, AppError>,
+) -> impl IntoView {
     let esn = esn(&entry, &locations);
     let location = match entry.level {
         Level::Organization => "Organization".to_string(),
         Level::Location => entry.location_name.clone().unwrap_or_default(),
     };
     let dash = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_string());
+    let readable = !matches!(history, Err(AppError::Forbidden));
     let events = history
+        .unwrap_or_default()
         .into_iter()
         .map(|e| {
             view! {
@@ -150,7 +157,11 @@ fn Details(entry: VirtualExtension, locations: Vec<Location>, history: Vec<Audit
         </dl>
         <section class="panel-section" aria-labelledby="history-title">
             <h3 id="history-title">"History"</h3>
-            <ol class="history">{events}</ol>
+            {if readable {
+                view! { <ol class="history">{events}</ol> }.into_any()
+            } else {
+                view! { <p class="muted">"The history is part of the audit log, which full and read-only administrators see."</p> }.into_any()
+            }}
         </section>
     }
 }

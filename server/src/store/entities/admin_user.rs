@@ -13,9 +13,6 @@ pub struct Model {
     pub role: String,
     pub disabled: bool,
     pub password_changed_at: DateTimeUtc,
-    /// Failed sign-ins since the last success (drives the back-off).
-    pub failed_sign_ins: i32,
-    pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

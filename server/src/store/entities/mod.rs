@@ -6,6 +6,7 @@ pub mod audit_event;
 pub mod location;
 pub mod org_settings;
 pub mod session;
+pub mod sign_in_failure;
 pub mod task;
 pub mod task_row_error;
 pub mod virtual_extension;

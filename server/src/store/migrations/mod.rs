@@ -13,6 +13,7 @@ mod m20261127_150000_add_search_index;
 mod m20261127_160000_add_sort_indexes;
 mod m20261128_100000_create_task;
 mod m20261128_110000_search_rowid_given;
+mod m20261201_100000_create_sign_in_failure;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_160000_add_sort_indexes::Migration),
             Box::new(m20261128_100000_create_task::Migration),
             Box::new(m20261128_110000_search_rowid_given::Migration),
+            Box::new(m20261201_100000_create_sign_in_failure::Migration),
         ]
     }
 }
