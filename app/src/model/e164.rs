@@ -171,42 +171,37 @@ impl E164Number {
     }
 
     /// Is the number assigned in its country's plan, and written exactly as E.164 writes it?
+    /// libphonenumber's verdict (see `numbering_plan` for why not the `phonenumber` crate's).
     #[cfg(feature = "phone-metadata")]
     fn check_numbering_plan(&self) -> Result<(), FieldError> {
-        use phonenumber::Mode;
-        // Most numbers: the compiled plans say yes without the crate's locked regex cache.
-        if super::numbering_plan::confirms(&self.0[1..]) {
-            return Ok(());
-        }
-        let parsed = phonenumber::parse(None, &self.0).map_err(|e| {
-            error(
-                ErrorCode::PhoneNumberInvalid,
-                format!(
-                    "{} is not a valid phone number ({e}). Check the country code and the number of digits.",
-                    self.0
-                ),
-            )
-        })?;
-        if !phonenumber::is_valid(&parsed) {
-            let country =
-                parsed.country().id().map(|id| format!(" for country {}", id.as_ref())).unwrap_or_default();
-            return Err(error(
-                ErrorCode::PhoneNumberInvalid,
-                format!(
-                    "{} is not a valid number{country}: check the country code and the digits \
-                     (a digit missing, extra or mistyped).",
-                    self.0
-                ),
-            ));
-        }
-        let formatted = parsed.format().mode(Mode::E164).to_string();
-        if formatted != self.0 {
-            return Err(error(
+        use super::numbering_plan::{check, Verdict};
+        let verdict = check(&self.0[1..]);
+        match &verdict {
+            Verdict::Valid => Ok(()),
+            Verdict::NotE164 { e164 } => Err(error(
                 ErrorCode::PhoneNumberNotE164,
-                format!("{} is not written in E.164 form: write it as {formatted}.", self.0),
-            ));
+                format!("{} is not written in E.164 form: write it as {e164}.", self.0),
+            )),
+            Verdict::Invalid { region } => {
+                let country = region.map(|id| format!(" for country {id}")).unwrap_or_default();
+                Err(error(
+                    ErrorCode::PhoneNumberInvalid,
+                    format!(
+                        "{} is not a valid number{country}: check the country code and the digits \
+                         (a digit missing, extra or mistyped).",
+                        self.0
+                    ),
+                ))
+            }
+            Verdict::UnknownCountryCode | Verdict::TooShort | Verdict::TooLong => Err(error(
+                ErrorCode::PhoneNumberInvalid,
+                format!(
+                    "{} is not a valid phone number ({}). Check the country code and the number of digits.",
+                    self.0,
+                    verdict.parse_failure().unwrap_or("not a number")
+                ),
+            )),
         }
-        Ok(())
     }
 
     pub fn as_str(&self) -> &str {
@@ -218,8 +213,11 @@ impl E164Number {
     #[cfg(feature = "phone-metadata")]
     pub fn suggest_in_country(raw: &str, country: &str) -> Option<String> {
         let id: phonenumber::country::Id = country.parse().ok()?;
+        // The crate reads the national format; libphonenumber's rules decide whether the result
+        // is a valid number (the crate's own `is_valid` accepts numbers libphonenumber refuses).
         let parsed = phonenumber::parse(Some(id), raw.trim()).ok()?;
-        phonenumber::is_valid(&parsed).then(|| parsed.format().mode(phonenumber::Mode::E164).to_string())
+        let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+        super::numbering_plan::is_valid_e164(e164.strip_prefix('+')?).then_some(e164)
     }
 
     /// Adds the E.164 suggestion to a "missing +" or "formatting" error, given the country of
@@ -319,11 +317,35 @@ mod tests {
             // Country code 999 is not assigned.
             ("+9991234567", Err(PhoneNumberInvalid)),
             ("+1", Err(PhoneNumberInvalid)),
+            // Security review item 11: the `phonenumber` crate accepted these invalid numbers (a
+            // type pattern matched their first digits) and refused the valid toll-free ones (it
+            // stripped a trunk prefix they need). libphonenumber's verdicts.
+            ("+8610123456787", Err(PhoneNumberInvalid)),
+            ("+385123456787", Err(PhoneNumberInvalid)),
+            ("+213123456787", Err(PhoneNumberInvalid)),
+            ("+97233142764978", Err(PhoneNumberInvalid)),
+            ("+78001234567", Ok("+78001234567")),
+            ("+37080012345", Ok("+37080012345")),
+            // The trunk 0 typed after the country code: valid without it.
+            ("+4402079460958", Err(PhoneNumberNotE164)),
         ];
         for (raw, expected) in cases {
             let got = E164Number::parse(raw);
             assert_eq!(got.as_ref().map(E164Number::as_str).map_err(|e| e.code), *expected, "input {raw:?}");
         }
+    }
+
+    #[cfg(feature = "phone-metadata")]
+    #[test]
+    fn numbering_plan_messages_name_the_country_and_the_fix() {
+        let e = E164Number::parse("+385123456787").unwrap_err();
+        assert!(e.message.contains("not a valid number for country HR"), "{}", e.message);
+        let e = E164Number::parse("+4402079460958").unwrap_err();
+        assert!(e.message.contains("write it as +442079460958"), "{}", e.message);
+        let e = E164Number::parse("+9991234567").unwrap_err();
+        assert!(e.message.contains("(invalid country code)"), "{}", e.message);
+        let e = E164Number::parse("+1").unwrap_err();
+        assert!(e.message.contains("too short"), "{}", e.message);
     }
 
     #[cfg(feature = "phone-metadata")]

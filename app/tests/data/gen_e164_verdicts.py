@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Regenerates e164_verdicts.tsv: libphonenumber's verdict on E.164 strings.
+
+Run from the repository root (needs the `phonenumbers` package, the Python port of Google's
+libphonenumber; its version is written into the file's header):
+
+    pip install phonenumbers==9.0.43
+    python3 app/tests/data/gen_e164_verdicts.py
+
+For every region the package supports and every non-geographic country code, for every number
+type that has an example number, the table holds the example's E.164 string ("example"), the same
+without its last digit ("short") and with a "7" appended ("long"), plus a few numbers a reviewer
+found the Rust `phonenumber` crate to get wrong ("reviewer").
+
+A line's verdict is "valid" exactly when the product must accept the string: it parses
+(`phonenumbers.parse(e164, None)` raises nothing), `is_valid_number` holds, and formatting the
+parsed number as E.164 gives back the input unchanged. Otherwise "invalid".
+
+Lines: <e164> TAB <valid|invalid> TAB <region> TAB <type> TAB <variant>, sorted by the E.164
+string, one line per string (the first occurrence in the order example, short, long, reviewer;
+then region, with "001" for the non-geographic codes; then type, in the order below). For the
+"reviewer" lines, region and type are libphonenumber's (region of the country code, and
+`number_type` of the parsed number, UNKNOWN when it does not parse).
+"""
+
+import os
+import sys
+
+import phonenumbers
+from phonenumbers import PhoneMetadata, PhoneNumberFormat, PhoneNumberType
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "e164_verdicts.tsv")
+COMMAND = "python3 app/tests/data/gen_e164_verdicts.py"
+
+# The number types that carry example numbers, with the PhoneMetadata attribute holding each.
+TYPES = [
+    ("FIXED_LINE", "fixed_line"),
+    ("MOBILE", "mobile"),
+    ("TOLL_FREE", "toll_free"),
+    ("PREMIUM_RATE", "premium_rate"),
+    ("SHARED_COST", "shared_cost"),
+    ("VOIP", "voip"),
+    ("PERSONAL_NUMBER", "personal_number"),
+    ("PAGER", "pager"),
+    ("UAN", "uan"),
+    ("VOICEMAIL", "voicemail"),
+]
+
+NON_GEO_CODES = [800, 808, 870, 878, 881, 882, 883, 888, 979]
+
+# Invalid per libphonenumber but accepted by the crate, then valid but refused by it.
+REVIEWER = [
+    "+8610123456787",
+    "+385123456787",
+    "+213123456787",
+    "+97233142764978",
+    "+78001234567",
+    "+37080012345",
+]
+
+VARIANT_ORDER = ["example", "short", "long", "reviewer"]
+
+
+def verdict(e164):
+    """'valid' when the product must accept `e164` unchanged, per libphonenumber."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "invalid"
+    ok = phonenumbers.is_valid_number(parsed) and (
+        phonenumbers.format_number(parsed, PhoneNumberFormat.E164) == e164
+    )
+    return "valid" if ok else "invalid"
+
+
+def plans():
+    """(region label, metadata) for every region, then every non-geographic code."""
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        yield region, PhoneMetadata.metadata_for_region(region)
+    missing = set(NON_GEO_CODES) - set(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
+    if missing:
+        sys.exit(f"phonenumbers lacks non-geographic codes {sorted(missing)}")
+    for code in NON_GEO_CODES:
+        yield "001", PhoneMetadata.metadata_for_nongeo_region(code)
+
+
+def candidates():
+    """(e164, region, type, variant) in priority order, duplicates included."""
+    examples = []
+    for region, meta in plans():
+        for type_name, attr in TYPES:
+            desc = getattr(meta, attr)
+            if desc is None or not desc.example_number:
+                continue
+            examples.append((f"+{meta.country_code}{desc.example_number}", region, type_name))
+    for e164, region, type_name in examples:
+        yield e164, region, type_name, "example"
+    for e164, region, type_name in examples:
+        yield e164[:-1], region, type_name, "short"
+    for e164, region, type_name in examples:
+        yield e164 + "7", region, type_name, "long"
+    for e164 in REVIEWER:
+        try:
+            parsed = phonenumbers.parse(e164, None)
+            region = phonenumbers.region_code_for_country_code(parsed.country_code)
+            number_type = phonenumbers.number_type(parsed)
+            type_name = next(
+                name for name in dir(PhoneNumberType)
+                if name.isupper() and getattr(PhoneNumberType, name) == number_type
+            )
+        except phonenumbers.NumberParseException:
+            region, type_name = "ZZ", "UNKNOWN"
+        yield e164, region, type_name, "reviewer"
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else OUT
+    rows = {}
+    for e164, region, type_name, variant in candidates():
+        if e164 not in rows:
+            rows[e164] = (verdict(e164), region, type_name, variant)
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        f.write(
+            f"# generated by `{COMMAND}` with phonenumbers {phonenumbers.__version__} "
+            f"(libphonenumber {phonenumbers.__version__} metadata); "
+            "columns: e164, verdict (valid = parses, is_valid_number, E.164 form equals the input), "
+            "region, type, variant (example|short|long|reviewer)\n"
+        )
+        for e164 in sorted(rows):
+            f.write("\t".join((e164,) + rows[e164]) + "\n")
+    counts = {}
+    for v, *_ in rows.values():
+        counts[v] = counts.get(v, 0) + 1
+    print(f"{out}: {len(rows)} lines, {counts.get('valid', 0)} valid, "
+          f"{counts.get('invalid', 0)} invalid (phonenumbers {phonenumbers.__version__})",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
