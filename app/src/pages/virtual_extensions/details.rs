@@ -30,7 +30,18 @@ pub fn VirtualExtensionDetailsPanel() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let entry = Resource::new(move || id.get(), get_virtual_extension);
-    let history = Resource::new(move || id.get(), virtual_extension_history);
+    // The history is part of the audit log: only its readers ask for it (the server decides
+    // anyway; asking as a location administrator would only earn a 403).
+    let me = use_me();
+    let history = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match me.await {
+                Some(actor) if actor.may_read_audit() => virtual_extension_history(id).await.map(Some),
+                _ => Ok(None),
+            }
+        },
+    );
     let locations = Resource::new(|| (), |_| list_locations());
     view! {
         <Title text="Virtual Extension details" />
@@ -112,7 +123,7 @@ fn DetailsActions(entry: VirtualExtension) -> impl IntoView {
 fn Details(
     entry: VirtualExtension,
     locations: Vec<Location>,
-    history: Result<Vec<AuditEntry>, AppError>,
+    history: Result<Option<Vec<AuditEntry>>, AppError>,
 ) -> impl IntoView {
     let esn = esn(&entry, &locations);
     let location = match entry.level {
@@ -120,8 +131,10 @@ fn Details(
         Level::Location => entry.location_name.clone().unwrap_or_default(),
     };
     let dash = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_string());
-    let readable = !matches!(history, Err(AppError::Forbidden));
+    let readable = !matches!(history, Ok(None) | Err(AppError::Forbidden));
     let events = history
+        .ok()
+        .flatten()
         .unwrap_or_default()
         .into_iter()
         .map(|e| {
