@@ -13,10 +13,11 @@ async function signInFresh(page: Page, who: { email: string; password: string })
 }
 
 /** Adds an administrator through the Add Administrator panel (the list must be open). */
-async function addAdministrator(page: Page, email: string, password: string) {
+async function addAdministrator(page: Page, email: string, password: string, role?: string) {
   await page.getByRole('link', { name: 'Add Administrator' }).click();
   const add = page.getByRole('dialog', { name: 'Add Administrator' });
   await add.getByLabel('Email').fill(email);
+  if (role) await add.getByLabel('Role').selectOption({ label: role });
   await add.getByLabel('Initial password').fill(password);
   await add.getByRole('button', { name: 'Add' }).click();
   await expect(add).toBeHidden();
@@ -108,7 +109,8 @@ test.describe('Management', () => {
     const email = `own-${Date.now()}@example.com`;
     const password = 'my first passphrase';
     await openHydrated(page, ADMINISTRATORS);
-    await addAdministrator(page, email, password);
+    // The panel is full administrators' (read-only ones see the list without controls).
+    await addAdministrator(page, email, password, 'Full administrator');
     const theirs = await (await browser.newContext()).newPage();
     const theirProblems = watchConsole(theirs);
     await signInFresh(theirs, { email, password });
