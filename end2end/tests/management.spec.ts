@@ -126,10 +126,13 @@ test.describe('Management', () => {
     await manage.getByLabel('New password', { exact: true }).fill('my second passphrase');
     await manage.getByRole('button', { name: 'Set new password' }).click();
     await expect(manage.getByText('That is not your current password.')).toBeVisible();
-    // The right one: the password changes and this session ends with the others.
+    // The right one: the password changes and this session ends with the others (reloading
+    // only once the server has answered: leaving the page earlier would abort the request).
     await manage.getByLabel('Current password', { exact: true }).fill(password);
     await manage.getByLabel('New password', { exact: true }).fill('my second passphrase');
+    const changed = theirs.waitForResponse((r) => r.url().endsWith('/api/reset_admin_password'));
     await manage.getByRole('button', { name: 'Set new password' }).click();
+    expect((await changed).status()).toBe(200);
     await theirs.reload();
     await expect(theirs).toHaveURL(/\/sign-in/);
     await signInFresh(theirs, { email, password: 'my second passphrase' });
