@@ -33,6 +33,15 @@ async fn root(t: &TestDb) -> app::model::admin::Actor {
     server::services::admins::find_by_email(&t.db, "root@example.com").await.unwrap().into_actor(None, None)
 }
 
+/// A queued one-row import task of the full administrator's.
+async fn one_row_task(t: &TestDb) -> String {
+    let file = b"Action,Level,Location,Display Name,Phone Number,Extension\r\nADD,Organization,,Ann,+12015550101,4001\r\n";
+    tasks::submit(&t.db, &root(t).await, "team.csv", file.to_vec(), false, Limits::default())
+        .await
+        .unwrap()
+        .task_id
+}
+
 async fn sessions(t: &TestDb) -> u64 {
     use sea_orm::{EntityTrait, PaginatorTrait};
     server::store::entities::session::Entity::find().count(&t.db).await.unwrap()
@@ -145,18 +154,7 @@ async fn personal_answers_are_not_stored(t: &TestDb) {
 /// read everything.
 async fn reads_are_authorized_by_role(t: &TestDb) {
     let w = world(t).await;
-    let task = tasks::submit(
-        &t.db,
-        &root(t).await,
-        "team.csv",
-        b"Action,Level,Location,Display Name,Phone Number,Extension\r\nADD,Organization,,Ann,+12015550101,4001\r\n"
-            .to_vec(),
-        false,
-        Limits::default(),
-    )
-    .await
-    .unwrap()
-    .task_id;
+    let task = one_row_task(t).await;
     let reads: Vec<(&str, String, bool)> = vec![
         ("/api/list_virtual_extensions", "query[per_page]=25".into(), true),
         ("/api/get_virtual_extension", format!("id={}", w.entry), true),
@@ -194,18 +192,7 @@ async fn reads_are_authorized_by_role(t: &TestDb) {
 /// Page numbers of any size are bounded at the edge: an answer, never a 500 or a hang.
 async fn page_numbers_are_bounded(t: &TestDb) {
     let w = world(t).await;
-    let task = tasks::submit(
-        &t.db,
-        &root(t).await,
-        "team.csv",
-        b"Action,Level,Location,Display Name,Phone Number,Extension\r\nADD,Organization,,Ann,+12015550101,4001\r\n"
-            .to_vec(),
-        false,
-        Limits::default(),
-    )
-    .await
-    .unwrap()
-    .task_id;
+    let task = one_row_task(t).await;
     for page in ["92233720368547759", "18446744073709551615", "4294967296", "1000001"] {
         let response =
             send(t, post("/api/get_task", Some(&w.full), &format!("id={task}&page={page}"), &[])).await;

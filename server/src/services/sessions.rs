@@ -59,14 +59,15 @@ fn new_token() -> String {
 }
 
 /// A real Argon2id hash to check unknown emails against, so they take as long as known ones.
-async fn decoy_hash() -> String {
+/// Only a real hash is kept: if hashing is saturated the first time, this sign-in is refused
+/// as busy (as a known email's would be) rather than every later unknown email answering fast.
+async fn decoy_hash() -> Result<String, ServiceError> {
     static DECOY: OnceLock<String> = OnceLock::new();
     if let Some(hash) = DECOY.get() {
-        return hash.clone();
+        return Ok(hash.clone());
     }
-    let hash =
-        super::admins::hash_password("decoy password for unknown emails".into()).await.unwrap_or_default();
-    DECOY.get_or_init(|| hash).clone()
+    let hash = super::admins::hash_password("decoy password for unknown emails".into()).await?;
+    Ok(DECOY.get_or_init(|| hash).clone())
 }
 
 /// Who a client is for counting failures and rate limits: its IPv4 address, or the /64 of an
@@ -215,7 +216,7 @@ pub async fn sign_in(
     // An unknown email is checked against a real hash, so it takes as long as a known one.
     let hash = match &row {
         Some(row) => row.password_hash.clone(),
-        None => decoy_hash().await,
+        None => decoy_hash().await?,
     };
     let matches = verify_password(password.to_string(), hash).await? && row.is_some();
     let row = match row {
