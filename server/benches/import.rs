@@ -3,9 +3,11 @@
 //! Generates a file of `VEXT_BENCH_ROWS` rows (default 100,000; a third at 10 locations, and
 //! one row in 500 bad in one of several ways), then imports it through the real engine
 //! (`services::import::import`: check every row, then apply the valid ones in one transaction)
-//! into a fresh SQLite file and a throwaway PostgreSQL database. Prints the time, rows per
-//! second and the process's peak resident memory during each import, and SQLite's own time
-//! for the same rows (the floor no import can beat).
+//! into a fresh SQLite file and a throwaway PostgreSQL database, then a second file that updates
+//! every entry it added (each with its before and after in the entry's history). Validate runs
+//! on a database of its own. Prints the times, rows per second and the process's peak resident
+//! memory during the first import, and SQLite's own time for the same rows (the floor no import
+//! can beat).
 
 use app::model::LocationInput;
 use sea_orm::{ConnectionTrait, Database};
@@ -51,6 +53,30 @@ fn generate(path: &std::path::Path, rows: usize) -> usize {
     }
     out.flush().unwrap();
     bad
+}
+
+/// Every good row of [`generate`]'s file again as an UPDATE with a new display name (the
+/// second import: each changed entry's history gets its before and after).
+fn generate_updates(path: &std::path::Path, rows: usize) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("bench file"));
+    writeln!(out, "Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension").unwrap();
+    for i in (0..rows).filter(|i| i % 500 != 499) {
+        let (level, location) = if i % 3 == 0 {
+            ("Location", format!("Site {:02}", i % 10))
+        } else {
+            ("Organization", String::new())
+        };
+        writeln!(
+            out,
+            "UPDATE,{level},{location},First{},Last{},Person {i} (moved),{},{}",
+            i % 16,
+            i % 13,
+            number_for(i),
+            100_000 + i
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB.
@@ -120,13 +146,24 @@ async fn sqlite_floor(dir: &std::path::Path, rows: usize) {
     );
 }
 
-async fn run(label: &str, db: &sea_orm::DatabaseConnection, file: &std::path::Path, rows: usize, bad: usize) {
-    create_locations(db).await;
+/// Validate on `check_db`, then the import and an import that updates every entry on
+/// `import_db` (separate fresh databases, so that neither warms the other's files).
+async fn run(
+    label: &str,
+    check_db: &sea_orm::DatabaseConnection,
+    import_db: &sea_orm::DatabaseConnection,
+    files: (&std::path::Path, &std::path::Path),
+    rows: usize,
+    bad: usize,
+) {
+    let (file, updates) = files;
+    create_locations(check_db).await;
+    create_locations(import_db).await;
     // The check alone (what Validate does), to see where the time goes.
     let start = Instant::now();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
     let report = server::services::csv_check::check(
-        db,
+        check_db,
         &server::services::audit::command_line(),
         reader,
         app::model::csv::Limits::NONE,
@@ -143,7 +180,7 @@ async fn run(label: &str, db: &sea_orm::DatabaseConnection, file: &std::path::Pa
     let start = Instant::now();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
     let outcome = import(
-        db,
+        import_db,
         &server::services::audit::command_line(),
         "bench.csv",
         reader,
@@ -162,6 +199,24 @@ async fn run(label: &str, db: &sea_orm::DatabaseConnection, file: &std::path::Pa
         rows as f64 / elapsed,
         peak_rss_mib(),
     );
+    let start = Instant::now();
+    let reader = std::io::BufReader::new(std::fs::File::open(updates).unwrap());
+    let outcome = import(
+        import_db,
+        &server::services::audit::command_line(),
+        "updates.csv",
+        reader,
+        ImportOptions { limits: app::model::csv::Limits::NONE, ..Default::default() },
+    )
+    .await
+    .expect("update import");
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(outcome.report.summary.update as usize, rows - bad);
+    println!(
+        "{label}: {} rows updated in {elapsed:.2} s = {:.0} rows/s",
+        rows - bad,
+        (rows - bad) as f64 / elapsed
+    );
 }
 
 fn main() {
@@ -179,9 +234,16 @@ fn main() {
             start.elapsed().as_secs_f64()
         );
 
-        let url = format!("sqlite://{}/bench.db", dir.path().display());
-        let db = server::store::open(&url).await.expect("sqlite");
-        run("SQLite", &db, &file, rows, bad).await;
+        let updates = dir.path().join("updates.csv");
+        generate_updates(&updates, rows);
+        let check_db = server::store::open(&format!("sqlite://{}/check.db", dir.path().display()))
+            .await
+            .expect("sqlite");
+        let db = server::store::open(&format!("sqlite://{}/bench.db", dir.path().display()))
+            .await
+            .expect("sqlite");
+        run("SQLite", &check_db, &db, (&file, &updates), rows, bad).await;
+        check_db.close().await.ok();
         db.close().await.ok();
         sqlite_floor(dir.path(), rows).await;
 
@@ -191,12 +253,23 @@ fn main() {
             println!("PostgreSQL: NOT MEASURED (nothing answers at {admin_url})");
             return;
         };
-        let name = format!("vext_bench_import_{}", std::process::id());
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create bench database");
         let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(server, _)| server);
-        let pg = server::store::open(&format!("{base}/{name}")).await.expect("postgres");
-        run("PostgreSQL", &pg, &file, rows, bad).await;
-        pg.close().await.ok();
-        admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.ok();
+        let mut pools = Vec::new();
+        for role in ["check", "import"] {
+            let name = format!("vext_bench_{role}_{}", std::process::id());
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create bench database");
+            pools.push((
+                name.clone(),
+                server::store::open(&format!("{base}/{name}")).await.expect("postgres"),
+            ));
+        }
+        run("PostgreSQL", &pools[0].1, &pools[1].1, (&file, &updates), rows, bad).await;
+        for (name, pool) in pools {
+            pool.close().await.ok();
+            admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.ok();
+        }
     });
 }

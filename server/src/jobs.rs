@@ -206,9 +206,9 @@ impl Worker {
         let txn = begin_write(&self.db).await?;
         // The file was checked against the limits at upload; the worker runs what was accepted.
         let options = ImportOptions { all_or_nothing: task.all_or_nothing, limits: Limits::NONE };
+        let file = task.file_bytes.as_slice();
         let outcome =
-            import_in(&txn, &actor, &task.file_name, task.file_bytes.as_slice(), options, &tracked.progress)
-                .await;
+            import_in(&txn, &actor, Some(&task.id), &task.file_name, file, options, &tracked.progress).await;
         let (report, applied, file_error) = match outcome {
             Ok(outcome) => (outcome.report, outcome.applied, None),
             Err(CheckError::File(error)) => (CheckReport::default(), false, Some(error)),

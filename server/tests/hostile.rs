@@ -330,6 +330,103 @@ async fn queued_imports_are_capped_per_administrator(t: &TestDb) {
     tasks::submit(&t.db, &root(t).await, "f.csv", file(98), false, Limits::default()).await.unwrap();
 }
 
+/// The file a location administrator validates over and over: `rows` new entries at Dallas.
+fn dallas_file(rows: usize) -> Vec<u8> {
+    let mut file = String::from("Action,Level,Location,Display Name,Phone Number,Extension\r\n");
+    for i in 0..rows {
+        file.push_str(&format!("ADD,Location,Dallas,Desk {i},+1201{:07},{}\r\n", 3_000_000 + i, 100_000 + i));
+    }
+    file.into_bytes()
+}
+
+fn upload(path: &str, cookie: &str, file: &[u8]) -> Request<Body> {
+    let boundary = "vextboundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"dallas.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    Request::post(path)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::COOKIE, cookie)
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// Validate reads a snapshot and locks nothing: while a location administrator's 100,000-row
+/// Validate runs (and two more of theirs are turned away), other administrators sign in and
+/// save edits at once, on both databases.
+async fn validating_never_stalls_anyone_else(t: &TestDb) {
+    /// What a sign-in or an edit may take while the Validate runs (the bound).
+    const PROMPT: Duration = Duration::from_secs(1);
+    let w = world(t).await;
+    let router = app(t, None).await;
+    let file = std::sync::Arc::new(dallas_file(100_000));
+    let validates: Vec<_> = (0..3)
+        .map(|_| {
+            let (router, local, file) = (router.clone(), w.local.clone(), file.clone());
+            tokio::spawn(async move {
+                let response = router.oneshot(upload("/api/imports/validate", &local, &file)).await.unwrap();
+                let retry = response.headers().get(header::RETRY_AFTER).cloned();
+                (response.status(), retry, body_text(response).await)
+            })
+        })
+        .collect();
+    // The first Validate to arrive runs; the other two are answered at once.
+    let deadline = std::time::Instant::now() + ANSWER_WITHIN;
+    while validates.iter().filter(|v| v.is_finished()).count() < 2 {
+        assert!(std::time::Instant::now() < deadline, "two of the three Validates are answered at once");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (done, mut running): (Vec<_>, Vec<_>) = validates.into_iter().partition(|v| v.is_finished());
+    for refused in done {
+        let (status, retry, body) = refused.await.unwrap();
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert!(retry.is_some(), "429 says when to retry");
+        assert!(body.contains("VALIDATE_IN_PROGRESS"), "{body}");
+    }
+    let validate = running.pop().expect("one Validate runs");
+    let mut rounds = 0;
+    while !validate.is_finished() {
+        // Sign-ins are limited per address (20 a minute): a few are enough.
+        if rounds < 5 {
+            let started = std::time::Instant::now();
+            let request = post(
+                "/api/sign_in",
+                None,
+                "email=viewer%40example.com&password=a+long+passphrase&next=%2F",
+                &[],
+            );
+            let response = router.clone().oneshot(request).await.unwrap();
+            let took = started.elapsed();
+            assert_eq!(response.status(), StatusCode::OK, "sign-in: {}", body_text(response).await);
+            assert!(took <= PROMPT, "a sign-in during a Validate took {took:?}");
+        }
+        let started = std::time::Instant::now();
+        let body = format!(
+            "input[level]=ORGANIZATION&input[display_name]=Edit+{rounds}&input[extension]={}&input[phone_number]=%2B1201555{:04}",
+            5_000 + rounds,
+            2_000 + rounds
+        );
+        let response = router
+            .clone()
+            .oneshot(post("/api/create_virtual_extension", Some(&w.full), &body, &[]))
+            .await
+            .unwrap();
+        let took = started.elapsed();
+        assert_eq!(response.status(), StatusCode::OK, "edit: {}", body_text(response).await);
+        assert!(took <= PROMPT, "an edit during a Validate took {took:?}");
+        rounds += 1;
+    }
+    let (status, _, body) = validate.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["add"], 100_000, "{}", &body[..body.len().min(500)]);
+    assert!(rounds >= 2, "the sign-ins and edits ran while the Validate did ({rounds} rounds)");
+}
+
 macro_rules! hostile {
     ($($name:ident),* $(,)?) => {
         $(
@@ -354,5 +451,6 @@ mod on_both_databases {
         page_numbers_are_bounded,
         malformed_bodies_are_refused,
         queued_imports_are_capped_per_administrator,
+        validating_never_stalls_anyone_else,
     );
 }

@@ -159,19 +159,84 @@ ADD,Organization,,,,'Ohana,+12015550106,4006
         assert!(names(t).await.is_empty());
     }
 
+    async fn each_entry_an_import_changes_has_it_in_its_history(t: &TestDb) {
+        let admin = app::model::admin::Actor { from: Some("198.51.100.7".into()), ..full_admin() };
+        dallas(t).await;
+        let ann = virtual_extensions::create(
+            &t.db,
+            &full_admin(),
+            &app::model::VirtualExtensionInput {
+                level: "ORGANIZATION".into(),
+                display_name: "Ann".into(),
+                extension: "4001".into(),
+                phone_number: "+12015550101".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .entry;
+        let file = format!(
+            "{HEADER}UPDATE,Organization,,Ann,Lee,\"Ann \"\"Quote\"\" Lee\",+12015550101,4001\n\
+             ADD,Location,Dallas,,,Bob,+12015550102,4002\n"
+        );
+        let outcome = import(&t.db, &admin, "team.csv", file.as_bytes(), ImportOptions::default()).await.unwrap();
+        assert_eq!((outcome.report.summary.update, outcome.report.summary.add), (1, 1));
+        let bob = virtual_extensions::list(&t.db, &ListQuery { search: "Bob".into(), ..Default::default() })
+            .await
+            .unwrap()
+            .items
+            .remove(0);
+        let leavers = format!("{HEADER}DELETE,Location,Dallas,,,,,4002\n");
+        assert!(import(&t.db, &admin, "leavers.csv", leavers.as_bytes(), ImportOptions::default()).await.unwrap().applied);
+
+        let history = virtual_extensions::history(&t.db, &admin, &ann.id).await.unwrap();
+        let actions: Vec<AuditAction> = history.iter().map(|e| e.action).collect();
+        assert_eq!(actions, [AuditAction::VirtualExtensionUpdated, AuditAction::VirtualExtensionCreated]);
+        let changed: Vec<(&str, Option<&str>, Option<&str>)> =
+            history[0].changes.iter().map(|c| (c.field.as_str(), c.before.as_deref(), c.after.as_deref())).collect();
+        assert_eq!(
+            changed,
+            [("First Name", Some(""), Some("Ann")), ("Last Name", Some(""), Some("Lee")), ("Display Name", Some("Ann"), Some("Ann \"Quote\" Lee"))]
+        );
+        assert_eq!((history[0].source.as_str(), history[0].import_file.as_deref()), ("198.51.100.7", Some("team.csv")));
+        assert_eq!(history[1].import_file, None, "made on the page");
+        assert_eq!(history[0].target_label, "Ann \"Quote\" Lee (4001)");
+
+        let history = virtual_extensions::history(&t.db, &admin, &bob.id).await.unwrap();
+        let actions: Vec<AuditAction> = history.iter().map(|e| e.action).collect();
+        assert_eq!(actions, [AuditAction::VirtualExtensionDeleted, AuditAction::VirtualExtensionCreated]);
+        assert_eq!(history[0].import_file.as_deref(), Some("leavers.csv"));
+        let location = history[1].changes.iter().find(|c| c.field == "Location").unwrap();
+        assert_eq!(location.after.as_deref(), Some("Dallas"));
+        assert!(history[0].changes.iter().all(|c| c.after.is_none()), "a deletion shows what was there");
+
+        // Nothing applied, nothing recorded: an all-or-nothing file with a bad row.
+        let file = format!("{HEADER}ADD,Organization,,,,Cy,+12015550103,4003\nADD,Organization,,,,Bad,+1201,4004\n");
+        let options = ImportOptions { all_or_nothing: true, ..Default::default() };
+        assert!(!import(&t.db, &admin, "bad.csv", file.as_bytes(), options).await.unwrap().applied);
+        let query = AuditQuery { what: "import.applied".into(), ..Default::default() };
+        assert_eq!(audit::list(&t.db, &full_admin(), &query).await.unwrap().total, 2, "one event per applied import");
+    }
+
     async fn rows_far_apart_are_checked_against_each_other_across_chunks(t: &TestDb) {
         use server::services::csv_check::{check, CHUNK_ROWS};
         dallas(t).await;
-        run(t, "ADD,Organization,,,,Old,+12015550100,4000\n", false).await;
+        run(t, "ADD,Organization,,,,Old,+12015550100,4000\nADD,Organization,,,,Moved,+12015550110,4100\n", false).await;
         // Rows a few chunks apart: each later row meets an earlier one that is no longer in
         // the chunk being checked.
         let filler = |i: usize| format!("ADD,Location,Dallas,,,Filler {i},+1201{:07},{}\n", 3_000_000 + i, 10_000 + i);
         let mut body = String::from("DELETE,Organization,,,,,,4000\n");
         body.push_str("ADD,Organization,,,,First,+12015550101,4001\n");
+        body.push_str("UPDATE,Organization,,,,Moved,+12015550111,4100\n");
         for i in 0..CHUNK_ROWS * 2 {
             body.push_str(&filler(i));
         }
-        let late = CHUNK_ROWS * 2 + 4;
+        // Numbers the first chunk freed (one deleted, one changed away): free for later rows,
+        // although Validate's snapshot still has them where they were.
+        body.push_str("ADD,Organization,,,,Freed by delete,+12015550100,4003\n");
+        body.push_str("ADD,Organization,,,,Freed by update,+12015550110,4004\n");
+        let late = CHUNK_ROWS * 2 + 7;
         // The extension the first row deleted, the number the second row took, and an ESN
         // (8214 + 10001) equal to an organization extension added three chunks up.
         body.push_str("ADD,Organization,,,,Again,+12015550199,4000\n");
@@ -180,7 +245,7 @@ ADD,Organization,,,,'Ohana,+12015550106,4006
         let file = format!("{HEADER}{body}");
 
         let validated = check(&t.db, &full_admin(), file.as_bytes(), Default::default()).await.unwrap();
-        assert_eq!(names(t).await, ["Old"], "Validate writes nothing");
+        assert_eq!(names(t).await, ["Moved", "Old"], "Validate writes nothing");
         let outcome = import(&t.db, &full_admin(), "far.csv", file.as_bytes(), ImportOptions::default()).await.unwrap();
         assert_eq!(validated, outcome.report, "Validate predicts the import exactly");
         let problems: Vec<(u64, ErrorCode)> = outcome.report.problems.iter().map(|p| (p.row, p.code)).collect();
@@ -194,7 +259,7 @@ ADD,Organization,,,,'Ohana,+12015550106,4006
         );
         assert!(outcome.report.problems[1].message.starts_with("Row 3 "), "{}", outcome.report.problems[1].message);
         let s = &outcome.report.summary;
-        assert_eq!((s.delete, s.add, s.failed), (1, 1 + CHUNK_ROWS as u64 * 2, 3));
+        assert_eq!((s.delete, s.update, s.add, s.failed), (1, 1, 3 + CHUNK_ROWS as u64 * 2, 3));
 
         // All or nothing: a bad row in the last chunk leaves the earlier chunks unwritten.
         let before = virtual_extensions::list(&t.db, &ListQuery::default()).await.unwrap().total;

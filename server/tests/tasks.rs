@@ -65,6 +65,15 @@ on_both_databases! {
         assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::CompletedWithErrors)));
         assert_eq!(w.run_once().await.unwrap(), None, "a finished task is not run again");
         assert_eq!(count(t).await, 2);
+        // The import's audit event names its task; each entry's history has its part.
+        let query = app::model::audit::AuditQuery { what: "import.applied".into(), ..Default::default() };
+        let events = server::services::audit::list(&t.db, &actor_as(Role::ReadOnly, &[]), &query).await.unwrap();
+        assert_eq!(events.items.len(), 1);
+        assert_eq!((events.items[0].target_id.as_str(), events.items[0].target_label.as_str()), (first.task_id.as_str(), "team.csv"));
+        let ann = virtual_extensions::list(&t.db, &ListQuery { search: "Ann Lee".into(), ..Default::default() }).await.unwrap();
+        let history = virtual_extensions::history(&t.db, &admin, &ann.items[0].id).await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!((history[0].action, history[0].actor.as_str()), (app::model::audit::AuditAction::VirtualExtensionCreated, "importer@example.com"));
 
         let detail = tasks::get(&t.db, &admin, &board, &first.task_id, app::model::PageIndex::FIRST).await.unwrap();
         let task = &detail.task;
@@ -259,22 +268,27 @@ on_both_databases! {
     }
 }
 
-/// Validate writes (and rolls back) like an import, so on SQLite it waits for the write lock. When
-/// an import holds it past the busy timeout, the administrator is told to try again (503), not
-/// shown a server error.
-#[tokio::test]
-async fn validate_while_another_write_holds_sqlite_says_busy() {
-    let t = TestDb::sqlite().await;
-    let admin = importer(&t, "busy@example.com").await;
-    let holder = server::store::begin_write(&t.db).await.unwrap();
-    let file = format!("{HEADER},Organization,,,,Ann,+12015550101,4001\r\n");
-    let refused = tasks::validate(&t.db, &admin, file.as_bytes(), Limits::default()).await;
-    let Err(CheckError::Service(error)) = refused else { panic!("{refused:?}") };
-    let error = app::error::AppError::from(error);
-    assert_eq!(error, app::error::AppError::Busy);
-    assert_eq!(error.status(), 503);
-    assert!(error.to_string().contains("Nothing was changed"), "{error}");
-    holder.rollback().await.unwrap();
-    let report = tasks::validate(&t.db, &admin, file.as_bytes(), Limits::default()).await.unwrap();
-    assert_eq!(report.summary.add, 1);
+on_both_databases! {
+    // Validate checks against a snapshot and takes no lock: while an import holds the database
+    // (SQLite's write lock, PostgreSQL's directory lock) with rows not yet committed, Validate
+    // answers at once, from what is committed; once the import commits, it sees its rows.
+    async fn validate_reads_a_snapshot_beside_a_running_import(t: &TestDb) {
+        use server::services::import::{import_in, ImportOptions, Progress};
+        let admin = importer(t, "busy@example.com").await;
+        let file = format!("{HEADER}ADD,Organization,,,,Ann,+12015550101,4001\r\n");
+        let holder = server::store::begin_write(&t.db).await.unwrap();
+        let held = import_in(&holder, &admin, None, "held.csv", file.as_bytes(), ImportOptions::default(), &Progress::default())
+            .await
+            .unwrap();
+        assert!(held.applied);
+        let validate = tasks::validate(&t.db, &admin, file.as_bytes(), Limits::default());
+        let report = tokio::time::timeout(Duration::from_secs(20), validate)
+            .await
+            .expect("Validate does not wait for the import's locks")
+            .unwrap();
+        assert_eq!((report.summary.add, report.summary.failed), (1, 0), "the uncommitted row is not seen");
+        holder.commit().await.unwrap();
+        let report = tasks::validate(&t.db, &admin, file.as_bytes(), Limits::default()).await.unwrap();
+        assert_eq!((report.summary.add, report.summary.failed), (0, 1), "the committed row is");
+    }
 }

@@ -177,6 +177,10 @@ pub struct AuditEntry {
     pub target_label: String,
     /// The fields that changed, in the order they are shown.
     pub changes: Vec<AuditChange>,
+    /// The file, when the change was one row of a CSV import (the import's own event has it
+    /// in its changes instead).
+    #[serde(default)]
+    pub import_file: Option<String>,
 }
 
 pub const AUDIT_PAGE_SIZE: u32 = 50;

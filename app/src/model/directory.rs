@@ -78,6 +78,11 @@ impl Directory {
         self.entries.get(id)
     }
 
+    /// The entries, in no particular order.
+    pub fn into_entries(self) -> impl Iterator<Item = DirEntry> {
+        self.entries.into_values()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -2,7 +2,7 @@
 //! after, in the same transaction as the change (a rolled-back change leaves no entry).
 
 use super::ServiceError;
-use crate::store::entities::audit_event;
+use crate::store::entities::{audit_event, import_change};
 use crate::store::new_id;
 use app::error::AppError;
 use app::model::admin::{Actor, Role};
@@ -51,10 +51,44 @@ impl Snapshot {
     }
 
     fn to_json(&self) -> String {
-        let map: serde_json::Map<String, serde_json::Value> =
-            self.0.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect();
-        serde_json::Value::Object(map).to_string()
+        let mut json = String::with_capacity(160);
+        write_json_object(&mut json, self.0.iter().map(|(k, v)| (*k, v.as_str())));
+        json
     }
+}
+
+/// Appends `fields` as a JSON object of strings, in their order (written directly: an import
+/// writes one or two per row).
+pub(crate) fn write_json_object<'a>(out: &mut String, fields: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    out.push('{');
+    for (i, (field, value)) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json_string(out, field);
+        out.push(':');
+        write_json_string(out, value);
+    }
+    out.push('}');
+}
+
+fn write_json_string(out: &mut String, text: &str) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// What a change touched, as the log names it.
@@ -72,8 +106,49 @@ pub async fn record(
     before: Option<&Snapshot>,
     after: Option<&Snapshot>,
 ) -> Result<(), ServiceError> {
+    record_as(db, new_id(), actor, action, target, before, after).await
+}
+
+/// Records the event of an import before its rows are written (each changed entry's
+/// `import_change` row refers to it), and returns its id; [`finish_import`] completes it.
+pub async fn start_import(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    target: Target<'_>,
+    file: &str,
+) -> Result<String, ServiceError> {
+    let id = new_id();
+    let after = Snapshot::new().with("File", file.to_string());
+    record_as(db, id.clone(), actor, AuditAction::ImportApplied, target, None, Some(&after)).await?;
+    Ok(id)
+}
+
+/// Completes an import's event with what it did, timed when it did it.
+pub async fn finish_import(
+    db: &impl ConnectionTrait,
+    event_id: &str,
+    counts: &Snapshot,
+) -> Result<(), ServiceError> {
+    audit_event::Entity::update_many()
+        .col_expr(audit_event::Column::At, Expr::value(Utc::now()))
+        .col_expr(audit_event::Column::After, Expr::value(counts.to_json()))
+        .filter(audit_event::Column::Id.eq(event_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn record_as(
+    db: &impl ConnectionTrait,
+    id: String,
+    actor: &Actor,
+    action: AuditAction,
+    target: Target<'_>,
+    before: Option<&Snapshot>,
+    after: Option<&Snapshot>,
+) -> Result<(), ServiceError> {
     audit_event::ActiveModel {
-        id: Set(new_id()),
+        id: Set(id),
         at: Set(Utc::now()),
         actor_id: Set(Some(actor.id.clone())),
         actor: Set(actor.email.chars().take(300).collect()),
@@ -141,6 +216,7 @@ fn to_entry(model: audit_event::Model) -> Option<AuditEntry> {
         action,
         target_id: model.target_id,
         target_label: model.target_label,
+        import_file: None,
     })
 }
 
@@ -253,8 +329,8 @@ pub async fn actors(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<(Str
     Ok(out)
 }
 
-/// One target's history, newest first (at most `limit` entries). Every role may read the
-/// history of what it may see.
+/// One target's history, newest first (at most `limit` entries): its own events, and for a
+/// virtual extension what imports did to it (each under its import's actor, time and address).
 pub async fn history(
     db: &impl ConnectionTrait,
     kind: TargetKind,
@@ -269,7 +345,46 @@ pub async fn history(
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(to_entry).collect())
+    let mut entries: Vec<AuditEntry> = rows.into_iter().filter_map(to_entry).collect();
+    if kind == TargetKind::VirtualExtension {
+        let imported = import_change::Entity::find()
+            .filter(import_change::Column::EntryId.eq(target_id))
+            .find_also_related(audit_event::Entity)
+            .all(db)
+            .await?;
+        entries.extend(imported.into_iter().filter_map(|(change, event)| imported_entry(change, event?)));
+        // RFC 3339 in UTC with a fixed format: text order is time order.
+        entries.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
+        entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    Ok(entries)
+}
+
+/// What one import did to one entry, as a history entry: the import's who, when and where, the
+/// entry as the target.
+fn imported_entry(change: import_change::Model, event: audit_event::Model) -> Option<AuditEntry> {
+    let action = match (&change.before, &change.after) {
+        (None, Some(_)) => AuditAction::VirtualExtensionCreated,
+        (Some(_), Some(_)) => AuditAction::VirtualExtensionUpdated,
+        (Some(_), None) => AuditAction::VirtualExtensionDeleted,
+        (None, None) => return None,
+    };
+    let latest = fields(change.after.as_deref().or(change.before.as_deref()));
+    let field =
+        |name: &str| latest.iter().find(|(f, _)| f == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let file = fields(event.after.as_deref()).into_iter().find(|(f, _)| f == "File").map(|(_, v)| v);
+    Some(AuditEntry {
+        changes: changes(change.before.as_deref(), change.after.as_deref()),
+        id: event.id,
+        at: super::rfc3339(event.at),
+        actor_id: event.actor_id,
+        actor: event.actor,
+        source: event.source,
+        action,
+        target_label: format!("{} ({})", field("Display Name"), field("Extension")),
+        target_id: change.entry_id,
+        import_file: Some(file.unwrap_or_default()),
+    })
 }
 
 /// The export's header row.
@@ -376,6 +491,7 @@ mod tests {
             target_id: "t".into(),
             target_label: "@SUM(1)".into(),
             changes: vec![],
+            import_file: None,
         };
         let record = csv_record(&entry);
         assert_eq!(record[1], "'=cmd|' /C calc'!A0");

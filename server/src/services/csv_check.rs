@@ -2,17 +2,22 @@
 //! location administrator's rows must be at their own locations), row by row and top to bottom.
 //!
 //! The file streams through in chunks of [`CHUNK_ROWS`]: each chunk's rows are checked against
-//! the stored entries they could clash with (loaded for that chunk only) and against the file's
-//! earlier rows, and its accepted changes are written at once, inside the caller's transaction,
-//! so the next chunk is checked against them. Memory therefore stays flat however long the file
-//! is: a chunk, plus a compact record of which extensions and numbers the file has claimed.
-//! Validate and `vext csv check` run the same thing in a transaction they roll back; the import
-//! commits it (or rolls it back: all-or-nothing with a failed row).
+//! the stored entries they could clash with (loaded for that chunk) and against the file's
+//! earlier rows. Two purposes share the checker:
+//!
+//! - **Apply** (an import): each chunk's accepted changes are written at once, inside the
+//!   caller's transaction, which holds the directory lock; the next chunk is checked against
+//!   what the database now holds. Memory stays flat however long the file is.
+//! - **Check** (Validate, `vext csv check`): nothing is written and no lock is taken. The file
+//!   is checked against a read snapshot (other writers go on meanwhile), and the file's earlier
+//!   changes are kept in memory over it: the stored entries the file has looked at, minus what
+//!   it deleted, plus what it added or changed. Exact, and bounded by the file's size (about
+//!   three entries per row at most). The import checks again, under the lock, when it applies.
 
 use super::directory::{load_for, locations, Probe};
-use super::import::{write_chunk, Progress};
+use super::import::{write_chunk, History, Progress};
 use super::{settings, ServiceError};
-use crate::store::{begin_write, serialize, Lock};
+use crate::store::begin_snapshot;
 use app::model::admin::Actor;
 use app::model::csv::{Action, CsvReader, FileError, Limits, NamedScope, RowChange};
 use app::model::directory::{DirEntry, DirLocation, Directory};
@@ -20,8 +25,18 @@ use app::model::{E164Number, ErrorCode, Field, FieldError, Scope, VirtualExtensi
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
+
+/// What a pass over a file is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Check only, against a read snapshot: nothing is written.
+    Check,
+    /// Check and write each chunk's accepted changes (inside the caller's locked transaction),
+    /// each changed entry's before and after under the import's audit event.
+    Apply { event_id: String },
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,12 +100,18 @@ pub enum CheckError {
 /// and an add never frees what an update needs.)
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
-    /// Ids of the entries to delete.
-    pub deletes: Vec<String>,
-    /// The new state of changed entries (their ids are the stored ones).
-    pub updates: Vec<DirEntry>,
-    /// New entries (their ids are placeholders: `row:N`).
+    /// The entries to delete, as stored.
+    pub deletes: Vec<DirEntry>,
+    /// Changed entries, as stored and as they become (the ids are the stored ones).
+    pub updates: Vec<Update>,
+    /// New entries (their ids are placeholders: `row:N`; the writer gives them theirs).
     pub adds: Vec<DirEntry>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Update {
+    pub before: DirEntry,
+    pub after: DirEntry,
 }
 
 /// Rows checked and written together: the directory is loaded once per chunk, and the adds
@@ -147,8 +168,15 @@ struct Checker<'a> {
     actor: &'a Actor,
     locations: Vec<DirLocation>,
     locations_by_name: HashMap<String, DirLocation>,
-    /// The stored entries the current chunk can clash with, and the chunk's rows so far.
+    /// Apply (write each chunk) rather than check against a snapshot.
+    apply: bool,
+    /// Apply: the stored entries the current chunk can clash with, and the chunk's rows so far.
+    /// Check: every stored entry the file's chunks have looked at, with the file's changes so
+    /// far applied over them.
     directory: Directory,
+    /// Check: the stored entries the file deleted (a later chunk's lookup must not bring them
+    /// back from the snapshot).
+    deleted: HashSet<String>,
     claims: FileClaims,
     report: CheckReport,
     /// The current chunk's changes.
@@ -215,8 +243,20 @@ impl Checker<'_> {
                 Pending::Failed(..) => None,
             })
             .collect();
-        self.directory = load_for(db, &self.locations, &probes).await?;
+        let stored = load_for(db, &self.locations, &probes).await?;
         drop(probes);
+        match self.apply {
+            true => self.directory = stored,
+            false => {
+                // The snapshot does not change: an entry already here is either the same or
+                // the file's own newer version of it.
+                for entry in stored.into_entries() {
+                    if self.directory.entry(&entry.id).is_none() && !self.deleted.contains(&entry.id) {
+                        self.directory.insert(entry);
+                    }
+                }
+            }
+        }
         for pending in chunk {
             match pending {
                 Pending::Valid(row, change) => self.check_row(row, change),
@@ -263,7 +303,12 @@ impl Checker<'_> {
             self.directory.remove(&existing.id);
             self.claims.keys.insert(key, claim_row(row));
             self.report.summary.delete += 1;
-            self.plan.deletes.push(existing.id);
+            match self.apply {
+                true => self.plan.deletes.push(existing),
+                false => {
+                    self.deleted.insert(existing.id);
+                }
+            }
             return;
         };
         let id = match (action, &existing) {
@@ -305,13 +350,17 @@ impl Checker<'_> {
         }
         match (action, existing) {
             (Action::Update, Some(existing)) if existing == candidate => self.report.summary.unchanged += 1,
-            (Action::Update, _) => {
+            (Action::Update, Some(existing)) => {
                 self.report.summary.update += 1;
-                self.plan.updates.push(candidate.clone());
+                if self.apply {
+                    self.plan.updates.push(Update { before: existing, after: candidate.clone() });
+                }
             }
             _ => {
                 self.report.summary.add += 1;
-                self.plan.adds.push(candidate.clone());
+                if self.apply {
+                    self.plan.adds.push(candidate.clone());
+                }
             }
         }
         self.claims.keys.insert(key, claim_row(row));
@@ -364,7 +413,8 @@ fn not_found(extension: &str, place: &str) -> FieldError {
 }
 
 /// Checks every row of `input` against the database and the file's other rows, changing
-/// nothing: the check writes each chunk inside a transaction it rolls back. A
+/// nothing and locking nothing: it reads one snapshot of the database (see the module's
+/// comment), so other administrators' sign-ins, edits and imports go on meanwhile. A
 /// `CheckError::File` means the file itself is unusable.
 #[tracing::instrument(skip_all)]
 pub async fn check(
@@ -373,10 +423,9 @@ pub async fn check(
     input: impl Read,
     limits: Limits,
 ) -> Result<CheckReport, CheckError> {
-    let txn = begin_write(db).await.map_err(ServiceError::from)?;
-    serialize(&txn, Lock::Directory).await.map_err(ServiceError::from)?;
-    let report = run(&txn, actor, input, limits, &Progress::default(), Utc::now()).await;
-    txn.rollback().await.map_err(ServiceError::from)?;
+    let snapshot = begin_snapshot(db).await.map_err(ServiceError::from)?;
+    let report = run(&snapshot, actor, input, limits, Purpose::Check, &Progress::default(), Utc::now()).await;
+    snapshot.rollback().await.map_err(ServiceError::from)?;
     report
 }
 
@@ -416,13 +465,15 @@ fn read_chunk<R: Read>(
     Ok(chunk)
 }
 
-/// Checks every row of `input` and writes the accepted changes through `db` (a transaction:
-/// the caller commits or rolls back, and has taken the directory lock).
+/// Checks every row of `input`; for [`Purpose::Apply`] it also writes the accepted changes
+/// through `db` (a transaction: the caller commits or rolls back, and has taken the directory
+/// lock). For [`Purpose::Check`], `db` should be a read snapshot.
 pub(super) async fn run(
     db: &impl ConnectionTrait,
     actor: &Actor,
     input: impl Read,
     limits: Limits,
+    purpose: Purpose,
     progress: &Progress,
     now: DateTime<Utc>,
 ) -> Result<CheckReport, CheckError> {
@@ -441,9 +492,18 @@ pub(super) async fn run(
     let mode = settings::virtual_extension_mode(db).await?;
     let locations = locations(db).await?;
     let locations_by_name = locations.iter().map(|l| (l.name.clone(), l.clone())).collect();
+    let history = match &purpose {
+        Purpose::Check => None,
+        Purpose::Apply { event_id } => Some(History {
+            event_id: event_id.clone(),
+            location_names: locations.iter().map(|l| (l.id.clone(), l.name.clone())).collect(),
+        }),
+    };
     let mut checker = Checker {
         actor,
-        directory: Directory::default(),
+        apply: purpose != Purpose::Check,
+        directory: Directory::new(locations.iter().cloned()),
+        deleted: HashSet::new(),
         locations,
         locations_by_name,
         claims: FileClaims::default(),
@@ -455,14 +515,18 @@ pub(super) async fn run(
         let rows = chunk.len() as u64;
         checker.report.summary.rows += rows;
         checker.check_chunk(db, chunk).await?;
-        let plan = std::mem::take(&mut checker.plan);
-        // The database writes on its own thread (SQLite) or server (PostgreSQL): read and
-        // validate the next chunk meanwhile (`biased`: the write is sent first).
-        let (written, next) = tokio::join!(biased; write_chunk(db, &plan, now), async {
-            read_chunk(&mut reader, mode, &checker.locations_by_name)
-        });
-        written?;
-        chunk = next?;
+        if let Some(history) = &history {
+            let plan = std::mem::take(&mut checker.plan);
+            // The database writes on its own thread (SQLite) or server (PostgreSQL): read and
+            // validate the next chunk meanwhile (`biased`: the write is sent first).
+            let (written, next) = tokio::join!(biased; write_chunk(db, &plan, now, history), async {
+                read_chunk(&mut reader, mode, &checker.locations_by_name)
+            });
+            written?;
+            chunk = next?;
+        } else {
+            chunk = read_chunk(&mut reader, mode, &checker.locations_by_name)?;
+        }
         progress.start_applying();
         progress.advance(rows);
         // Let the runtime run other tasks (a shutdown's deadline, other requests on this

@@ -5,8 +5,8 @@ pub mod migrations;
 
 use sea_orm::sqlx;
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::PathBuf;
@@ -115,6 +115,19 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
                 ..Default::default()
             })
             .await
+        }
+        _ => db.begin().await,
+    }
+}
+
+/// Starts a read-only transaction that sees one snapshot of the database for its whole life,
+/// and takes no lock that would stop writers (SQLite's WAL: a deferred BEGIN, whose snapshot
+/// starts at the first read; PostgreSQL: REPEATABLE READ, READ ONLY). For long reads that
+/// must be consistent, such as checking a CSV file.
+pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
         }
         _ => db.begin().await,
     }

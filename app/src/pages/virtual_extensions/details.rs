@@ -143,6 +143,7 @@ fn Details(
                     <p class="history-head">
                         <strong>{e.action.label()}</strong>
                         " · "{short_time(&e.at)}" · "{e.actor.clone()}
+                        {e.import_file.map(|file| format!(" · CSV import {file}"))}
                     </p>
                     <ChangeList changes=e.changes />
                 </li>

@@ -3,6 +3,7 @@
 pub mod admin_location;
 pub mod admin_user;
 pub mod audit_event;
+pub mod import_change;
 pub mod location;
 pub mod org_settings;
 pub mod session;

@@ -14,6 +14,7 @@ mod m20261127_160000_add_sort_indexes;
 mod m20261128_100000_create_task;
 mod m20261128_110000_search_rowid_given;
 mod m20261201_100000_create_sign_in_failure;
+mod m20261202_100000_create_import_change;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_100000_create_task::Migration),
             Box::new(m20261128_110000_search_rowid_given::Migration),
             Box::new(m20261201_100000_create_sign_in_failure::Migration),
+            Box::new(m20261202_100000_create_import_change::Migration),
         ]
     }
 }
