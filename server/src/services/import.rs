@@ -6,6 +6,7 @@
 use super::audit::{self, Snapshot, Target};
 use super::csv_check::{self, CheckError, CheckReport, Plan, Purpose, Update};
 use super::search::search_name;
+use super::virtual_extensions;
 use super::ServiceError;
 use crate::store::entities::{import_change, virtual_extension as ve};
 use crate::store::{begin_write, new_id, serialize, Lock};
@@ -288,15 +289,15 @@ impl History {
         let mut json = String::with_capacity(200);
         audit::write_json_object(
             &mut json,
-            [
-                ("Level", level.label()),
-                ("Location", location),
-                ("First Name", entry.first_name.as_deref().unwrap_or_default()),
-                ("Last Name", entry.last_name.as_deref().unwrap_or_default()),
-                ("Display Name", entry.display_name.as_str()),
-                ("Extension", entry.extension.as_str()),
-                ("Phone Number", entry.phone_number.as_str()),
-            ],
+            virtual_extensions::recorded_fields(virtual_extensions::RecordedEntry {
+                level,
+                location,
+                first_name: entry.first_name.as_deref().unwrap_or_default(),
+                last_name: entry.last_name.as_deref().unwrap_or_default(),
+                display_name: &entry.display_name,
+                extension: &entry.extension,
+                phone_number: &entry.phone_number,
+            }),
         );
         json
     }

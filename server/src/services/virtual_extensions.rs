@@ -38,14 +38,41 @@ fn to_view(model: ve::Model, location: Option<location::Model>) -> VirtualExtens
 
 /// The entry's fields as the audit log records them.
 pub fn snapshot(entry: &VirtualExtension) -> Snapshot {
-    Snapshot::new()
-        .with("Level", entry.level.label())
-        .with("Location", entry.location_name.clone().unwrap_or_default())
-        .with("First Name", entry.first_name.clone().unwrap_or_default())
-        .with("Last Name", entry.last_name.clone().unwrap_or_default())
-        .with("Display Name", entry.display_name.clone())
-        .with("Extension", entry.extension.clone())
-        .with("Phone Number", entry.phone_number.clone())
+    let fields = recorded_fields(RecordedEntry {
+        level: entry.level,
+        location: entry.location_name.as_deref().unwrap_or_default(),
+        first_name: entry.first_name.as_deref().unwrap_or_default(),
+        last_name: entry.last_name.as_deref().unwrap_or_default(),
+        display_name: &entry.display_name,
+        extension: &entry.extension,
+        phone_number: &entry.phone_number,
+    });
+    fields.into_iter().fold(Snapshot::new(), |snapshot, (label, value)| snapshot.with(label, value))
+}
+
+/// An entry's values as the audit log records them (the Location by name).
+pub struct RecordedEntry<'a> {
+    pub level: Level,
+    pub location: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub display_name: &'a str,
+    pub extension: &'a str,
+    pub phone_number: &'a str,
+}
+
+/// The audit log's fields of an entry, labelled and in order: one list for the pages' edits and
+/// for imports, so that an entry's history reads the same whichever way it changed.
+pub fn recorded_fields(entry: RecordedEntry<'_>) -> [(&'static str, &str); 7] {
+    [
+        ("Level", entry.level.label()),
+        ("Location", entry.location),
+        ("First Name", entry.first_name),
+        ("Last Name", entry.last_name),
+        ("Display Name", entry.display_name),
+        ("Extension", entry.extension),
+        ("Phone Number", entry.phone_number),
+    ]
 }
 
 fn target(entry: &VirtualExtension) -> Target<'_> {
