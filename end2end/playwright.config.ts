@@ -4,6 +4,9 @@ import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 // (see scripts/e2e-server). PostgreSQL runs when scripts/test found a server (always in CI).
 const databases = ['sqlite', ...(process.env.VEXT_E2E_POSTGRES === '1' ? ['postgres'] : [])];
 const port = (db: string) => (db === 'sqlite' ? 3100 : 3101);
+// scripts/slow-checks runs the suite with Chromium's CPU slowed down (VEXT_E2E_CPU_THROTTLE=4,
+// see tests/fixtures.ts): the same steps, no added waits, only longer time limits.
+const slowdown = Math.max(1, Number(process.env.VEXT_E2E_CPU_THROTTLE ?? '1'));
 
 const chromium = {
   browserName: 'chromium' as const,
@@ -25,8 +28,8 @@ const chromium = {
 
 const config: PlaywrightTestConfig = {
   testDir: './tests',
-  timeout: 30_000,
-  expect: { timeout: 10_000 },
+  timeout: 30_000 * slowdown,
+  expect: { timeout: 10_000 * slowdown },
   fullyParallel: false,
   workers: 1,
   retries: 0,

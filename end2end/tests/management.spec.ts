@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { ADMIN, openHydrated, watchConsole } from './helpers';
 
 const ADMINISTRATORS = '/management/administrators';

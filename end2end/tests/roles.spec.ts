@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { DALLAS_ADMIN, LIST, VIEWER, openHydrated, watchConsole } from './helpers';
 
 // Roles change what the pages offer; the server refuses the rest regardless (server/tests).

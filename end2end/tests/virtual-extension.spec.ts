@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { DALLAS_ADMIN, LIST, open, openHydrated, watchConsole } from './helpers';
 
 // One database per project run, shared by these steps in order.

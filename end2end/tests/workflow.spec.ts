@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { LIST, VIEWER, open, openHydrated, watchConsole } from './helpers';
 
 // Runs after virtual-extension.spec.ts (file order): that spec starts from an empty list.
@@ -45,6 +45,10 @@ test.describe.serial('Edit, move and delete virtual extensions; locations', () =
     await expect(details.locator('dd').filter({ hasText: '4502' })).toBeVisible();
     await expect(details.locator('dd').filter({ hasText: '+12015550152' })).toBeVisible();
     await page.keyboard.press('Escape');
+    // Back on the list it was opened from: the search for the old name, which finds nothing now.
+    await expect(page).toHaveURL(/\?q=Edit%20Me$|\?q=Edit\+Me$/);
+    await expect(page.getByRole('searchbox', { name: 'Search' })).toHaveValue('Edit Me');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('Edith');
     const row = page.getByRole('row', { name: /Edith Mayer/ });
     await expect(row.getByRole('cell').nth(2)).toHaveText('Edith');
     await expect(row.getByRole('cell').nth(4)).toHaveText('4502');

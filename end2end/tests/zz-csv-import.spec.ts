@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { LIST, VIEWER, open, openHydrated, watchConsole } from './helpers';
 
 // Runs last (file order): its imports add entries the other specs do not expect.

@@ -3,7 +3,7 @@
 
 use crate::ratelimit::RateLimiter;
 use crate::services::sessions::{self, SessionPolicy};
-use app::api::backend::ClientInfo;
+use app::api::backend::{ClientInfo, SignInThrottled};
 use app::api::session::SessionCookie;
 use app::error::AppError;
 use axum::extract::{ConnectInfo, Request, State};
@@ -76,7 +76,9 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
         let client = sessions::client_key(ip.as_deref());
         if let Err(wait) = gate.sign_in_limit.check(&client, Instant::now()) {
             tracing::warn!(%client, "sign-in refused: too many attempts from this address");
-            return AppError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) }.status_response();
+            // The server function refuses it (429 with Retry-After to a script; the sign-in
+            // page with the wait to a form post), before any password is looked at.
+            request.extensions_mut().insert(SignInThrottled { retry_after_secs: wait.as_secs().max(1) });
         }
     }
     let user_agent =

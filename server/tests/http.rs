@@ -475,6 +475,29 @@ async fn sign_in_attempts_are_limited_per_client_address() {
     assert_eq!(body["kind"], "too_many_requests");
     let other = router.clone().oneshot(attempt("198.51.100.21")).await.unwrap();
     assert_eq!(other.status(), StatusCode::UNAUTHORIZED, "another address has its own count");
+    // A form post without JavaScript gets the sign-in page back, which says how long to wait
+    // (it used to be the JSON above, shown as the page).
+    let plain = post(
+        "/api/sign_in",
+        None,
+        "email=nobody%40example.com&password=wrong+passphrase&next=%2F",
+        &[("x-forwarded-for", "198.51.100.20"), ("referer", "http://vext.local:3000/sign-in")],
+    );
+    let mut plain = plain;
+    plain.headers_mut().insert(header::ACCEPT, header::HeaderValue::from_static("text/html,*/*;q=0.8"));
+    let page = router.clone().oneshot(plain).await.unwrap();
+    assert!(page.status().is_redirection(), "{}", page.status());
+    let location = page.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(location.starts_with("http://vext.local:3000/sign-in"), "{location}");
+    let shown = router
+        .clone()
+        .oneshot(
+            Request::get(location.trim_start_matches("http://vext.local:3000")).body(Body::empty()).unwrap(),
+        )
+        .await
+        .unwrap();
+    let html = body_text(shown).await;
+    assert!(html.contains("Too many attempts from your address. Wait "), "the sign-in page says to wait");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -337,5 +337,31 @@ mod list {
             assert_eq!(names(t, sorted(SortKey::Location, false)).await, ["bob builder", "Zoë Ångström", "50% Off_Desk", "Ann Lee (Dallas)"]);
             assert_eq!(names(t, sorted(SortKey::Location, true)).await, ["Ann Lee (Dallas)", "50% Off_Desk", "Zoë Ångström", "bob builder"]);
         }
+
+        async fn search_spells_letters_as_people_type_them(t: &TestDb) {
+            let admin = common::full_admin();
+            for (i, display) in ["Martin Ødegaard", "Łukasz Straße", "Þóra Æsa"].into_iter().enumerate() {
+                let entry = named("ORGANIZATION", "", display, "", "", &format!("{}", 4101 + i), &number(10 + i as u32));
+                virtual_extensions::create(&t.db, &admin, &entry).await.unwrap();
+            }
+            let q = |search: &str| ListQuery { search: search.into(), ..Default::default() };
+            assert_eq!(names(t, q("Odegaard")).await, ["Martin Ødegaard"]);
+            assert_eq!(names(t, q("odeg")).await, ["Martin Ødegaard"], "short terms too");
+            assert_eq!(names(t, q("lukasz strasse")).await, ["Łukasz Straße"]);
+            assert_eq!(names(t, q("Ødegaard")).await, ["Martin Ødegaard"], "typed as written");
+            assert_eq!(names(t, q("thora aesa")).await, ["Þóra Æsa"]);
+
+            // Names saved before the folding knew these letters are refolded by the migration
+            // (undone and run again here: its undo changes nothing).
+            t.exec("UPDATE virtual_extension SET search_name = 'martin ødegaard' WHERE display_name = 'Martin Ødegaard'")
+                .await
+                .unwrap();
+            assert!(names(t, q("Odegaard")).await.is_empty(), "the old folding does not find it");
+            use sea_orm_migration::MigratorTrait;
+            server::store::Migrator::down(&t.db, Some(1)).await.unwrap();
+            server::store::Migrator::up(&t.db, None).await.unwrap();
+            assert_eq!(names(t, q("Odegaard")).await, ["Martin Ødegaard"]);
+            assert_eq!(names(t, q("oDEGaard")).await, ["Martin Ødegaard"]);
+        }
     }
 }

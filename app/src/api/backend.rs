@@ -111,6 +111,14 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<TaskDetail, AppError>;
 }
 
+/// Put on a sign-in request by the server's gate when its address made too many attempts: the
+/// sign-in server function refuses it, so that a plain form post gets the sign-in page back
+/// with the wait, like the browser does, instead of a bare JSON answer.
+#[derive(Clone, Copy, Debug)]
+pub struct SignInThrottled {
+    pub retry_after_secs: u64,
+}
+
 /// Where a request comes from, recorded with a session.
 #[derive(Clone, Debug, Default)]
 pub struct ClientInfo {

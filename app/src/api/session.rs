@@ -72,11 +72,17 @@ pub fn safe_next(next: &str) -> String {
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AppError> {
-    use super::backend::{backend, ClientInfo};
+    use super::backend::{backend, ClientInfo, SignInThrottled};
+    let parts = use_context::<http::request::Parts>();
+    // The server's gate counted this address's attempts; refused here, not there, so that a
+    // form post without JavaScript comes back to the sign-in page saying how long to wait.
+    if let Some(SignInThrottled { retry_after_secs }) =
+        parts.as_ref().and_then(|parts| parts.extensions.get::<SignInThrottled>().copied())
+    {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
     // The server's gate works out the client (peer address, or a trusted proxy's header).
-    let client = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<ClientInfo>().cloned())
-        .unwrap_or_default();
+    let client = parts.and_then(|parts| parts.extensions.get::<ClientInfo>().cloned()).unwrap_or_default();
     // Decided before the session exists: nothing after the sign-in may fail.
     let next = safe_next(&next);
     let token = backend()?.sign_in(email, password, client).await?;

@@ -24,6 +24,13 @@ pub fn TextField(
     on_check: Callback<()>,
 ) -> impl IntoView {
     let warning = warning.unwrap_or_else(|| Signal::derive(|| None));
+    // Reads that tolerate a closed form: a panel that closes (Save by Enter, Escape) disposes
+    // its signals while the browser may still deliver a blur or run a render effect.
+    let error_now = move || error.try_get().flatten();
+    let warning_now = move || warning.try_get().flatten();
+    // "Required" and friends speak once the admin changed the field (or on Save), not when
+    // they merely Tab through an empty form.
+    let edited = StoredValue::new(false);
     let error_id = format!("{id}-error");
     let warning_id = format!("{id}-warning");
     let hint_id = format!("{id}-hint");
@@ -34,38 +41,51 @@ pub fn TextField(
             if hint.is_some() {
                 ids.push(hint_id.clone());
             }
-            if error.get().is_some() {
+            if error_now().is_some() {
                 ids.push(error_id.clone());
-            } else if warning.get().is_some() {
+            } else if warning_now().is_some() {
                 ids.push(warning_id.clone());
             }
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
+    let initial = value.get_untracked();
     view! {
-        <div class="field" class:has-error=move || error.get().is_some()>
+        <div class="field" class:has-error=move || error_now().is_some()>
             <label for=id>{label}</label>
             {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
             <input
                 id=id
                 name=name
                 type="text"
+                // In the server's HTML too: without JavaScript (or before the WASM loads) the
+                // form shows and posts what is stored.
+                value=initial
                 inputmode=input_mode
                 autocomplete=autocomplete.unwrap_or("off")
                 required=required
                 aria-required=required.then_some("true")
-                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-invalid=move || error_now().is_some().then_some("true")
                 aria-describedby=described_by
-                prop:value=move || value.get()
+                prop:value=move || value.try_get().unwrap_or_default()
                 on:input=move |ev| {
-                    value.set(event_target_value(&ev));
-                    if error.get_untracked().is_some() {
-                        on_check.run(());
+                    edited.try_set_value(true);
+                    if value.try_set(event_target_value(&ev)).is_some() {
+                        return;
+                    }
+                    if error.try_get_untracked().flatten().is_some() {
+                        on_check.try_run(());
                     }
                 }
-                on:blur=move |_| on_check.run(())
+                on:blur=move |ev| {
+                    // A blur from an input being removed (its panel closed) checks nothing.
+                    let connected = event_target::<leptos::web_sys::Element>(&ev).is_connected();
+                    if connected && edited.try_get_value() == Some(true) {
+                        on_check.try_run(());
+                    }
+                }
             />
-            {move || match (error.get(), warning.get()) {
+            {move || match (error_now(), warning_now()) {
                 (Some(message), _) => Some(view! { <p class="field-error" id=error_id.clone()>{message}</p> }.into_any()),
                 (None, Some(note)) => Some(view! { <p class="field-warning" id=warning_id.clone()>{note}</p> }.into_any()),
                 (None, None) => None,

@@ -49,7 +49,10 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="layout">
+            // Below 1000 px the navigation folds behind the Menu button (no JavaScript needed).
+            <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-label="Menu" aria-controls="main-nav" />
             <header class="topbar">
+                <label for="nav-toggle" class="menu-button" aria-hidden="true">"☰ Menu"</label>
                 <span class="brand">"vext"</span>
                 <span class="topbar-note">"Virtual Extensions console"</span>
                 <Transition fallback=|| ()>
@@ -73,7 +76,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     })}
                 </Transition>
             </header>
-            <nav class="sidenav" aria-label="Main">
+            <nav class="sidenav" id="main-nav" aria-label="Main">
                 <p class="sidenav-section" id="nav-services">"Services"</p>
                 <ul aria-labelledby="nav-services">
                     <li>
@@ -116,13 +119,19 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 /// "Services > Call > Features > Virtual Extension", the way admins find the page in Control Hub.
 #[component]
-pub fn Breadcrumb(current: &'static str) -> impl IntoView {
+pub fn Breadcrumb(
+    current: &'static str,
+    /// Pages between Features and this one, as (label, address): "Virtual Extension > Tasks".
+    #[prop(optional)]
+    links: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
     view! {
         <nav class="breadcrumb" aria-label="Breadcrumb">
             <ol>
                 <li>"Services"</li>
                 <li>"Call"</li>
                 <li>"Features"</li>
+                {links.iter().map(|(label, href)| view! { <li><A href=*href>{*label}</A></li> }).collect_view()}
                 <li aria-current="page">{current}</li>
             </ol>
         </nav>

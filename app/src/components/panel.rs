@@ -21,6 +21,10 @@ pub fn SidePanel(
     /// Id of the heading that names the dialog.
     title_id: &'static str,
     #[prop(into)] close_href: String,
+    /// The element (by id) that takes focus when the panel closes, when what opened the panel
+    /// is gone (the list re-rendered): the row it was opened from.
+    #[prop(optional, into)]
+    return_focus_to: Option<String>,
     children: Children,
 ) -> impl IntoView {
     let panel = NodeRef::<leptos::html::Div>::new();
@@ -36,25 +40,45 @@ pub fn SidePanel(
             document().active_element().and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()),
         );
         on_cleanup(move || {
-            let back =
-                opener.take().filter(|el| el.is_connected() && el.tag_name() != "BODY").or_else(|| {
+            // Not now: moving focus while the panel is torn down blurs its inputs, whose
+            // handlers would then run against signals that are being disposed. After the next
+            // frame the panel is gone from the page, and the list has re-rendered.
+            let opener = opener.take();
+            request_animation_frame(move || {
+                // Another panel opened in its place (details → Edit): it has the focus.
+                if document().query_selector(".side-panel").ok().flatten().is_some() {
+                    return;
+                }
+                let by_id = |id: &str| {
                     document()
-                        .get_element_by_id("main")
+                        .get_element_by_id(id)
                         .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok())
-                });
-            if let Some(el) = back {
-                let _ = el.focus();
-            }
+                };
+                let back = opener
+                    .filter(|el| el.is_connected() && el.tag_name() != "BODY")
+                    .or_else(|| return_focus_to.as_deref().and_then(by_id))
+                    .or_else(|| by_id("main"));
+                if let Some(el) = back {
+                    let _ = el.focus();
+                }
+            });
         });
     }
+
+    #[cfg(not(feature = "hydrate"))]
+    let _ = return_focus_to;
 
     // Move focus into the panel when it opens.
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(panel) = panel.get() {
             match focusables(&panel).into_iter().find(|el| el.tag_name() != "A") {
+                // Without scrolling to it: the panel opens at its top (its title, its help).
                 Some(first) => {
-                    let _ = first.focus();
+                    let options = leptos::web_sys::FocusOptions::new();
+                    options.set_prevent_scroll(true);
+                    let _ = first.focus_with_options(&options);
+                    panel.set_scroll_top(0);
                 }
                 // Nothing to fill in (details), or still loading: the dialog itself takes focus,
                 // so that Escape and Tab work from the start.
@@ -117,7 +141,7 @@ pub fn PanelLoadError(
     /// The heading's id: the one the panel is labelled by.
     title_id: &'static str,
     title: &'static str,
-    close_href: &'static str,
+    #[prop(into)] close_href: String,
     error: crate::error::AppError,
 ) -> impl IntoView {
     view! {

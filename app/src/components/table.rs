@@ -61,6 +61,32 @@ pub fn TableCard(
     }
 }
 
+/// What a list shows for a page number past its end (`?page=99` of 5): which page there is
+/// instead, and a link to the last one, rather than "Page 99 of 5" over an empty table.
+#[component]
+pub fn PastTheLastPage(
+    /// The page asked for, as the address shows it (1-based).
+    asked: u64,
+    /// How many pages there are (at least 1).
+    pages: u64,
+    last_href: String,
+) -> impl IntoView {
+    let there_are = match pages {
+        1 => "There is only 1 page.".to_string(),
+        n => format!("There are {} pages.", group_thousands(n)),
+    };
+    view! {
+        <div class="empty-state" role="status">
+            <h2>{format!("There is no page {}", group_thousands(asked))}</h2>
+            <p>
+                {there_are}" "
+                <leptos_router::components::A href=last_href>{format!("Go to page {}", group_thousands(pages))}</leptos_router::components::A>
+                ", the last one."
+            </p>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::group_thousands;

@@ -262,31 +262,56 @@ impl ListQuery {
         .normalized()
     }
 
-    /// The URL parameters that restore this query (defaults left out).
-    pub fn to_query_string(&self) -> String {
-        let mut parts = Vec::new();
+    /// The URL parameters that restore this query, as (name, value): only the ones set (no
+    /// defaults, no empty `&q=`). Also the hidden fields of forms that carry the list along.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
         if !self.search.trim().is_empty() {
-            parts.push(format!("q={}", super::audit::encode_component(self.search.trim())));
+            params.push(("q", self.search.trim().to_string()));
         }
         if let Some(level) = self.level {
-            parts.push(format!("level={}", level.as_str()));
+            params.push(("level", level.as_str().to_string()));
         }
         if let Some(location) = &self.location {
-            parts.push(format!("location={}", super::audit::encode_component(location)));
+            params.push(("location", location.clone()));
         }
         if self.sort != SortKey::default() {
-            parts.push(format!("sort={}", self.sort.as_str()));
+            params.push(("sort", self.sort.as_str().to_string()));
         }
         if self.descending {
-            parts.push("dir=desc".to_string());
+            params.push(("dir", "desc".to_string()));
         }
         if self.page > 0 {
-            parts.push(format!("page={}", self.page + 1));
+            params.push(("page", (self.page + 1).to_string()));
         }
         if self.per_page != DEFAULT_PAGE_SIZE {
-            parts.push(format!("per_page={}", self.per_page));
+            params.push(("per_page", self.per_page.to_string()));
         }
-        parts.join("&")
+        params
+    }
+
+    /// `path` carrying this query: the list itself, or a panel over it that returns to it.
+    pub fn on_path(&self, path: &str) -> String {
+        match self.to_query_string() {
+            q if q.is_empty() => path.to_string(),
+            q => format!("{path}?{q}"),
+        }
+    }
+
+    /// The list's query in a full URL (a Referer), if it is one; the default otherwise.
+    pub fn from_url(url: &str) -> Self {
+        let pairs: Vec<(String, String)> =
+            url::Url::parse(url).map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default();
+        Self::from_params(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    /// The URL parameters that restore this query (defaults left out).
+    pub fn to_query_string(&self) -> String {
+        self.to_params()
+            .into_iter()
+            .map(|(name, value)| format!("{name}={}", super::audit::encode_component(&value)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     /// The digits of the search, when it could be (part of) an extension or phone number:

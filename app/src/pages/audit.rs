@@ -5,7 +5,7 @@
 use super::admins::short_time;
 use crate::api::audit::{list_audit, list_audit_actors};
 use crate::components::layout::ManagementBreadcrumb;
-use crate::components::table::TableCard;
+use crate::components::table::{PastTheLastPage, TableCard};
 use crate::model::audit::{AuditAction, AuditChange, AuditEntry, AuditQuery, TargetKind};
 use crate::model::PageIndex;
 use crate::paths;
@@ -198,9 +198,6 @@ fn AuditTable(
         }
         .into_any();
     }
-    let first = page_no.offset(u64::from(per_page)) + 1;
-    let last = (first + page.len() as u64).saturating_sub(1);
-    let count = format!("Changes {first}–{last} of {total}");
     let link = move |page: PageIndex| {
         let q = AuditQuery { page, ..q.clone() }.to_query_string();
         if q.is_empty() {
@@ -209,6 +206,16 @@ fn AuditTable(
             format!("{}?{q}", paths::AUDIT_LOG)
         }
     };
+    if page.is_empty() {
+        let pages = total.div_ceil(u64::from(per_page.max(1))).max(1);
+        return view! {
+            <PastTheLastPage asked=u64::from(page_no) + 1 pages last_href=link(PageIndex::new(pages - 1)) />
+        }
+        .into_any();
+    }
+    let first = page_no.offset(u64::from(per_page)) + 1;
+    let last = (first + page.len() as u64).saturating_sub(1);
+    let count = format!("Changes {first}–{last} of {total}");
     let has_next = page_no.next() > page_no && page_no.next().offset(u64::from(per_page)) < total;
     let rows = page
         .into_iter()

@@ -2,8 +2,9 @@
 //! row problems and Download errors (CSV)). Both refresh themselves while a task still runs.
 
 use crate::api::tasks::{get_task, list_tasks};
-use crate::components::layout::Breadcrumb;
+use crate::components::layout::{use_me, Breadcrumb, IfAllowed};
 use crate::components::table::{group_thousands, TableCard};
+use crate::model::admin::{Actor, Role};
 use crate::model::task::{routes, TaskStatus, TaskSummary, TASK_ERRORS_PAGE};
 use crate::model::PageIndex;
 use crate::pages::admins::short_time;
@@ -53,11 +54,29 @@ fn TaskProgress(task: TaskSummary) -> impl IntoView {
         _ => "Processed",
     };
     let text = format!("{phase} {} of {} rows", group_thousands(done), group_thousands(task.total_rows));
+    // The bar's colour follows the outcome, like the status badge: a failed import is not blue.
     view! {
-        <div class="task-progress">
+        <div class=format!("task-progress {}", task.status.as_str())>
             <progress max=task.total_rows.max(1).to_string() value=done.to_string() aria-label=text.clone()></progress>
             <span>{text}</span>
         </div>
+    }
+}
+
+/// "1 row error", "240 row errors (101–200 shown)": the count above a page of row errors.
+fn problems_shown(total: u64, from: u64, shown: u64) -> String {
+    let noun = if total == 1 { "row error" } else { "row errors" };
+    if shown >= total {
+        format!("{} {noun}", group_thousands(total))
+    } else if shown == 0 {
+        format!("{} {noun} (none on this page)", group_thousands(total))
+    } else {
+        format!(
+            "{} {noun} ({}–{} shown)",
+            group_thousands(total),
+            group_thousands(from + 1),
+            group_thousands(from + shown)
+        )
     }
 }
 
@@ -68,19 +87,31 @@ pub fn TasksPage() -> impl IntoView {
     let tick = refresher(running);
     let tasks = Resource::new(move || tick.get(), |_| list_tasks());
     let submitted = move || query.with(|q| (q.get("submitted"), q.get("duplicate").is_some()));
+    let me = use_me();
     view! {
         <Title text="Tasks" />
-        <Breadcrumb current="Virtual Extension" />
+        <Breadcrumb current="Tasks" links=&[("Virtual Extension", paths::VIRTUAL_EXTENSIONS)] />
         <div class="page-header">
             <div>
                 <h1>"Tasks"</h1>
                 <p class="page-lede">
-                    "Your CSV imports: each file's status while it runs, what it changed, and the rows it could not apply."
+                    <Transition fallback=|| "CSV imports: each file's status while it runs, what it changed, and the rows it could not apply.">
+                        {move || Suspend::new(async move {
+                            // Location administrators see their own imports; the others, everyone's.
+                            let whose = match me.await.map(|me| me.role) {
+                                Some(Role::Location) => "Your CSV imports",
+                                _ => "Every administrator's CSV imports",
+                            };
+                            format!("{whose}: each file's status while it runs, what it changed, and the rows it could not apply.")
+                        })}
+                    </Transition>
                 </p>
             </div>
             <div class="page-actions">
                 <A href=paths::VIRTUAL_EXTENSIONS attr:class="button">"Back to Virtual Extension"</A>
-                <A href=paths::BULK_ADD attr:class="button primary">"Bulk Add in CSV"</A>
+                <IfAllowed allowed=Actor::may_change_any>
+                    <A href=paths::BULK_ADD attr:class="button primary">"Bulk Add in CSV"</A>
+                </IfAllowed>
             </div>
         </div>
         {move || match submitted() {
@@ -161,7 +192,7 @@ pub fn TaskPage() -> impl IntoView {
     let detail = Resource::new(move || (id(), page(), tick.get()), |(id, page, _)| get_task(id, page));
     view! {
         <Title text="Task" />
-        <Breadcrumb current="Virtual Extension" />
+        <Breadcrumb current="Task" links=&[("Virtual Extension", paths::VIRTUAL_EXTENSIONS), ("Tasks", paths::TASKS)] />
         <Transition fallback=|| view! { <p class="loading">"Loading the task…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -227,7 +258,7 @@ pub fn TaskPage() -> impl IntoView {
                             } else {
                                 view! {
                                     <p class="count" id="problem-count">
-                                        {format!("{} problems ({}–{} shown)", group_thousands(detail.total_problems), shown_from + 1, shown_from + detail.problems.len() as u64)}
+                                        {problems_shown(detail.total_problems, shown_from, detail.problems.len() as u64)}
                                     </p>
                                     <ProblemTable problems=detail.problems.clone() caption="Row errors of this import" />
                                     <nav class="pager" aria-label="Pages">
@@ -243,5 +274,19 @@ pub fn TaskPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problems_shown;
+
+    #[test]
+    fn the_row_error_count_reads_as_a_sentence() {
+        assert_eq!(problems_shown(1, 0, 1), "1 row error");
+        assert_eq!(problems_shown(3, 0, 3), "3 row errors");
+        assert_eq!(problems_shown(240, 100, 100), "240 row errors (101–200 shown)");
+        assert_eq!(problems_shown(1200, 1100, 100), "1,200 row errors (1,101–1,200 shown)");
+        assert_eq!(problems_shown(5, 500, 0), "5 row errors (none on this page)");
     }
 }

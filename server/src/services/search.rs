@@ -7,9 +7,42 @@ use sea_orm::{Condition, DbBackend};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-/// `raw` folded for comparison.
+/// `raw` folded for comparison: lower case, compatibility-decomposed, combining marks removed,
+/// and the Latin letters that carry no removable mark spelled as people type them on a plain
+/// keyboard ("Odegaard" finds "Ødegaard", "Strasse" finds "Straße", "Lodz" finds "Łódź").
+/// Changing what this returns needs a migration that refolds the stored names (see
+/// `m20261202_110000_refold_search_names`).
 pub fn fold(raw: &str) -> String {
-    raw.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+    let mut folded = String::with_capacity(raw.len());
+    for c in raw.nfkd().flat_map(char::to_lowercase).filter(|c| !is_combining_mark(*c)) {
+        match transliteration(c) {
+            Some(latin) => folded.push_str(latin),
+            None => folded.push(c),
+        }
+    }
+    folded
+}
+
+/// Lower-case Latin letters that do not decompose into a base letter and a mark.
+fn transliteration(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ø' => "o",
+        'æ' => "ae",
+        'œ' => "oe",
+        'ß' => "ss",
+        'ł' => "l",
+        'đ' | 'ð' => "d",
+        'þ' => "th",
+        'ħ' => "h",
+        'ı' => "i",
+        'ŧ' => "t",
+        'ŋ' => "ng",
+        'ĸ' => "k",
+        'ƒ' => "f",
+        'ɨ' => "i",
+        'ʉ' => "u",
+        _ => return None,
+    })
 }
 
 /// What a virtual extension's search matches: its names, folded, one per line (so that a search
@@ -82,6 +115,13 @@ mod tests {
         assert_eq!(fold("ＡＮＮ"), "ann");
         assert_eq!(fold("ÇAĞRI"), "cagri");
         assert_eq!(fold("王秀英"), "王秀英");
+        assert_eq!(fold("Ødegaard"), "odegaard");
+        assert_eq!(fold("Łódź"), "lodz");
+        assert_eq!(fold("Straße ẞ"), "strasse ss");
+        assert_eq!(fold("Æsir Œuvre"), "aesir oeuvre");
+        assert_eq!(fold("Þór Ðorđe Ħal"), "thor dorde hal");
+        assert_eq!(fold("ıŀ"), "il\u{b7}");
+        assert_eq!(fold("İstanbul"), "istanbul");
         assert_eq!(search_name("Ann Lee", Some("Ann"), None), "ann lee\nann");
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }

@@ -52,6 +52,16 @@ impl Column {
         matches!(self, Column::Level | Column::DisplayName | Column::PhoneNumber | Column::Extension)
     }
 
+    /// Whether a row must fill the column, as the column help says it: Location is required
+    /// exactly on Location-level rows.
+    pub fn requirement(self) -> &'static str {
+        match self {
+            Column::Location => "For Location level",
+            c if c.required() => "Required",
+            _ => "Optional",
+        }
+    }
+
     /// What the column means, for the upload page and the CLI's help.
     pub fn describe(self) -> &'static str {
         match self {

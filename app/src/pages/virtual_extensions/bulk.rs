@@ -73,10 +73,10 @@ fn ValidationView(report: ValidationReport) -> impl IntoView {
     let verdict = if report.failed == 0 {
         "Every row is valid: Submit applies them all.".to_string()
     } else {
-        "Rows in error are skipped on Submit (or the whole file, with the option below ticked). Fix them in the spreadsheet, or submit the valid rows now.".to_string()
+        "Rows in error are skipped on Submit (or the whole file, with “Reject the whole file if any row has an error” ticked above). Fix them in the spreadsheet, or submit the valid rows now.".to_string()
     };
     view! {
-        <section class="validation" aria-labelledby="validation-title">
+        <section class="validation" id="validation" tabindex="-1" aria-labelledby="validation-title">
             <h3 id="validation-title">"Validation"</h3>
             <p role="status" id="validation-summary">{report_sentence(&report)}</p>
             <p>{verdict}</p>
@@ -108,7 +108,7 @@ fn ColumnHelp() -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">{c.header()}</th>
-                    <td>{if c.required() { "Required" } else { "Optional" }}</td>
+                    <td>{c.requirement()}</td>
                     <td>{c.describe()}</td>
                 </tr>
             }
@@ -141,6 +141,10 @@ pub fn BulkAddPanel() -> impl IntoView {
     // The reason a plain (pre-WASM) submit was refused comes back in the URL.
     let error = RwSignal::new(query.with_untracked(|q| q.get("error")));
     let busy = RwSignal::new(None::<&'static str>);
+    // A read-only administrator who opens this address gets no file picker that would only
+    // refuse at Validate (the server refuses them anyway).
+    let me = crate::components::layout::use_me();
+    let read_only = move || me.get().flatten().is_some_and(|me| !me.may_change_any());
     let navigate = use_navigate();
     let send = move |validate: bool| {
         let Some(form) = form.get_untracked() else { return };
@@ -158,14 +162,30 @@ pub fn BulkAddPanel() -> impl IntoView {
             leptos::task::spawn_local(async move {
                 let url = if validate { routes::VALIDATE } else { routes::SUBMIT };
                 let answer = post_form(url, &form).await;
-                busy.set(None);
+                // The admin may have closed the panel meanwhile: nothing left to update.
+                if busy.try_set(None).is_some() {
+                    return;
+                }
                 let unreadable =
                     || "The server's answer could not be read: reload the page and try again.".to_string();
                 match answer {
                     Ok((status, body)) if (200..300).contains(&status) => {
                         if validate {
                             match serde_json::from_str::<ValidationReport>(&body) {
-                                Ok(r) => report.set(Some(r)),
+                                Ok(r) => {
+                                    report.set(Some(r));
+                                    // The results are below the fold: take the admin there.
+                                    request_animation_frame(|| {
+                                        use leptos::wasm_bindgen::JsCast;
+                                        if let Some(section) = document()
+                                            .get_element_by_id("validation")
+                                            .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+                                        {
+                                            section.scroll_into_view();
+                                            let _ = section.focus();
+                                        }
+                                    });
+                                }
                                 Err(_) => error.set(Some(unreadable())),
                             }
                         } else {
@@ -217,8 +237,14 @@ pub fn BulkAddPanel() -> impl IntoView {
                     <span class="field-hint">{TEMPLATE_FILE_NAME}</span>
                 </p>
                 <ColumnHelp />
+                {move || read_only().then(|| view! {
+                    <p class="banner error" role="alert">
+                        "As a read-only administrator, you can look but not import. A full or location administrator can submit the file."
+                    </p>
+                })}
                 <form
                     class="panel-form"
+                    hidden=read_only
                     node_ref=form
                     method="post"
                     action=routes::SUBMIT

@@ -2,7 +2,7 @@
 //! list, which shows what the save did.
 
 use super::form::VirtualExtensionForm;
-use super::VirtualExtensionContext;
+use super::{keeping_list, VirtualExtensionContext};
 use crate::api::virtual_extensions::CreateVirtualExtension;
 use crate::components::field::latest_error;
 use crate::components::panel::SidePanel;
@@ -19,20 +19,23 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
     let VirtualExtensionContext { create, .. } = expect_context();
     let opened_at = create.version().get_untracked();
     let navigate = use_navigate();
+    // Back to the list the panel was opened from (its search, filters and page).
+    let list = keeping_list(paths::VIRTUAL_EXTENSIONS);
+    let after_save = list.clone();
     Effect::new(move |_| {
         if create.version().get() != opened_at && matches!(create.value().get(), Some(Ok(_))) {
-            navigate(paths::VIRTUAL_EXTENSIONS, Default::default());
+            navigate(&after_save, Default::default());
         }
     });
     view! {
         <Title text="Create Virtual Extension" />
-        <SidePanel title_id="create-title" close_href=paths::VIRTUAL_EXTENSIONS>
+        <SidePanel title_id="create-title" close_href=list.clone()>
             <div class="panel-header">
                 <div>
                     <p class="panel-eyebrow">"Create Virtual Extension"</p>
                     <h2 id="create-title">"Manually Add"</h2>
                 </div>
-                <A href=paths::VIRTUAL_EXTENSIONS attr:class="icon-button" attr:aria-label="Close">
+                <A href=list.clone() attr:class="icon-button" attr:aria-label="Close">
                     "×"
                 </A>
             </div>
@@ -48,7 +51,7 @@ pub fn CreateVirtualExtensionPanel() -> impl IntoView {
                 }
                 pending=create.pending()
                 answer=latest_error(create)
-                close_href=paths::VIRTUAL_EXTENSIONS
+                close_href=list
             />
         </SidePanel>
     }

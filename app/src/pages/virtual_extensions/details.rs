@@ -1,7 +1,9 @@
 //! One virtual extension's details (the ESN for location-level entries) and its history from
 //! the audit log.
 
-use super::VirtualExtensionContext;
+use super::edit::side_by_side;
+use super::table::row_link_id;
+use super::{keeping_list, VirtualExtensionContext};
 use crate::api::audit::virtual_extension_history;
 use crate::api::locations::list_locations;
 use crate::api::virtual_extensions::{get_virtual_extension, DeleteVirtualExtensions};
@@ -43,20 +45,29 @@ pub fn VirtualExtensionDetailsPanel() -> impl IntoView {
         },
     );
     let locations = Resource::new(|| (), |_| list_locations());
+    let list = keeping_list(paths::VIRTUAL_EXTENSIONS);
+    let close_href = list.clone();
+    // The "what changed" note of a save belongs to this visit only.
+    let VirtualExtensionContext { edited_from, .. } = expect_context();
+    on_cleanup(move || {
+        edited_from.try_set(None);
+    });
     view! {
         <Title text="Virtual Extension details" />
-        <SidePanel title_id="details-title" close_href=paths::VIRTUAL_EXTENSIONS>
+        <SidePanel title_id="details-title" close_href=list return_focus_to=row_link_id(&id.get_untracked())>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || {
+                let close_href = close_href.clone();
+                Suspend::new(async move {
                     let locations = locations.await.unwrap_or_default();
                     let history = history.await;
                     match entry.await {
-                        Ok(entry) => view! { <Details entry locations history /> }.into_any(),
+                        Ok(entry) => view! { <Details entry locations history close_href /> }.into_any(),
                         Err(error) => view! {
-                            <PanelLoadError title_id="details-title" title="Virtual extension" close_href=paths::VIRTUAL_EXTENSIONS error />
+                            <PanelLoadError title_id="details-title" title="Virtual extension" close_href error />
                         }.into_any(),
                     }
-                })}
+                })}}
             </Transition>
         </SidePanel>
     }
@@ -75,12 +86,13 @@ fn DetailsActions(entry: VirtualExtension) -> impl IntoView {
         entry.display_name, entry.extension, entry.phone_number
     );
     let title = format!("Delete \"{}\"?", entry.display_name);
-    let edit_href = paths::edit_virtual_extension(&entry.id);
+    let edit_href = keeping_list(&paths::edit_virtual_extension(&entry.id));
     let opened_at = delete.version().get_untracked();
     let navigate = use_navigate();
+    let list = keeping_list(paths::VIRTUAL_EXTENSIONS);
     Effect::new(move |_| {
         if delete.version().get() != opened_at && matches!(delete.value().get(), Some(Ok(_))) {
-            navigate(paths::VIRTUAL_EXTENSIONS, Default::default());
+            navigate(&list, Default::default());
         }
     });
     view! {
@@ -119,12 +131,36 @@ fn DetailsActions(entry: VirtualExtension) -> impl IntoView {
     }
 }
 
+/// A value in a sentence: "Ann", or empty.
+fn quoted(value: &str) -> String {
+    match value.trim() {
+        "" => "empty".to_string(),
+        v => format!("\"{v}\""),
+    }
+}
+
 #[component]
 fn Details(
     entry: VirtualExtension,
     locations: Vec<Location>,
     history: Result<Option<Vec<AuditEntry>>, AppError>,
+    close_href: String,
 ) -> impl IntoView {
+    let VirtualExtensionContext { edited_from, .. } = expect_context();
+    // After Save in Edit: what the save changed (the form's confirmation).
+    let what_changed = edited_from.get_untracked().filter(|before| before.id == entry.id).map(|before| {
+        let changes: Vec<String> = side_by_side(&before.to_input(), &entry.to_input(), &locations)
+            .into_iter()
+            .filter(|(_, was, now)| was.trim() != now.trim())
+            .map(|(field, was, now)| format!("{field} from {} to {}", quoted(&was), quoted(&now)))
+            .collect();
+        let message = if changes.is_empty() {
+            "Saved. Nothing had changed.".to_string()
+        } else {
+            format!("Saved. Changed {}.", changes.join("; "))
+        };
+        view! { <p class="banner success" role="status">{message}</p> }
+    });
     let esn = esn(&entry, &locations);
     let location = match entry.level {
         Level::Organization => "Organization".to_string(),
@@ -156,8 +192,9 @@ fn Details(
                 <p class="panel-eyebrow">"Virtual Extension"</p>
                 <h2 id="details-title">{entry.display_name.clone()}</h2>
             </div>
-            <A href=paths::VIRTUAL_EXTENSIONS attr:class="icon-button" attr:aria-label="Close">"×"</A>
+            <A href=close_href attr:class="icon-button" attr:aria-label="Close">"×"</A>
         </div>
+        {what_changed}
         <DetailsActions entry=entry.clone() />
         <dl class="details">
             <dt>"Level"</dt><dd>{entry.level.label()}</dd>

@@ -3,7 +3,7 @@
 //! beside the admin's, and keeps the admin's edits in the form: nothing is overwritten unseen.
 
 use super::form::VirtualExtensionForm;
-use super::VirtualExtensionContext;
+use super::{keeping_list, VirtualExtensionContext};
 use crate::api::locations::list_locations;
 use crate::api::virtual_extensions::{get_virtual_extension, UpdateVirtualExtension};
 use crate::components::field::latest_error;
@@ -22,19 +22,22 @@ pub fn EditVirtualExtensionPanel() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let entry = Resource::new(move || id.get(), get_virtual_extension);
     let locations = Resource::new(|| (), |_| list_locations());
+    let close_href = keeping_list(paths::VIRTUAL_EXTENSIONS);
     view! {
         <Title text="Edit Virtual Extension" />
-        <SidePanel title_id="edit-title" close_href=paths::virtual_extension(&id.get_untracked())>
+        <SidePanel title_id="edit-title" close_href=keeping_list(&paths::virtual_extension(&id.get_untracked()))>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || {
+                let close_href = close_href.clone();
+                Suspend::new(async move {
                     let locations = locations.await.unwrap_or_default();
                     match entry.await {
                         Ok(entry) => view! { <EditForm entry locations /> }.into_any(),
                         Err(error) => view! {
-                            <PanelLoadError title_id="edit-title" title="Edit Virtual Extension" close_href=paths::VIRTUAL_EXTENSIONS error />
+                            <PanelLoadError title_id="edit-title" title="Edit Virtual Extension" close_href error />
                         }.into_any(),
                     }
-                })}
+                })}}
             </Transition>
         </SidePanel>
     }
@@ -45,6 +48,27 @@ pub fn EditVirtualExtensionPanel() -> impl IntoView {
 struct EditConflict {
     current: VirtualExtension,
     yours: VirtualExtensionInput,
+}
+
+/// The fields an admin sees, as (label, this value, that value): the conflict table, and the
+/// note that says what a save changed.
+pub(super) fn side_by_side(
+    this: &VirtualExtensionInput,
+    that: &VirtualExtensionInput,
+    locations: &[Location],
+) -> [(&'static str, String, String); 6] {
+    [
+        (
+            "Location",
+            location_label(&this.level, &this.location, locations),
+            location_label(&that.level, &that.location, locations),
+        ),
+        ("First Name", this.first_name.clone(), that.first_name.clone()),
+        ("Last Name", this.last_name.clone(), that.last_name.clone()),
+        ("Display Name", this.display_name.clone(), that.display_name.clone()),
+        ("Extension", this.extension.clone(), that.extension.clone()),
+        ("Phone Number", this.phone_number.clone(), that.phone_number.clone()),
+    ]
 }
 
 fn location_label(level: &str, location: &str, locations: &[Location]) -> String {
@@ -60,9 +84,10 @@ fn location_label(level: &str, location: &str, locations: &[Location]) -> String
 
 #[component]
 fn EditForm(entry: VirtualExtension, locations: Vec<Location>) -> impl IntoView {
-    let VirtualExtensionContext { update, .. } = expect_context();
+    let VirtualExtensionContext { update, edited_from, .. } = expect_context();
     let id = entry.id.clone();
-    let details = paths::virtual_extension(&id);
+    let details = keeping_list(&paths::virtual_extension(&id));
+    let before = entry.clone();
     let version = RwSignal::new(entry.version);
     let submitted = StoredValue::new(None::<VirtualExtensionInput>);
     let conflict = RwSignal::new(None::<EditConflict>);
@@ -107,6 +132,7 @@ fn EditForm(entry: VirtualExtension, locations: Vec<Location>) -> impl IntoView 
     let on_save = move |input: VirtualExtensionInput| {
         submitted.set_value(Some(input.clone()));
         conflict.set(None);
+        edited_from.set(Some(before.clone()));
         update.dispatch(UpdateVirtualExtension {
             id: save_id.clone(),
             version: version.get_untracked(),
@@ -116,19 +142,7 @@ fn EditForm(entry: VirtualExtension, locations: Vec<Location>) -> impl IntoView 
     let title = entry.display_name.clone();
     let compare = move || {
         conflict.get().map(|EditConflict { current, yours }| {
-            let now = current.to_input();
-            let rows = [
-                (
-                    "Location",
-                    location_label(&now.level, &now.location, &locations),
-                    location_label(&yours.level, &yours.location, &locations),
-                ),
-                ("First Name", now.first_name, yours.first_name),
-                ("Last Name", now.last_name, yours.last_name),
-                ("Display Name", now.display_name, yours.display_name),
-                ("Extension", now.extension, yours.extension),
-                ("Phone Number", now.phone_number, yours.phone_number),
-            ]
+            let rows = side_by_side(&current.to_input(), &yours, &locations)
             .into_iter()
             .map(|(field, now, yours)| {
                 let differs = now.trim() != yours.trim();

@@ -108,6 +108,9 @@ pub fn VirtualExtensionForm(
     let errors = RwSignal::new(shown);
     let form_error = RwSignal::new(general);
 
+    // Whether the form is still open: every handler that can run after the panel closed
+    // (an answer, a blur, a keypress queued before the close) asks first.
+    let alive = move || !errors.is_disposed() && !display_name.is_disposed();
     let input = move || VirtualExtensionInput {
         level: level.get_untracked(),
         location: location.get_untracked(),
@@ -119,8 +122,8 @@ pub fn VirtualExtensionForm(
     };
     // Re-checks one field when the admin leaves it, with the rules the server applies.
     let check = move |field: Field| {
-        // A blur can fire after Save closed the panel and disposed its signals.
-        if errors.is_disposed() {
+        // A blur or a late answer can arrive after Save closed the panel and disposed it.
+        if !alive() {
             return;
         }
         let found = input().validate(BROWSER_MODE).err().unwrap_or_default();
@@ -135,26 +138,30 @@ pub fn VirtualExtensionForm(
     let live = RwSignal::new(Verdict::default());
     let touch = move |field: Field| {
         if touched.try_with_untracked(|t| !t.contains(&field)) == Some(true) {
-            touched.update(|t| t.push(field));
+            touched.try_update(|t| t.push(field));
         }
     };
     // A field speaks once the admin has typed in it or left it.
-    let typed_in = move |field: Field| match field {
-        Field::Location => !location.with(String::is_empty),
-        Field::FirstName => !first_name.with(String::is_empty),
-        Field::LastName => !last_name.with(String::is_empty),
-        Field::DisplayName => !display_name.with(String::is_empty),
-        Field::Extension => !extension.with(String::is_empty),
-        Field::PhoneNumber => !phone_number.with(String::is_empty),
-        _ => false,
+    let typed_in = move |field: Field| {
+        let signal = match field {
+            Field::Location => location,
+            Field::FirstName => first_name,
+            Field::LastName => last_name,
+            Field::DisplayName => display_name,
+            Field::Extension => extension,
+            Field::PhoneNumber => phone_number,
+            _ => return false,
+        };
+        signal.try_with(|v| !v.is_empty()).unwrap_or(false)
     };
+    // Derived with `try_` reads: a render effect may run once more while the panel closes.
     let error_for = move |field: Field| {
         Signal::derive(move || {
             let message =
                 |list: &Vec<FieldError>| list.iter().find(|e| e.field == field).map(|e| e.message.clone());
-            errors.with(message).or_else(|| {
-                if typed_in(field) || touched.with(|t| t.contains(&field)) {
-                    live.with(|v| message(&v.errors))
+            errors.try_with(message).flatten().or_else(|| {
+                if typed_in(field) || touched.try_with(|t| t.contains(&field)).unwrap_or(false) {
+                    live.try_with(|v| message(&v.errors)).flatten()
                 } else {
                     None
                 }
@@ -163,9 +170,12 @@ pub fn VirtualExtensionForm(
     };
     let warning_for = move |field: Field| {
         Signal::derive(move || {
-            live.with(|v| v.warnings.iter().find(|e| e.field == field).map(|e| e.message.clone()))
+            live.try_with(|v| v.warnings.iter().find(|e| e.field == field).map(|e| e.message.clone()))
+                .flatten()
         })
     };
+    // Made here, not inside the location list's Suspend (which re-runs and disposes what it made).
+    let location_error = error_for(Field::Location);
     let (editing_id, version) = match editing {
         Some((id, version)) => (Some(id), Some(version)),
         None => (None, None),
@@ -181,7 +191,7 @@ pub fn VirtualExtensionForm(
     // The server's refusal of this form's latest submission.
     Effect::new(move |first: Option<()>| {
         let answer = answer.get();
-        if first.is_none() {
+        if first.is_none() || !alive() {
             return;
         }
         if let Some(error) = answer {
@@ -189,13 +199,17 @@ pub fn VirtualExtensionForm(
             if let Some(first) = fields.first() {
                 focus_field(first.field);
             }
-            form_error.set(general);
-            errors.set(fields);
+            form_error.try_set(general);
+            errors.try_set(fields);
         }
     });
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        // Enter pressed twice, or Save while the last save is still on its way: one save.
+        if !alive() || pending.try_get_untracked() != Some(false) {
+            return;
+        }
         match input().validate(BROWSER_MODE) {
             Err(found) => {
                 if let Some(first) = found.first() {
@@ -229,21 +243,62 @@ pub fn VirtualExtensionForm(
         level.set(value);
     };
 
-    let display_count = Memo::new(move |_| char_count(&normalize(&display_name.get())));
+    // The panel took focus while it was loading: once the form shows, its first field takes it
+    // (unless the admin already moved on).
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if form_ref.get().is_some() {
+            // After the frame: the parts that wait on data (Level, Location) have rendered.
+            request_animation_frame(move || {
+                use leptos::wasm_bindgen::JsCast;
+                let Some(form) = form_ref.try_get_untracked().flatten() else { return };
+                let idle = document()
+                    .active_element()
+                    .is_none_or(|el| el.tag_name() == "BODY" || el.class_list().contains("side-panel"));
+                let Ok(fields) = form.query_selector_all("select, input:not([type='hidden'])") else {
+                    return;
+                };
+                let first = (0..fields.length())
+                    .filter_map(|i| fields.item(i))
+                    .filter_map(|node| node.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+                    .find(|el| el.offset_parent().is_some() && !el.has_attribute("disabled"));
+                if let (true, Some(first)) = (idle, first) {
+                    let _ = first.focus();
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = form_ref;
+    });
+
+    let display_count =
+        Memo::new(move |_| display_name.try_with(|name| char_count(&normalize(name))).unwrap_or_default());
     let over_limit = Memo::new(move |_| display_count.get() > NAME_MAX_CHARS);
 
     view! {
         <form
             class="panel-form"
+            node_ref=form_ref
             action=action_url
             method="post"
             novalidate
             on:submit=on_submit
         >
             {editing_id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
-            {version.map(|version| view! { <input type="hidden" name="version" prop:value=move || version.get().to_string() /> })}
+            {version.map(|version| {
+                let stored = version.get_untracked().to_string();
+                view! {
+                    <input
+                        type="hidden"
+                        name="version"
+                        value=stored
+                        prop:value=move || version.try_get().map(|v| v.to_string()).unwrap_or_default()
+                    />
+                }
+            })}
             {move || {
-                form_error.get().map(|message| view! { <p class="banner error" role="alert">{message}</p> })
+                form_error.try_get().flatten().map(|message| view! { <p class="banner error" role="alert">{message}</p> })
             }}
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -257,10 +312,11 @@ pub fn VirtualExtensionForm(
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let location_only = me.await.is_some_and(|me| me.role == Role::Location);
+                    let chosen = level.get_untracked();
                     let options = Level::ALL
                         .into_iter()
                         .filter(|l| !location_only || *l == Level::Location)
-                        .map(|l| view! { <option value=l.as_str()>{l.label()}</option> })
+                        .map(|l| view! { <option value=l.as_str() selected=chosen == l.as_str()>{l.label()}</option> })
                         .collect_view();
                     view! {
                         <div class="field">
@@ -272,7 +328,7 @@ pub fn VirtualExtensionForm(
                                 id="ve-level"
                                 name="input[level]"
                                 aria-describedby="ve-level-hint"
-                                prop:value=move || level.get()
+                                prop:value=move || level.try_get().unwrap_or_default()
                                 on:change=on_level_change
                             >
                                 {options}
@@ -292,16 +348,21 @@ pub fn VirtualExtensionForm(
                         .filter(|l| mine.as_ref().is_none_or(|own| own.contains(&l.id)))
                         .collect();
                     let empty = options.is_empty();
-                    let error = error_for(Field::Location);
+                    // A location administrator with one location has nothing to choose.
+                    if mine.is_some() && options.len() == 1 && location.get_untracked().is_empty() {
+                        location.set(options[0].id.clone());
+                    }
+                    let chosen = location.get_untracked();
+                    let error = location_error;
                     view! {
-                        <div class="field location-field" class:has-error=move || error.get().is_some()>
+                        <div class="field location-field" class:has-error=move || error.try_get().flatten().is_some()>
                             <label for="ve-location">"Location"</label>
                             <select
                                 id="ve-location"
                                 name="input[location]"
-                                aria-invalid=move || error.get().is_some().then_some("true")
-                                aria-describedby=move || error.get().map(|_| "ve-location-error")
-                                prop:value=move || location.get()
+                                aria-invalid=move || error.try_get().flatten().is_some().then_some("true")
+                                aria-describedby=move || error.try_get().flatten().map(|_| "ve-location-error")
+                                prop:value=move || location.try_get().unwrap_or_default()
                                 on:change=move |ev| {
                                     location.set(event_target_value(&ev));
                                     touch(Field::Location);
@@ -311,7 +372,10 @@ pub fn VirtualExtensionForm(
                                 <option value="">"Choose a location"</option>
                                 {options
                                     .into_iter()
-                                    .map(|l| view! { <option value=l.id>{l.name}</option> })
+                                    .map(|l| {
+                                        let selected = l.id == chosen;
+                                        view! { <option value=l.id selected=selected>{l.name}</option> }
+                                    })
                                     .collect_view()}
                             </select>
                             {empty.then(|| view! {
@@ -321,7 +385,7 @@ pub fn VirtualExtensionForm(
                                     "."
                                 </p>
                             })}
-                            {move || error.get().map(|m| view! { <p class="field-error" id="ve-location-error">{m}</p> })}
+                            {move || error.try_get().flatten().map(|m| view! { <p class="field-error" id="ve-location-error">{m}</p> })}
                         </div>
                     }
                 })}
@@ -382,6 +446,24 @@ pub fn VirtualExtensionForm(
                     check(Field::Extension)
                 }
             />
+            // What colleagues elsewhere dial for a location-level entry (its ESN), as it is typed.
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let locations = locations.await.unwrap_or_default();
+                    let esn = move || {
+                        let at_location = level.try_get()? == Level::Location.as_str();
+                        let extension = extension.try_get()?;
+                        let extension = extension.trim();
+                        if !at_location || extension.is_empty() || !extension.bytes().all(|b| b.is_ascii_digit()) {
+                            return None;
+                        }
+                        let chosen = location.try_get()?;
+                        let prefix = locations.iter().find(|l| l.id == chosen)?.routing_prefix.clone()?;
+                        Some(format!("Colleagues at this location dial {extension}; at other locations they dial {prefix} {extension} (the ESN)."))
+                    };
+                    view! { <p class="field-hint esn-note" aria-live="polite">{esn}</p> }
+                })}
+            </Transition>
             <TextField
                 id=input_id(Field::PhoneNumber)
                 label="Phone Number"
@@ -397,8 +479,8 @@ pub fn VirtualExtensionForm(
                 }
             />
             <div class="panel-actions">
-                <button type="submit" class="button primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Saving…" } else { "Save" }}
+                <button type="submit" class="button primary" disabled=move || pending.try_get().unwrap_or(false)>
+                    {move || if pending.try_get().unwrap_or(false) { "Saving…" } else { "Save" }}
                 </button>
                 <A href=close_href attr:class="button" attr:role="button">
                     "Cancel"

@@ -16,7 +16,7 @@ use crate::api::virtual_extensions::{
 use crate::components::confirm::ConfirmDialog;
 use crate::components::layout::{use_me, Breadcrumb, IfAllowed};
 use crate::model::admin::Actor;
-use crate::model::{DeleteOutcome, Level, ListQuery, Location, PAGE_SIZES};
+use crate::model::{DeleteOutcome, Level, ListQuery, Location, VirtualExtension, PAGE_SIZES};
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,7 +24,16 @@ use leptos_router::components::{Form, Outlet, A};
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 pub use table::list_href;
+use table::with_list;
 use table::{Selection, VirtualExtensionTable};
+
+/// `path` (a panel of the list, or the list itself) with the list's search, filters, sort and
+/// page from the current address, so that a panel opened from a filtered list goes back to the
+/// same list. Only the parameters that are set are written.
+pub fn keeping_list(path: &str) -> String {
+    let params = use_query_map();
+    with_list(path, &params.with_untracked(|p| ListQuery::from_params(|name| p.get(name))))
+}
 
 /// The data the page and its panels share.
 #[derive(Clone, Copy)]
@@ -32,6 +41,8 @@ pub struct VirtualExtensionContext {
     pub create: ServerAction<CreateVirtualExtension>,
     pub update: ServerAction<UpdateVirtualExtension>,
     pub delete: ServerAction<DeleteVirtualExtensions>,
+    /// The entry as it was when the admin saved an edit: the details panel says what changed.
+    pub edited_from: RwSignal<Option<VirtualExtension>>,
 }
 
 #[component]
@@ -39,7 +50,7 @@ pub fn VirtualExtensionPage() -> impl IntoView {
     let create = ServerAction::<CreateVirtualExtension>::new();
     let update = ServerAction::<UpdateVirtualExtension>::new();
     let delete = ServerAction::<DeleteVirtualExtensions>::new();
-    provide_context(VirtualExtensionContext { create, update, delete });
+    provide_context(VirtualExtensionContext { create, update, delete, edited_from: RwSignal::new(None) });
     // Any save or delete changes the list.
     let changes = move || (create.version().get(), update.version().get(), delete.version().get());
     // The address bar holds the query (search, filters, sort, page): back and shared links
@@ -92,7 +103,11 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 // A GET form: a real button that also works before the WASM has loaded. Hidden
                 // from read-only administrators (the server refuses them anyway).
                 <IfAllowed allowed=Actor::may_change_any>
+                    // Carries the list's query along, so closing the panel returns to it.
                     <Form method="GET" action=paths::CREATE_VIRTUAL_EXTENSION>
+                        {move || query.with(ListQuery::to_params).into_iter().map(|(name, value)| view! {
+                            <input type="hidden" name=name value=value />
+                        }).collect_view()}
                         <button type="submit" class="button primary">
                             "Create Virtual Extension"
                         </button>
@@ -184,35 +199,65 @@ fn deleted_message(done: DeleteOutcome) -> String {
 /// Search and filters: a GET form (it works before the WASM loads), which also updates the
 /// list as the admin types or picks, through the address bar. Rendered once and kept in step
 /// with the address (Back), so the search box keeps focus while the list follows the typing.
+/// The list is only ever re-queried when its query changes, and never from under an open
+/// panel (a search typed, then a row opened before the pause ran out).
 #[component]
 fn ListFilters(query: Memo<ListQuery>, locations: Vec<Location>) -> impl IntoView {
     let navigate = use_navigate();
+    let pathname = use_location().pathname;
+    // Typing waits for a pause, then replaces the address (one history entry per search).
+    let pending = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    let cancel_pending = move || {
+        if let Some(handle) = pending.try_get_value().flatten() {
+            handle.clear();
+        }
+        pending.try_set_value(None);
+    };
     let go = move |next: ListQuery, replace: bool| {
+        cancel_pending();
+        let unchanged = query.try_with_untracked(|q| q.normalized() == next.normalized()).unwrap_or(true);
+        let on_list = pathname.try_get_untracked().is_some_and(|p| p == paths::VIRTUAL_EXTENSIONS);
+        if unchanged || !on_list {
+            return;
+        }
         navigate(&list_href(&next), NavigateOptions { replace, scroll: false, ..Default::default() });
     };
-    // Typing: wait for a pause, then replace the address (one history entry per search, not per key).
-    let pending = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    let search_box = NodeRef::<leptos::html::Input>::new();
     let on_search = {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
-            if let Some(handle) = pending.get_value() {
-                handle.clear();
-            }
+            cancel_pending();
             let go = go.clone();
             let handle = set_timeout_with_handle(
-                move || go(ListQuery { search: value, page: 0, ..query.get_untracked() }, true),
+                move || {
+                    if let Some(current) = query.try_get_untracked() {
+                        go(ListQuery { search: value, page: 0, ..current }, true)
+                    }
+                },
                 std::time::Duration::from_millis(250),
             )
             .ok();
             pending.set_value(handle);
         }
     };
+    // Enter (or the Search button): at once, and only if the search changed.
+    let on_submit = {
+        let go = go.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let search = search_box.get_untracked().map(|input| input.value()).unwrap_or_default();
+            go(ListQuery { search, page: 0, ..query.get_untracked() }, false)
+        }
+    };
     let on_level = {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
             let level = Level::parse(&event_target_value(&ev)).ok();
-            go(ListQuery { level, page: 0, ..query.get_untracked() }, false)
+            // Organization-level entries have no location: the location filter does not apply.
+            let current = query.get_untracked();
+            let location = if level == Some(Level::Organization) { None } else { current.location.clone() };
+            go(ListQuery { level, location, page: 0, ..current }, false)
         }
     };
     let on_location = {
@@ -227,9 +272,11 @@ fn ListFilters(query: Memo<ListQuery>, locations: Vec<Location>) -> impl IntoVie
         let per_page = event_target_value(&ev).parse().unwrap_or(current.per_page);
         go(ListQuery { per_page, page: 0, ..current }, false)
     };
+    on_cleanup(cancel_pending);
     let initial = query.get_untracked();
     let level_value = move || query.with(|q| q.level.map(|l| l.as_str()).unwrap_or_default().to_string());
     let location_value = move || query.with(|q| q.location.clone().unwrap_or_default());
+    let organization_only = move || query.with(|q| q.level == Some(Level::Organization));
     let location_options = locations
         .into_iter()
         .map(|l| {
@@ -238,13 +285,20 @@ fn ListFilters(query: Memo<ListQuery>, locations: Vec<Location>) -> impl IntoVie
         })
         .collect_view();
     view! {
-        <Form method="GET" action=paths::VIRTUAL_EXTENSIONS attr:class="filters card" attr:role="search">
+        <form
+            method="get"
+            action=paths::VIRTUAL_EXTENSIONS
+            class="filters card"
+            role="search"
+            on:submit=on_submit
+        >
             <div class="field grow">
                 <label for="list-search">"Search"</label>
                 <input
                     id="list-search"
                     name="q"
                     type="search"
+                    node_ref=search_box
                     value=initial.search.clone()
                     prop:value=move || query.with(|q| q.search.clone())
                     placeholder="Name, extension or number"
@@ -264,10 +318,20 @@ fn ListFilters(query: Memo<ListQuery>, locations: Vec<Location>) -> impl IntoVie
             </div>
             <div class="field">
                 <label for="list-location">"Location"</label>
-                <select id="list-location" name="location" prop:value=location_value on:change=on_location>
+                <select
+                    id="list-location"
+                    name="location"
+                    prop:value=location_value
+                    on:change=on_location
+                    disabled=organization_only
+                    aria-describedby=move || organization_only().then_some("list-location-hint")
+                >
                     <option value="" selected=initial.location.is_none()>"All locations"</option>
                     {location_options}
                 </select>
+                {move || organization_only().then(|| view! {
+                    <p class="field-hint" id="list-location-hint">"Organization-level entries belong to no location."</p>
+                })}
             </div>
             <div class="field">
                 <label for="list-per-page">"Per page"</label>
@@ -283,11 +347,15 @@ fn ListFilters(query: Memo<ListQuery>, locations: Vec<Location>) -> impl IntoVie
                         .collect_view()}
                 </select>
             </div>
-            <input type="hidden" name="sort" value=move || query.with(|q| q.sort.as_str()) />
-            <input type="hidden" name="dir" value=move || if query.with(|q| q.descending) { "desc" } else { "" } />
+            // Only what is set: a plain GET post writes every named field, empty or not.
+            {move || query.with(|q| {
+                let sort = (q.sort != Default::default()).then(|| view! { <input type="hidden" name="sort" value=q.sort.as_str() /> });
+                let dir = q.descending.then(|| view! { <input type="hidden" name="dir" value="desc" /> });
+                (sort, dir)
+            })}
             <div class="filter-actions">
                 <button type="submit" class="button">"Search"</button>
             </div>
-        </Form>
+        </form>
     }
 }

@@ -1,7 +1,7 @@
 //! The list of virtual extensions: sortable columns and pages (links, so the address bar keeps
 //! them), and an empty state that invites creating the first one.
 
-use crate::components::table::{group_thousands, TableCard};
+use crate::components::table::{group_thousands, PastTheLastPage, TableCard};
 use crate::model::admin::Actor;
 use crate::model::{ListQuery, Location, SortKey, VirtualExtension, VirtualExtensionPage};
 use crate::paths;
@@ -28,12 +28,17 @@ fn count_label(total: u64) -> String {
 
 /// The list's address for `query`.
 pub fn list_href(query: &ListQuery) -> String {
-    let q = query.to_query_string();
-    if q.is_empty() {
-        paths::VIRTUAL_EXTENSIONS.to_string()
-    } else {
-        format!("{}?{q}", paths::VIRTUAL_EXTENSIONS)
-    }
+    with_list(paths::VIRTUAL_EXTENSIONS, query)
+}
+
+/// `path` (a panel over the list) carrying the list's query, so closing it returns to this list.
+pub fn with_list(path: &str, query: &ListQuery) -> String {
+    query.on_path(path)
+}
+
+/// The element id of an entry's link in the list: focus returns there when its panel closes.
+pub fn row_link_id(id: &str) -> String {
+    format!("row-{id}")
 }
 
 /// A column heading that sorts by its column (a second click reverses), with `aria-sort`.
@@ -101,6 +106,18 @@ pub fn VirtualExtensionTable(
         }
         .into_any();
     }
+    let pages = page.total.div_ceil(u64::from(page.per_page)).max(1);
+    if u64::from(page.page) >= pages {
+        let last = u32::try_from(pages - 1).unwrap_or(u32::MAX);
+        return view! {
+            <PastTheLastPage
+                asked=u64::from(page.page) + 1
+                pages
+                last_href=list_href(&ListQuery { page: last, ..query.clone() })
+            />
+        }
+        .into_any();
+    }
     let Selection { selected, confirming } = selection;
     // Only rows this administrator may delete can be selected.
     let selectable: Vec<String> = page
@@ -110,7 +127,6 @@ pub fn VirtualExtensionTable(
         .map(|e| e.id.clone())
         .collect();
     let any_selectable = !selectable.is_empty();
-    let pages = page.total.div_ceil(u64::from(page.per_page)).max(1);
     let at = |p: u32| list_href(&ListQuery { page: p, ..query.clone() });
     let selection_bar = move || {
         let n = selected.with(Vec::len);
@@ -187,7 +203,7 @@ pub fn VirtualExtensionTable(
                 <tr>
                     {cell}
                     <td>
-                        <A href=paths::virtual_extension(&entry.id) attr:class="row-link">
+                        <A href=with_list(&paths::virtual_extension(&entry.id), &query) attr:class="row-link" attr:id=row_link_id(&entry.id)>
                             {name}
                         </A>
                     </td>

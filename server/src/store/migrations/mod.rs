@@ -15,6 +15,7 @@ mod m20261128_100000_create_task;
 mod m20261128_110000_search_rowid_given;
 mod m20261201_100000_create_sign_in_failure;
 mod m20261202_100000_create_import_change;
+mod m20261202_110000_refold_search_names;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_110000_search_rowid_given::Migration),
             Box::new(m20261201_100000_create_sign_in_failure::Migration),
             Box::new(m20261202_100000_create_import_change::Migration),
+            Box::new(m20261202_110000_refold_search_names::Migration),
         ]
     }
 }
