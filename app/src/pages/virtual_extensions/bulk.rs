@@ -144,7 +144,7 @@ pub fn BulkAddPanel() -> impl IntoView {
     // A read-only administrator who opens this address gets no file picker that would only
     // refuse at Validate (the server refuses them anyway).
     let me = crate::components::layout::use_me();
-    let read_only = move || me.get().flatten().is_some_and(|me| !me.may_change_any());
+    let read_only = RwSignal::new(false);
     let navigate = use_navigate();
     let send = move |validate: bool| {
         let Some(form) = form.get_untracked() else { return };
@@ -237,14 +237,20 @@ pub fn BulkAddPanel() -> impl IntoView {
                     <span class="field-hint">{TEMPLATE_FILE_NAME}</span>
                 </p>
                 <ColumnHelp />
-                {move || read_only().then(|| view! {
-                    <p class="banner error" role="alert">
-                        "As a read-only administrator, you can look but not import. A full or location administrator can submit the file."
-                    </p>
-                })}
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let refused = me.await.is_some_and(|me| !me.may_change_any());
+                        read_only.set(refused);
+                        refused.then(|| view! {
+                            <p class="banner error" role="alert">
+                                "As a read-only administrator, you can look but not import. A full or location administrator can submit the file."
+                            </p>
+                        })
+                    })}
+                </Transition>
                 <form
                     class="panel-form"
-                    hidden=read_only
+                    hidden=move || read_only.get()
                     node_ref=form
                     method="post"
                     action=routes::SUBMIT
