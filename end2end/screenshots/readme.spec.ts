@@ -18,9 +18,8 @@ const PEOPLE = [
 ];
 
 async function shoot(page: Page, name: string) {
-  // Nothing moving: no caret, no transitions.
-  await page.addStyleTag({ content: '*, *::before, *::after { caret-color: transparent !important; transition: none !important; }' });
-  await page.screenshot({ path: `${OUT}/${name}.png` });
+  // Nothing moving: no caret, no animations (the page's CSP forbids injected styles).
+  await page.screenshot({ path: `${OUT}/${name}.png`, caret: 'hide', animations: 'disabled' });
 }
 
 async function importTeam(page: Page) {

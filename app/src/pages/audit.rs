@@ -223,7 +223,7 @@ fn AuditTable(
             let target = target_cell(&entry);
             view! {
                 <tr>
-                    <td class="mono">{short_time(&entry.at)}</td>
+                    <td class="mono time">{short_time(&entry.at)}</td>
                     <td>{entry.actor.clone()}</td>
                     <td class="mono">{entry.source.clone()}</td>
                     <td class="wrap narrow">{entry.action.label()}</td>

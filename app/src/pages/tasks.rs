@@ -146,7 +146,7 @@ pub fn TasksPage() -> impl IntoView {
                                     <tr>
                                         <td><A href=href attr:class="row-link">{file_name}</A></td>
                                         <td>{task.submitted_by.clone()}</td>
-                                        <td class="mono">{short_time(&task.submitted_at)}</td>
+                                        <td class="mono time">{short_time(&task.submitted_at)}</td>
                                         <td><StatusBadge status=task.status /></td>
                                         <td>
                                             <TaskProgress task=task.clone() />
