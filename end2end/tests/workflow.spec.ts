@@ -103,7 +103,10 @@ test.describe.serial('Edit, move and delete virtual extensions; locations', () =
     // My edit is still in the form; saving again replaces theirs, knowingly.
     await expect(mine.getByLabel('Display Name')).toHaveValue('Edith (by me)');
     await mine.getByRole('button', { name: 'Save' }).click();
-    await expect(page.getByRole('dialog', { name: 'Edith (by me)' })).toBeVisible();
+    const saved = page.getByRole('dialog', { name: 'Edith (by me)' });
+    await expect(saved).toBeVisible();
+    // What the save replaced is theirs, not what the form first opened with.
+    await expect(saved.getByRole('status')).toHaveText('Saved. Changed Display Name from "Edith (by them)" to "Edith (by me)".');
     await other.close();
   });
 

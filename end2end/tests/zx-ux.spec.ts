@@ -88,6 +88,31 @@ test.describe.serial('forms survive Enter, double submits and closing', () => {
     await dialog.getByLabel('Extension').fill('9002');
     await expect(dialog.getByText('at other locations they dial 8214 9002')).toBeVisible();
   });
+
+  test('an organization-level extension that a location already uses is warned about in the form', async ({ page }) => {
+    await openHydrated(page, LIST);
+    let dialog = await openCreate(page);
+    await dialog.getByLabel('Level').selectOption({ label: 'Location' });
+    await dialog.getByLabel('Location', { exact: true }).selectOption({ label: 'Dallas' });
+    await dialog.getByLabel('Display Name').fill('Dallas Shadow');
+    await dialog.getByLabel('Extension').fill('9010');
+    await dialog.getByLabel('Phone Number').fill('+12015550910');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toBeHidden();
+
+    dialog = await openCreate(page);
+    await expect(dialog.getByLabel('Level')).toHaveValue('ORGANIZATION');
+    await dialog.getByLabel('Display Name').fill('Org Shadowed');
+    await dialog.getByLabel('Phone Number').fill('+12015550911');
+    await dialog.getByLabel('Extension').fill('9010');
+    await expect(dialog.getByLabel('Extension')).toHaveAccessibleDescription(
+      /Extension 9010 also belongs to "Dallas Shadow" at Dallas: callers there will reach that one/,
+    );
+    // A warning, not a refusal: Save goes ahead and says it again.
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('status')).toContainText('Extension 9010 also belongs to "Dallas Shadow" at Dallas');
+  });
 });
 
 test.describe.serial('the list keeps its state', () => {
@@ -117,6 +142,24 @@ test.describe.serial('the list keeps its state', () => {
     await expect(page).toHaveURL(new RegExp(`${LIST}\\?level=ORGANIZATION$`));
     await expect(page.getByLabel('Location', { exact: true })).toBeDisabled();
     await expect(page.getByText('Organization-level entries belong to no location.')).toBeVisible();
+  });
+
+  test('columns keep their widths while sorting and paging', async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await openHydrated(page, LIST + '?per_page=25');
+    const widths = () =>
+      page.getByRole('table').locator('thead th').evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().width)));
+    const before = await widths();
+    const byName = await list(page).allTextContents();
+    await page.getByRole('link', { name: 'Phone Number' }).click();
+    await expect(page).toHaveURL(/sort=phone_number/);
+    // The rows sorted by number have arrived.
+    await expect(list(page)).not.toHaveText(byName);
+    expect(await widths()).toEqual(before);
+    const pager = page.getByRole('navigation', { name: 'Pages' });
+    await pager.getByRole('link', { name: 'Next' }).click();
+    await expect(pager).toContainText('Page 2 of');
+    expect(await widths()).toEqual(before);
   });
 
   test('a page past the end says which pages there are', async ({ page }) => {
@@ -201,5 +244,41 @@ test.describe('fits the screen', () => {
     await dialog.getByLabel('Phone Number').scrollIntoViewIfNeeded();
     await expect(dialog.getByRole('button', { name: 'Save' })).toBeInViewport({ ratio: 1 });
     await expect(dialog.getByRole('heading', { name: 'Manually Add' })).toBeInViewport({ ratio: 1 });
+  });
+});
+
+test.describe('before the WASM has loaded', () => {
+  test('an admin who acts on the server-rendered page as soon as it shows loses nothing', async ({ page }) => {
+    await openHydrated(page, LIST);
+    // The WASM is held back: the page is the server's HTML, with JavaScript on.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/pkg\/[^?]*\.wasm(\?.*)?$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(LIST);
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await search.fill('enter key two');
+    await search.press('Enter');
+    await expect(page).toHaveURL(/q=enter\+key\+two/);
+    await expect(list(page)).toHaveText(['Enter Key Two']);
+    await list(page).first().click();
+    await page.getByRole('dialog', { name: 'Enter Key Two' }).getByRole('link', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: 'Enter Key Two' });
+    await edit.getByLabel('First Name').fill('Early');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    const details = page.getByRole('dialog', { name: 'Enter Key Two' });
+    await expect(details.locator('dd').filter({ hasText: /^Early$/ })).toBeVisible();
+    await expect(page).toHaveURL(/q=enter(\+|%20)key(\+|%20)two/);
+    expect(await page.locator('html[data-hydrated]').count()).toBe(0);
+
+    // The WASM arrives and takes over this same page: nothing lost, nothing crashes.
+    release();
+    await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
+    await expect(details.locator('dd').filter({ hasText: /^Early$/ })).toBeVisible();
+    await details.getByRole('link', { name: 'Close' }).click();
+    await expect(details).toBeHidden();
+    await expect(list(page)).toHaveText(['Enter Key Two']);
   });
 });

@@ -116,6 +116,14 @@ test.describe.serial('Bulk Add in CSV and the Tasks list', () => {
     const table = page.getByRole('table', { name: 'Row errors of this import' });
     await expect(table.getByRole('row')).toHaveCount(3);
     await expect(table.getByRole('row', { name: /DISPLAY_NAME_REQUIRED/ })).toContainText('Display Name');
+    // A page of row errors past the end says which pages there are and links to the last.
+    const taskUrl = page.url();
+    await page.goto(taskUrl + '?page=99');
+    await expect(page.getByRole('heading', { name: 'There is no page 100' })).toBeVisible();
+    await expect(page.getByText('There is only 1 page.')).toBeVisible();
+    await page.getByRole('link', { name: 'Go to page 1' }).click();
+    await expect(table.getByRole('row')).toHaveCount(3);
+    expect(page.url()).toBe(taskUrl);
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Download errors (CSV)' }).click();
     const file = await download;

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 /// Referer): the redirect after a save (which the browser follows with or without the WASM)
 /// returns to the list the admin was working in.
 #[cfg(feature = "ssr")]
-fn keeping_list(path: &str) -> String {
+fn list_from_referer(path: &str) -> String {
     let referer = use_context::<http::request::Parts>()
         .and_then(|parts| parts.headers.get(http::header::REFERER)?.to_str().ok().map(str::to_string));
     referer.map(|r| ListQuery::from_url(&r)).unwrap_or_default().on_path(path)
@@ -34,7 +34,7 @@ pub async fn create_virtual_extension(
 ) -> Result<SavedVirtualExtension, AppError> {
     use super::backend::{actor, backend};
     let saved = backend()?.create_virtual_extension(&actor()?, input).await?;
-    leptos_axum::redirect(&keeping_list(crate::paths::VIRTUAL_EXTENSIONS));
+    leptos_axum::redirect(&list_from_referer(crate::paths::VIRTUAL_EXTENSIONS));
     Ok(saved)
 }
 
@@ -62,7 +62,7 @@ pub async fn update_virtual_extension(
 ) -> Result<SavedVirtualExtension, AppError> {
     use super::backend::{actor, backend};
     let saved = backend()?.update_virtual_extension(&actor()?, id, version, input).await?;
-    leptos_axum::redirect(&keeping_list(&crate::paths::virtual_extension(&saved.entry.id)));
+    leptos_axum::redirect(&list_from_referer(&crate::paths::virtual_extension(&saved.entry.id)));
     Ok(saved)
 }
 

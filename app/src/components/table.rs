@@ -32,9 +32,17 @@ pub fn TableCard(
     /// More toolbar content, after the count (paging).
     #[prop(optional)]
     toolbar: Option<AnyView>,
+    /// One class per column (`col-…` in the stylesheet): given, the columns keep their widths
+    /// whatever the rows hold, so they do not jump while paging and sorting.
+    #[prop(optional)]
+    columns: Vec<&'static str>,
     /// The rows.
     children: Children,
 ) -> impl IntoView {
+    let fixed = !columns.is_empty();
+    let colgroup = fixed.then(|| {
+        view! { <colgroup>{columns.into_iter().map(|class| view! { <col class=class /> }).collect_view()}</colgroup> }
+    });
     view! {
         // Not a labelled region: a label such as "12 virtual extensions" would also answer to
         // unscoped label look-ups for "Extension".
@@ -44,8 +52,9 @@ pub fn TableCard(
                 {toolbar}
             </div>
             <div class="table-wrap">
-                <table class="data-table">
+                <table class="data-table" class:fixed=fixed>
                     <caption class="visually-hidden">{caption}</caption>
+                    {colgroup}
                     <thead>
                         <tr>
                             {match head {

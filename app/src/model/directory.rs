@@ -55,6 +55,9 @@ pub struct Directory {
     /// What someone outside the entry's location dials: the org-level extension, or the
     /// location's routing prefix + extension (the ESN) → entry ids.
     by_dialable: HashMap<String, Vec<String>>,
+    /// Extension → the location-level entries with it (an organization-level entry with that
+    /// extension is shadowed there).
+    at_locations: HashMap<String, Vec<String>>,
 }
 
 fn scope_key(location_id: Option<&str>) -> String {
@@ -117,6 +120,9 @@ impl Directory {
         if let Some(dialable) = self.dialable(entry.location_id.as_deref(), &entry.extension) {
             self.by_dialable.entry(dialable).or_default().push(entry.id.clone());
         }
+        if entry.location_id.is_some() {
+            self.at_locations.entry(entry.extension.clone()).or_default().push(entry.id.clone());
+        }
         self.entries.insert(entry.id.clone(), entry);
     }
 
@@ -134,6 +140,14 @@ impl Directory {
                 ids.retain(|other| other != id);
                 if ids.is_empty() {
                     self.by_dialable.remove(&dialable);
+                }
+            }
+        }
+        if entry.location_id.is_some() {
+            if let Some(ids) = self.at_locations.get_mut(&entry.extension) {
+                ids.retain(|other| other != id);
+                if ids.is_empty() {
+                    self.at_locations.remove(&entry.extension);
                 }
             }
         }
@@ -244,6 +258,37 @@ impl Directory {
                     ),
                 ));
             }
+        } else {
+            // The other way round: location entries with this extension win over this one there.
+            let mut shadowing: Vec<&DirEntry> = self
+                .at_locations
+                .get(ext)
+                .into_iter()
+                .flatten()
+                .filter(|id| **id != candidate.id)
+                .filter_map(|id| self.entries.get(id))
+                .collect();
+            shadowing.sort_by(|a, b| {
+                (self.place(a.location_id.as_deref()), &a.display_name)
+                    .cmp(&(self.place(b.location_id.as_deref()), &b.display_name))
+            });
+            if let Some(first) = shadowing.first() {
+                let more = match shadowing.len() - 1 {
+                    0 => String::new(),
+                    1 => " and 1 more location".to_string(),
+                    n => format!(" and {n} more locations"),
+                };
+                verdict.warnings.push(FieldError::new(
+                    Field::Extension,
+                    ErrorCode::ExtensionShadowsOrganization,
+                    format!(
+                        "Extension {ext} also belongs to \"{}\" {}{more}: callers there will reach \
+                         that one instead of this organization-level one.",
+                        first.display_name,
+                        self.place(first.location_id.as_deref()),
+                    ),
+                ));
+            }
         }
         verdict
     }
@@ -296,6 +341,42 @@ mod tests {
         assert!(v.is_ok());
         assert_eq!(codes(&v.warnings), [ErrorCode::ExtensionShadowsOrganization]);
         assert!(v.warnings[0].message.contains("callers at Dallas will reach this one"));
+    }
+
+    #[test]
+    fn organization_extension_equal_to_location_extensions_is_a_warning() {
+        let houston = DirLocation {
+            id: "L-hou".into(),
+            name: "Houston".into(),
+            routing_prefix: Some("8215".into()),
+            country: None,
+        };
+        let mut dir = Directory::new([dallas(), houston]);
+        dir.insert(entry("dal", Some("L-dal"), "4001", "+12015550001"));
+        let v = dir.check(&entry("org", None, "4001", "+12015550002"));
+        assert!(v.is_ok());
+        assert_eq!(codes(&v.warnings), [ErrorCode::ExtensionShadowsOrganization]);
+        assert!(
+            v.warnings[0].message.contains("\"Person dal\" at Dallas: callers there will reach that one"),
+            "{}",
+            v.warnings[0].message
+        );
+
+        dir.insert(entry("hou", Some("L-hou"), "4001", "+12015550003"));
+        let v = dir.check(&entry("org", None, "4001", "+12015550002"));
+        assert!(
+            v.warnings[0].message.contains("at Dallas and 1 more location:"),
+            "{}",
+            v.warnings[0].message
+        );
+
+        // Gone when the location entries are.
+        dir.remove("dal");
+        dir.remove("hou");
+        assert!(dir.check(&entry("org", None, "4001", "+12015550002")).warnings.is_empty());
+        // Another extension, or an entry compared with itself, shadows nothing.
+        dir.insert(entry("dal", Some("L-dal"), "4001", "+12015550001"));
+        assert!(dir.check(&entry("org", None, "4002", "+12015550002")).warnings.is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::api::tasks::{get_task, list_tasks};
 use crate::components::layout::{use_me, Breadcrumb, IfAllowed};
-use crate::components::table::{group_thousands, TableCard};
+use crate::components::table::{group_thousands, PastTheLastPage, TableCard};
 use crate::model::admin::{Actor, Role};
 use crate::model::task::{routes, TaskStatus, TaskSummary, TASK_ERRORS_PAGE};
 use crate::model::PageIndex;
@@ -255,6 +255,16 @@ pub fn TaskPage() -> impl IntoView {
                             {if detail.total_problems == 0 {
                                 let message = if task.status.is_active() { "Row errors appear here when the import has finished." } else { "No row had an error." };
                                 view! { <p class="empty">{message}</p> }.into_any()
+                            } else if detail.problems.is_empty() {
+                                // `?page=99` of 3: say which pages there are instead.
+                                let pages = detail.total_problems.div_ceil(TASK_ERRORS_PAGE);
+                                view! {
+                                    <PastTheLastPage
+                                        asked=u64::from(page_no.get()) + 1
+                                        pages
+                                        last_href=link(PageIndex::new(pages - 1))
+                                    />
+                                }.into_any()
                             } else {
                                 view! {
                                     <p class="count" id="problem-count">

@@ -143,12 +143,31 @@ async fn point_lookups(
         .await
 }
 
-/// Every location, and the entries `candidate` could clash with (see [`load_for`]).
+/// Every location, and the entries `candidate` could clash with (see [`load_for`]); for an
+/// organization-level candidate also the location entries with its extension, which shadow it
+/// at their locations (a warning the form shows; a CSV file's chunks skip that search, which
+/// would probe every location for every row).
 pub async fn load_around(db: &impl ConnectionTrait, candidate: &DirEntry) -> Result<Directory, ServiceError> {
     let probe = Probe {
         location_id: candidate.location_id.as_deref(),
         extension: &candidate.extension,
         phone_number: Some(&candidate.phone_number),
     };
-    load_for(db, &locations(db).await?, &[probe]).await
+    let locations = locations(db).await?;
+    let mut directory = load_for(db, &locations, &[probe]).await?;
+    if candidate.location_id.is_none() {
+        let ids: Vec<&str> = locations.iter().map(|l| l.id.as_str()).collect();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            // Each (scope_key, extension) pair is one probe of the unique index.
+            let shadowing = ve::Entity::find()
+                .filter(ve::Column::ScopeKey.is_in(chunk.iter().copied()))
+                .filter(ve::Column::Extension.eq(candidate.extension.as_str()))
+                .all(db)
+                .await?;
+            for entry in shadowing {
+                directory.insert(dir_entry(entry));
+            }
+        }
+    }
+    Ok(directory)
 }

@@ -131,8 +131,11 @@ fn EditForm(entry: VirtualExtension, locations: Vec<Location>) -> impl IntoView 
     let save_id = id.clone();
     let on_save = move |input: VirtualExtensionInput| {
         submitted.set_value(Some(input.clone()));
+        // What this save replaces: the values the form opened with or, after an edit conflict,
+        // the other administrator's values, which Save now knowingly overwrites.
+        let replaced = conflict.get_untracked().map(|c| c.current).unwrap_or_else(|| before.clone());
         conflict.set(None);
-        edited_from.set(Some(before.clone()));
+        edited_from.set(Some(replaced));
         update.dispatch(UpdateVirtualExtension {
             id: save_id.clone(),
             version: version.get_untracked(),

@@ -24,7 +24,6 @@ use leptos_router::components::{Form, Outlet, A};
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 pub use table::list_href;
-use table::with_list;
 use table::{Selection, VirtualExtensionTable};
 
 /// `path` (a panel of the list, or the list itself) with the list's search, filters, sort and
@@ -32,7 +31,7 @@ use table::{Selection, VirtualExtensionTable};
 /// same list. Only the parameters that are set are written.
 pub fn keeping_list(path: &str) -> String {
     let params = use_query_map();
-    with_list(path, &params.with_untracked(|p| ListQuery::from_params(|name| p.get(name))))
+    params.with_untracked(|p| ListQuery::from_params(|name| p.get(name))).on_path(path)
 }
 
 /// The data the page and its panels share.
@@ -347,11 +346,14 @@ fn ListFilters(query: Memo<ListQuery>, locations: Vec<Location>) -> impl IntoVie
                         .collect_view()}
                 </select>
             </div>
-            // Only what is set: a plain GET post writes every named field, empty or not.
+            // The sort has no field of its own: carried along hidden, and only when set (a plain
+            // GET post writes every named field, empty or not).
             {move || query.with(|q| {
-                let sort = (q.sort != Default::default()).then(|| view! { <input type="hidden" name="sort" value=q.sort.as_str() /> });
-                let dir = q.descending.then(|| view! { <input type="hidden" name="dir" value="desc" /> });
-                (sort, dir)
+                q.to_params()
+                    .into_iter()
+                    .filter(|(name, _)| matches!(*name, "sort" | "dir"))
+                    .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                    .collect_view()
             })}
             <div class="filter-actions">
                 <button type="submit" class="button">"Search"</button>

@@ -28,12 +28,7 @@ fn count_label(total: u64) -> String {
 
 /// The list's address for `query`.
 pub fn list_href(query: &ListQuery) -> String {
-    with_list(paths::VIRTUAL_EXTENSIONS, query)
-}
-
-/// `path` (a panel over the list) carrying the list's query, so closing it returns to this list.
-pub fn with_list(path: &str, query: &ListQuery) -> String {
-    query.on_path(path)
+    query.on_path(paths::VIRTUAL_EXTENSIONS)
 }
 
 /// The element id of an entry's link in the list: focus returns there when its panel closes.
@@ -203,7 +198,7 @@ pub fn VirtualExtensionTable(
                 <tr>
                     {cell}
                     <td>
-                        <A href=with_list(&paths::virtual_extension(&entry.id), &query) attr:class="row-link" attr:id=row_link_id(&entry.id)>
+                        <A href=query.on_path(&paths::virtual_extension(&entry.id)) attr:class="row-link" attr:id=row_link_id(&entry.id)>
                             {name}
                         </A>
                     </td>
@@ -223,6 +218,11 @@ pub fn VirtualExtensionTable(
             count=count_label(page.total)
             head=head.into_any()
             toolbar=pager.into_any()
+            columns=any_selectable
+                .then_some("col-select")
+                .into_iter()
+                .chain(["col-name", "col-first", "col-last", "col-extension", "col-number", "col-location"])
+                .collect()
         >
             {rows}
         </TableCard>
