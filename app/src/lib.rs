@@ -15,7 +15,8 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
+use pages::lazy::*;
 
 /// The URLs of vext's pages: the place admins know from Control Hub.
 pub mod paths {
@@ -132,12 +133,12 @@ pub fn App() -> impl IntoView {
                     // Before the virtual extension routes, whose ":id" would take "tasks".
                     <Route
                         path=path!("/services/call/features/virtual-extension/tasks")
-                        view=pages::tasks::TasksPage
+                        view={Lazy::<TasksRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/services/call/features/virtual-extension/tasks/:id")
-                        view=pages::tasks::TaskPage
+                        view={Lazy::<TaskRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     // Async: the whole page, data included, is rendered before the first byte, so
@@ -150,42 +151,42 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| () />
                         <Route
                             path=path!("new")
-                            view=pages::virtual_extensions::create::CreateVirtualExtensionPanel
+                            view={Lazy::<CreateRoute>::new()}
                         />
                         <Route
                             path=path!("bulk-add")
-                            view=pages::virtual_extensions::bulk::BulkAddPanel
+                            view={Lazy::<BulkAddRoute>::new()}
                         />
                         <Route
                             path=path!(":id")
-                            view=pages::virtual_extensions::details::VirtualExtensionDetailsPanel
+                            view={Lazy::<DetailsRoute>::new()}
                         />
                         <Route
                             path=path!(":id/edit")
-                            view=pages::virtual_extensions::edit::EditVirtualExtensionPanel
+                            view={Lazy::<EditRoute>::new()}
                         />
                     </ParentRoute>
                     <ParentRoute
                         path=path!("/management/administrators")
-                        view=pages::admins::AdministratorsPage
+                        view={Lazy::<AdministratorsRoute>::new()}
                         ssr=SsrMode::Async
                     >
                         <Route path=path!("") view=|| () />
-                        <Route path=path!("new") view=pages::admins::AddAdministratorPanel />
-                        <Route path=path!(":id") view=pages::admins::ManageAdministratorPanel />
+                        <Route path=path!("new") view={Lazy::<AddAdministratorRoute>::new()} />
+                        <Route path=path!(":id") view={Lazy::<ManageAdministratorRoute>::new()} />
                     </ParentRoute>
                     <ParentRoute
                         path=path!("/management/locations")
-                        view=pages::locations::LocationsPage
+                        view={Lazy::<LocationsRoute>::new()}
                         ssr=SsrMode::Async
                     >
                         <Route path=path!("") view=|| () />
-                        <Route path=path!("new") view=pages::locations::AddLocationPanel />
-                        <Route path=path!(":id") view=pages::locations::EditLocationPanel />
+                        <Route path=path!("new") view={Lazy::<AddLocationRoute>::new()} />
+                        <Route path=path!(":id") view={Lazy::<EditLocationRoute>::new()} />
                     </ParentRoute>
                     <Route
                         path=path!("/management/audit-log")
-                        view=pages::audit::AuditLogPage
+                        view={Lazy::<AuditLogRoute>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -47,6 +47,7 @@ impl SessionCookie {
 /// and `/\evil.example` are seen as the other host they are. Only a relative path that stays on
 /// this origin is kept, in its serialized (percent-encoded, header-safe) form; anything else
 /// goes to the Virtual Extension page.
+#[cfg(feature = "ssr")]
 pub fn safe_next(next: &str) -> String {
     const ORIGIN: &str = "http://vext.invalid";
     let fallback = || crate::paths::VIRTUAL_EXTENSIONS.to_string();
@@ -158,6 +159,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "ssr")]
     fn next_stays_on_this_site() {
         let home = crate::paths::VIRTUAL_EXTENSIONS;
         for (next, expected) in [

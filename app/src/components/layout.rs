@@ -5,6 +5,7 @@ use crate::api::session::{current_admin, SignOut, SignOutEverywhere};
 use crate::model::admin::Actor;
 use crate::paths;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
@@ -29,6 +30,34 @@ pub fn IfAllowed(allowed: fn(&Actor) -> bool, children: ChildrenFn) -> impl Into
                 me.await.filter(allowed).map(|_| children.with_value(|c| c()))
             })}
         </Transition>
+    }
+}
+
+/// A button for an argument-less server function: a plain form that posts without the WASM,
+/// and with it runs `action`. (No `ActionForm`: its form-data parser would weigh on the first
+/// WASM download for calls that carry nothing.)
+fn action_button<S>(
+    action: ServerAction<S>,
+    call: S,
+    label: &'static str,
+    title: Option<&'static str>,
+) -> impl IntoView
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    view! {
+        <form
+            method="post"
+            action=S::url()
+            on:submit=move |ev| {
+                ev.prevent_default();
+                action.dispatch(call.clone());
+            }
+        >
+            <button type="submit" class="button small" title=title>{label}</button>
+        </form>
     }
 }
 
@@ -63,14 +92,13 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     <span class="whoami-email">{me.email.clone()}</span>
                                     <span class="whoami-role">{me.role.label()}</span>
                                 </span>
-                                <ActionForm action=sign_out_everywhere>
-                                    <button type="submit" class="button small" title="End your sessions in every browser, this one included">
-                                        "Sign out everywhere"
-                                    </button>
-                                </ActionForm>
-                                <ActionForm action=sign_out>
-                                    <button type="submit" class="button small">"Sign out"</button>
-                                </ActionForm>
+                                {action_button(
+                                    sign_out_everywhere,
+                                    SignOutEverywhere {},
+                                    "Sign out everywhere",
+                                    Some("End your sessions in every browser, this one included"),
+                                )}
+                                {action_button(sign_out, SignOut {}, "Sign out", None)}
                             </div>
                         })
                     })}

@@ -299,6 +299,8 @@ impl ListQuery {
     }
 
     /// The list's query in a full URL (a Referer), if it is one; the default otherwise.
+    /// (Server only: the browser reads its own address through the router.)
+    #[cfg(feature = "ssr")]
     pub fn from_url(url: &str) -> Self {
         let pairs: Vec<(String, String)> =
             url::Url::parse(url).map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default();

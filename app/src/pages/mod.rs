@@ -2,6 +2,7 @@
 
 pub mod admins;
 pub mod audit;
+pub mod lazy;
 pub mod locations;
 pub mod not_found;
 pub mod sign_in;

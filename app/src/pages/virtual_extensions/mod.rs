@@ -20,7 +20,7 @@ use crate::model::{DeleteOutcome, Level, ListQuery, Location, VirtualExtension, 
 use crate::paths;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, Outlet, A};
+use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 pub use table::list_href;
@@ -71,6 +71,16 @@ pub fn VirtualExtensionPage() -> impl IntoView {
         n => format!("{n} virtual extensions"),
     });
     let locations = Resource::new(move || create.version().get(), |_| list_locations());
+    // Create Virtual Extension is a GET form (it works before the WASM has loaded); with the
+    // WASM, the router opens the panel without a page load.
+    let navigate_to_create = use_navigate();
+    let open_create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        navigate_to_create(
+            &query.with_untracked(|q| q.on_path(paths::CREATE_VIRTUAL_EXTENSION)),
+            Default::default(),
+        );
+    };
 
     view! {
         <Title text="Virtual Extension" />
@@ -103,14 +113,14 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 // from read-only administrators (the server refuses them anyway).
                 <IfAllowed allowed=Actor::may_change_any>
                     // Carries the list's query along, so closing the panel returns to it.
-                    <Form method="GET" action=paths::CREATE_VIRTUAL_EXTENSION>
+                    <form method="get" action=paths::CREATE_VIRTUAL_EXTENSION on:submit=open_create.clone()>
                         {move || query.with(ListQuery::to_params).into_iter().map(|(name, value)| view! {
                             <input type="hidden" name=name value=value />
                         }).collect_view()}
                         <button type="submit" class="button primary">
                             "Create Virtual Extension"
                         </button>
-                    </Form>
+                    </form>
                 </IfAllowed>
             </div>
         </div>
