@@ -3,7 +3,8 @@
 //! the browser fetches when the page is first opened (and, for a page the server rendered, while
 //! the main WASM loads: the server names the chunks it used in `modulepreload` links).
 //!
-//! The list, its panels (create, details, edit) and the sign-in page stay in the first download.
+//! The list itself (search, filters, table, paging, deletes, the mode) and the sign-in page stay
+//! in the first download; its panels (Manually Add, details, Edit) are lazy too.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
