@@ -146,7 +146,23 @@ test.describe.serial('the list keeps its state', () => {
 
   test('columns keep their widths while sorting and paging', async ({ page }) => {
     await page.setViewportSize({ width: 1280, height: 800 });
-    await openHydrated(page, LIST + '?per_page=25');
+    await open(page, LIST);
+    // 26 entries of its own, so that a second page exists whatever else ran first.
+    for (let i = 1; i <= 26; i++) {
+      const n = String(i).padStart(2, '0');
+      const response = await page.request.post('/api/create_virtual_extension', {
+        headers: { Origin: new URL(page.url()).origin, Accept: 'application/json' },
+        form: {
+          'input[level]': 'ORGANIZATION',
+          'input[display_name]': `Widths ${String.fromCharCode(122 - i)} ${n}`,
+          'input[extension]': `43${n}`,
+          'input[phone_number]': `+120155505${n}`,
+        },
+      });
+      expect(response.ok(), await response.text()).toBeTruthy();
+    }
+    await openHydrated(page, LIST + '?q=widths&per_page=25');
+    await expect(page.getByText('26 virtual extensions', { exact: true })).toBeVisible();
     const widths = () =>
       page.getByRole('table').locator('thead th').evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().width)));
     const before = await widths();

@@ -219,6 +219,29 @@ ADD,Organization,,,,'Ohana,+12015550106,4006
         assert_eq!(audit::list(&t.db, &full_admin(), &query).await.unwrap().total, 2, "one event per applied import");
     }
 
+    async fn numbers_handed_down_a_chain_of_updates_in_one_file(t: &TestDb) {
+        // Entries made in the reverse of the file's order, so that neither the table's order
+        // nor the ids' order is the file's.
+        run(t, "\
+ADD,Organization,,,,Cy,+12015550103,4003
+ADD,Organization,,,,Bo,+12015550102,4002
+ADD,Organization,,,,Al,+12015550101,4001
+", false).await;
+        // Each row takes the number the row above gave up: applied in any other order than
+        // the file's, a number would be held twice for a moment.
+        let outcome = run(t, "\
+UPDATE,Organization,,,,Al,+12015550109,4001
+UPDATE,Organization,,,,Bo,+12015550101,4002
+UPDATE,Organization,,,,Cy,+12015550102,4003
+", true).await;
+        assert!(outcome.applied, "{:?}", outcome.report.problems);
+        assert_eq!(outcome.report.summary.update, 3);
+        let entries = virtual_extensions::list(&t.db, &ListQuery::default()).await.unwrap().items;
+        let numbers: Vec<(&str, &str, i32)> =
+            entries.iter().map(|e| (e.display_name.as_str(), e.phone_number.as_str(), e.version)).collect();
+        assert_eq!(numbers, [("Al", "+12015550109", 2), ("Bo", "+12015550101", 2), ("Cy", "+12015550102", 2)]);
+    }
+
     async fn rows_far_apart_are_checked_against_each_other_across_chunks(t: &TestDb) {
         use server::services::csv_check::{check, CHUNK_ROWS};
         dallas(t).await;

@@ -1,6 +1,7 @@
 //! The audit log: every change records who, when, from where, what, and the values before and
 //! after, in the same transaction as the change (a rolled-back change leaves no entry).
 
+use super::virtual_extensions::RECORDED_FIELDS;
 use super::ServiceError;
 use crate::store::entities::{audit_event, import_change};
 use crate::store::new_id;
@@ -57,9 +58,8 @@ impl Snapshot {
     }
 }
 
-/// Appends `fields` as a JSON object of strings, in their order (written directly: an import
-/// writes one or two per row).
-pub(crate) fn write_json_object<'a>(out: &mut String, fields: impl IntoIterator<Item = (&'a str, &'a str)>) {
+/// Appends `fields` as a JSON object of strings, in their order.
+fn write_json_object<'a>(out: &mut String, fields: impl IntoIterator<Item = (&'a str, &'a str)>) {
     out.push('{');
     for (i, (field, value)) in fields.into_iter().enumerate() {
         if i > 0 {
@@ -70,6 +70,19 @@ pub(crate) fn write_json_object<'a>(out: &mut String, fields: impl IntoIterator<
         write_json_string(out, value);
     }
     out.push('}');
+}
+
+/// Appends `values` as a JSON array of strings (an import's snapshot of an entry: written
+/// directly, as an import writes one or two per row).
+pub(crate) fn write_json_array<'a>(out: &mut String, values: impl IntoIterator<Item = &'a str>) {
+    out.push('[');
+    for (i, value) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json_string(out, value);
+    }
+    out.push(']');
 }
 
 fn write_json_string(out: &mut String, text: &str) {
@@ -172,6 +185,15 @@ async fn record_as(
 /// The fields of a stored JSON object, in their stored order.
 fn fields(json: Option<&str>) -> Vec<(String, String)> {
     let Some(json) = json else { return Vec::new() };
+    // An import's snapshot of an entry: the values alone, in `RECORDED_FIELDS` order (imports
+    // before 2026-12-02 wrote labelled objects, read below).
+    if json.starts_with('[') {
+        if let Ok(values) = serde_json::from_str::<Vec<String>>(json) {
+            if values.len() == RECORDED_FIELDS.len() {
+                return RECORDED_FIELDS.iter().map(|f| f.to_string()).zip(values).collect();
+            }
+        }
+    }
     match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json) {
         Ok(map) => map
             .into_iter()
@@ -452,6 +474,33 @@ pub async fn export_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_imports_snapshots_read_as_labelled_fields_in_both_forms() {
+        // Imports since 2026-12-02 store the values alone; earlier ones stored objects.
+        let mut array = String::new();
+        write_json_array(
+            &mut array,
+            ["Organization", "", "Ann", "", "Ann \"Q\" Lee", "4001", "+12015550101"],
+        );
+        assert_eq!(array, r#"["Organization","","Ann","","Ann \"Q\" Lee","4001","+12015550101"]"#);
+        let object = Snapshot::new()
+            .with("Level", "Organization")
+            .with("Location", "")
+            .with("First Name", "Ann")
+            .with("Last Name", "")
+            .with("Display Name", "Ann \"Q\" Lee")
+            .with("Extension", "4001")
+            .with("Phone Number", "+12015550101")
+            .to_json();
+        assert_eq!(fields(Some(&array)), fields(Some(&object)));
+        assert_eq!(fields(Some(&array))[4], ("Display Name".to_string(), "Ann \"Q\" Lee".to_string()));
+        let moved = r#"["Organization","","Ann","","Ann \"Q\" Lee","4001","+12015550109"]"#;
+        let changed = changes(Some(&object), Some(moved));
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].field, "Phone Number");
+        assert_eq!(fields(Some(r#"["too","short"]"#))[0].0, "(unreadable)");
+    }
 
     #[test]
     fn changes_list_what_differs() {

@@ -61,17 +61,23 @@ pub struct RecordedEntry<'a> {
     pub phone_number: &'a str,
 }
 
+/// The audit log's field labels for an entry, in the order `recorded_fields` gives them (and
+/// an import's snapshots store their values, unlabelled).
+pub const RECORDED_FIELDS: [&str; 7] =
+    ["Level", "Location", "First Name", "Last Name", "Display Name", "Extension", "Phone Number"];
+
 /// The audit log's fields of an entry, labelled and in order: one list for the pages' edits and
 /// for imports, so that an entry's history reads the same whichever way it changed.
 pub fn recorded_fields(entry: RecordedEntry<'_>) -> [(&'static str, &str); 7] {
+    let [level, location, first_name, last_name, display_name, extension, phone_number] = RECORDED_FIELDS;
     [
-        ("Level", entry.level.label()),
-        ("Location", entry.location),
-        ("First Name", entry.first_name),
-        ("Last Name", entry.last_name),
-        ("Display Name", entry.display_name),
-        ("Extension", entry.extension),
-        ("Phone Number", entry.phone_number),
+        (level, entry.level.label()),
+        (location, entry.location),
+        (first_name, entry.first_name),
+        (last_name, entry.last_name),
+        (display_name, entry.display_name),
+        (extension, entry.extension),
+        (phone_number, entry.phone_number),
     ]
 }
 
