@@ -9,6 +9,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod hydration;
 pub mod model;
 pub mod pages;
 
@@ -112,13 +113,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the document once the WASM has taken over: tests (and curious admins) can tell a
-    // hydrated page from the server-rendered one.
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href="/pkg/vext.css" />
         <Title formatter=|title: String| format!("{title} · vext") />

@@ -264,6 +264,38 @@ test.describe('fits the screen', () => {
 });
 
 test.describe('before the WASM has loaded', () => {
+  test("a panel filled in before its own code arrives keeps what was typed and chosen", async ({ page }) => {
+    await openHydrated(page, LIST);
+    // The page's WASM loads; the lazy panels' chunks are held back (a slow line or CPU).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/pkg\/(chunk_|split_)[^?]*\.wasm(\?.*)?$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(LIST + '/new');
+    const dialog = page.getByRole('dialog', { name: 'Manually Add' });
+    await dialog.getByLabel('Level').selectOption({ label: 'Location' });
+    await dialog.getByLabel('Location', { exact: true }).selectOption({ label: 'Dallas' });
+    await dialog.getByLabel('Display Name').fill('Gap Typist');
+    await dialog.getByLabel('Extension').fill('4391');
+    await dialog.getByLabel('Phone Number').fill('+12015550391');
+    expect(await page.locator('html[data-hydrated]').count()).toBe(0);
+
+    release();
+    await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
+    await expect(dialog.getByLabel('Level')).toHaveValue('LOCATION');
+    await expect(dialog.getByLabel('Location', { exact: true })).toHaveValue(/.+/);
+    await expect(dialog.getByLabel('Display Name')).toHaveValue('Gap Typist');
+    await expect(dialog.getByLabel('Extension')).toHaveValue('4391');
+    await expect(dialog.getByLabel('Phone Number')).toHaveValue('+12015550391');
+    // The ESN shows as it would had they typed after hydration: the signals hold the values.
+    await expect(dialog).toContainText('they dial 8214 4391 (the ESN)');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('row', { name: /Gap Typist/ }).getByRole('cell').last()).toHaveText('Dallas');
+  });
+
   test('an admin who acts on the server-rendered page as soon as it shows loses nothing', async ({ page }) => {
     await openHydrated(page, LIST);
     // The WASM is held back: the page is the server's HTML, with JavaScript on.

@@ -1,0 +1,56 @@
+//! Whether the page's first hydration is still going on (browser only: the server never
+//! hydrates).
+//!
+//! The page's own WASM hydrates first; a lazy route's part (`pages::lazy`) waits for its chunk,
+//! a moment later on a slow line or CPU. Meanwhile that part is the server's HTML, and an admin
+//! may already type or choose in it: the components there read what the page shows then
+//! ([`shown_value`]) and take it over once hydrated, instead of keeping their initial values.
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static FINISHED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `leptos::mount::hydrate_lazy`, and then [`finished`].
+#[cfg(feature = "hydrate")]
+pub fn hydrate_lazy<F, N>(app: F)
+where
+    F: FnOnce() -> N + 'static,
+    N: leptos::prelude::IntoView,
+{
+    wasm_bindgen_futures::spawn_local(async move {
+        // Sets up Leptos's executor before anything is spawned on it.
+        let page = leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), app).await;
+        finished();
+        page.forget();
+    });
+}
+
+/// Called once the whole page, lazy routes included, has hydrated: marks `<html
+/// data-hydrated="true">` (tests, and curious admins, tell a live page from the server's HTML).
+#[cfg(feature = "hydrate")]
+fn finished() {
+    FINISHED.set(true);
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
+}
+
+/// The current value of the form control `id` while the first hydration is going on (what the
+/// server rendered, or what the admin typed or chose in it since); `None` afterwards, and on
+/// the server.
+pub fn shown_value(id: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        if FINISHED.get() {
+            return None;
+        }
+        let element = leptos::prelude::document().get_element_by_id(id)?;
+        js_sys::Reflect::get(&element, &"value".into()).ok()?.as_string()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        None
+    }
+}
