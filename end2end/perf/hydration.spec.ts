@@ -2,8 +2,8 @@ import { expect, test } from '@playwright/test';
 import { ADMIN, LIST, openHydrated } from '../tests/helpers';
 
 // Time from navigation to hydrated, cold cache: each load in a new browser context (nothing
-// cached, nothing compiled), signed in by cookie. `data-hydrated` is set by the app's first
-// effect; an init script notes the moment it appears. Also the WASM the page fetched, by file.
+// cached, nothing compiled), signed in by cookie. `data-hydrated` is set once the first
+// hydration is over, lazy routes included (app::hydration); an init script notes the moment. Also the WASM the page fetched, by file.
 // Prints one JSON line (scripts/wasm-size reads it).
 const RUNS = Number(process.env.VEXT_PERF_RUNS ?? '7');
 
