@@ -4,7 +4,10 @@
 //! The page's own WASM hydrates first; a lazy route's part (`pages::lazy`) waits for its chunk,
 //! a moment later on a slow line or CPU. Meanwhile that part is the server's HTML, and an admin
 //! may already type or choose in it: the components there read what the page shows then
-//! ([`shown_value`]) and take it over once hydrated, instead of keeping their initial values.
+//! ([`shown_value`]) and take it over once hydrated ([`keep_typed`]), instead of keeping their
+//! initial values.
+
+use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]
 thread_local! {
@@ -52,5 +55,25 @@ pub fn shown_value(id: &str) -> Option<String> {
     {
         let _ = id;
         None
+    }
+}
+
+/// Keeps what the admin typed or chose in the server's HTML before this component's code ran:
+/// each `(control id, signal)` whose control shows another value than the signal's takes it
+/// over just after hydration. Hydration itself must meet the HTML the server rendered (a signal
+/// seeded with the typed value can change the view and break the match), hence the effect. Does
+/// nothing on the server or once the first hydration is over.
+pub fn keep_typed<'a>(fields: impl IntoIterator<Item = (&'a str, RwSignal<String>)>) {
+    let typed: Vec<(RwSignal<String>, String)> = fields
+        .into_iter()
+        .filter_map(|(id, signal)| shown_value(id).map(|value| (signal, value)))
+        .filter(|(signal, value)| signal.get_untracked() != *value)
+        .collect();
+    if !typed.is_empty() {
+        Effect::new(move |_| {
+            for (signal, value) in &typed {
+                signal.set(value.clone());
+            }
+        });
     }
 }

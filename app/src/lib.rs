@@ -33,6 +33,8 @@ pub mod paths {
     pub const ADMINISTRATORS: &str = "/management/administrators";
     pub const ADD_ADMINISTRATOR: &str = "/management/administrators/new";
     pub const AUDIT_LOG: &str = "/management/audit-log";
+    pub const API_TOKENS: &str = "/management/api-tokens";
+    pub const CREATE_API_TOKEN: &str = "/management/api-tokens/new";
     pub const LOCATIONS: &str = "/management/locations";
     pub const ADD_LOCATION: &str = "/management/locations/new";
     /// The CSV download of the audit log (a GET route on the server, not a page).
@@ -177,6 +179,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| () />
                         <Route path=path!("new") view={Lazy::<AddLocationRoute>::new()} />
                         <Route path=path!(":id") view={Lazy::<EditLocationRoute>::new()} />
+                    </ParentRoute>
+                    <ParentRoute
+                        path=path!("/management/api-tokens")
+                        view={Lazy::<ApiTokensRoute>::new()}
+                        ssr=SsrMode::Async
+                    >
+                        <Route path=path!("") view=|| () />
+                        <Route path=path!("new") view={Lazy::<CreateApiTokenRoute>::new()} />
                     </ParentRoute>
                     <Route
                         path=path!("/management/audit-log")

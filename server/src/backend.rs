@@ -2,7 +2,7 @@
 
 use crate::services::sessions::{self, SessionPolicy};
 use crate::services::tasks::{self, Board};
-use crate::services::{admins, audit, locations, settings, virtual_extensions};
+use crate::services::{admins, audit, locations, settings, tokens, virtual_extensions};
 use app::api::backend::Backend;
 use app::api::backend::ClientInfo;
 use app::error::AppError;
@@ -10,6 +10,7 @@ use app::model::admin::{Actor, AdminAccount, AdminInput};
 use app::model::audit::{AuditEntry, AuditPage, AuditQuery};
 use app::model::directory::Verdict;
 use app::model::task::{TaskDetail, TaskSummary};
+use app::model::token::{ApiTokenInfo, ApiTokenInput, CreatedApiToken};
 use app::model::{
     DeleteOutcome, ListQuery, Location, LocationInput, LocationRow, SavedVirtualExtension, VirtualExtension,
     VirtualExtensionInput, VirtualExtensionMode, VirtualExtensionPage,
@@ -206,5 +207,21 @@ impl Backend for Services {
         page: app::model::PageIndex,
     ) -> Result<TaskDetail, AppError> {
         Ok(tasks::get(&self.db, actor, &self.board, &id, page).await?)
+    }
+
+    async fn list_api_tokens(&self, actor: &Actor) -> Result<Vec<ApiTokenInfo>, AppError> {
+        Ok(tokens::list(&self.db, actor).await?)
+    }
+
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        input: ApiTokenInput,
+    ) -> Result<CreatedApiToken, AppError> {
+        Ok(tokens::create(&self.db, actor, &input).await?)
+    }
+
+    async fn revoke_api_token(&self, actor: &Actor, id: String) -> Result<ApiTokenInfo, AppError> {
+        Ok(tokens::revoke(&self.db, actor, &id).await?)
     }
 }

@@ -70,6 +70,13 @@ pub struct ServeArgs {
     /// died mid-import is noticed this long after).
     #[arg(long, env = "VEXT_TASK_LEASE_SECS", default_value_t = 60)]
     pub task_lease_secs: u64,
+    /// REST API requests allowed per API token per second, on average (each replica counts
+    /// its own).
+    #[arg(long, env = "VEXT_API_RATE", default_value_t = 100)]
+    pub api_rate: u32,
+    /// REST API requests one token may make at once above that rate.
+    #[arg(long, env = "VEXT_API_BURST", default_value_t = 200)]
+    pub api_burst: u32,
 }
 
 impl Default for ServeArgs {
@@ -84,6 +91,8 @@ impl Default for ServeArgs {
             shutdown_grace_secs: 20,
             csv: CsvLimitArgs::default(),
             task_lease_secs: 60,
+            api_rate: 100,
+            api_burst: 200,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::store::{begin_write, new_id};
 use app::model::admin::Actor;
 use app::model::csv::Limits;
 use app::model::task::TaskStatus;
+use app::model::ErrorCode;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -190,7 +191,7 @@ impl Worker {
                 "The import was started {MAX_ATTEMPTS} times without finishing (the server stopped or failed each \
                  time); nothing was changed. Check the server log, then submit the file again."
             );
-            return self.finish_unapplied(&task, &token, "TASK_GAVE_UP", &message).await;
+            return self.finish_unapplied(&task, &token, ErrorCode::TaskGaveUp, &message).await;
         }
         let actor = match self.submitter(&task).await? {
             Some(actor) => actor,
@@ -199,7 +200,7 @@ impl Worker {
                     "{} is no longer an active administrator who may change virtual extensions, so the import did not run; nothing was changed.",
                     task.created_by_email
                 );
-                return self.finish_unapplied(&task, &token, "FORBIDDEN", &message).await;
+                return self.finish_unapplied(&task, &token, ErrorCode::Forbidden, &message).await;
             }
         };
         let tracked = self.board.track(&task.id);
@@ -220,11 +221,11 @@ impl Worker {
         record_problems(&txn, &task.id, &report.problems).await?;
         let s = &report.summary;
         let (status, code, message) = match &file_error {
-            Some(error) => (TaskStatus::Failed, Some(error.code.as_str().to_string()), Some(error.message.clone())),
+            Some(error) => (TaskStatus::Failed, Some(error.code), Some(error.message.clone())),
             None if s.failed == 0 => (TaskStatus::Completed, None, None),
             None if !applied && task.all_or_nothing => (
                 TaskStatus::Failed,
-                Some("REJECTED_WHOLE_FILE".to_string()),
+                Some(ErrorCode::RejectedWholeFile),
                 Some(format!(
                     "Nothing was changed: {} row{} had errors and \"Reject the whole file if any row has an error\" was chosen. Download the errors, fix them and submit the file again.",
                     s.failed,
@@ -233,7 +234,7 @@ impl Worker {
             ),
             None if s.add + s.update + s.delete + s.unchanged == 0 => (
                 TaskStatus::Failed,
-                Some("NO_VALID_ROW".to_string()),
+                Some(ErrorCode::NoValidRow),
                 Some("Nothing was changed: every row had an error. Download the errors, fix them and submit the file again.".to_string()),
             ),
             None => (TaskStatus::CompletedWithErrors, None, None),
@@ -248,7 +249,7 @@ impl Worker {
             .col_expr(task::Column::Unchanged, Expr::value(stored(s.unchanged)))
             .col_expr(task::Column::Failed, Expr::value(stored(s.failed)))
             .col_expr(task::Column::Warnings, Expr::value(stored(s.warnings)))
-            .col_expr(task::Column::ErrorCode, Expr::value(code))
+            .col_expr(task::Column::ErrorCode, Expr::value(code.map(ErrorCode::as_str)))
             .col_expr(task::Column::ErrorMessage, Expr::value(message))
             .exec(&txn)
             .await?;
@@ -270,12 +271,12 @@ impl Worker {
         &self,
         task: &task::Model,
         token: &str,
-        code: &str,
+        code: ErrorCode,
         message: &str,
     ) -> Result<Ran, ServiceError> {
         let fenced = finishing(&task.id, token)
             .col_expr(task::Column::Status, Expr::value(TaskStatus::Failed.as_str()))
-            .col_expr(task::Column::ErrorCode, Expr::value(code))
+            .col_expr(task::Column::ErrorCode, Expr::value(code.as_str()))
             .col_expr(task::Column::ErrorMessage, Expr::value(message))
             .exec(&self.db)
             .await?;

@@ -414,3 +414,57 @@ fn csv_import_applies_valid_rows_and_export_round_trips() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("HEADER_"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn token_create_prints_the_secret_once_list_shows_it_revoke_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    assert!(vext(&url, &["location", "add", "--name", "Dallas"]).status.success());
+    let out = vext(
+        &url,
+        &[
+            "token",
+            "create",
+            "--name",
+            "Dallas sync",
+            "--role",
+            "location",
+            "--location",
+            "Dallas",
+            "--expires-days",
+            "30",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // stdout is the secret alone, for `TOKEN=$(vext token create …)`; the rest is on stderr.
+    let secret = text(&out.stdout).trim().to_string();
+    assert!(secret.starts_with("vext_") && secret.len() == 69, "{secret}");
+    assert!(
+        text(&out.stderr)
+            .contains("Created API token Dallas sync (location administrator of Dallas, expires "),
+        "{}",
+        text(&out.stderr)
+    );
+    // Names are unique; the rules' codes come back as for administrators.
+    let again = vext(&url, &["token", "create", "--name", "Dallas sync", "--role", "full"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("Name: NAME_IN_USE"), "{}", text(&again.stderr));
+    let bad = vext(&url, &["token", "create", "--name", "x", "--role", "location"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("Location: LOCATION_REQUIRED"), "{}", text(&bad.stderr));
+    let listed = text(&vext(&url, &["token", "list"]).stdout);
+    assert!(listed.contains("\tDallas sync\tLOCATION\tDallas\tActive\tcommand line"), "{listed}");
+    assert!(!listed.contains(&secret), "the secret is never shown again");
+    // A token holds its location until it is revoked.
+    let held = vext(&url, &["location", "delete", "--location", "Dallas"]);
+    assert_eq!(held.status.code(), Some(1));
+    assert!(text(&held.stderr).contains("1 API token manages it"), "{}", text(&held.stderr));
+    let out = vext(&url, &["token", "revoke", "Dallas sync"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("API token Dallas sync is revoked"), "{}", text(&out.stdout));
+    assert!(text(&vext(&url, &["token", "list"]).stdout).contains("\tRevoked\t"));
+    let out = vext(&url, &["location", "delete", "--location", "Dallas"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let missing = vext(&url, &["token", "revoke", "Nobody"]);
+    assert_eq!(missing.status.code(), Some(1));
+}

@@ -103,6 +103,19 @@ on_both_databases! {
         assert_eq!(page.total, 1);
     }
 
+    // The form asks while the admin types, so a half-filled draft is judged, not refused: a
+    // location level with no location yet, or one that does not exist, is a verdict's errors.
+    async fn check_judges_a_half_filled_draft_instead_of_refusing_it(t: &TestDb) {
+        let draft = virtual_extensions::check(&t.db, &form("LOCATION", "", "", "", ""), None).await.unwrap();
+        let codes: Vec<_> = draft.errors.iter().map(|e| (e.field, e.code)).collect();
+        assert!(codes.contains(&(Field::Location, ErrorCode::LocationRequired)), "{codes:?}");
+        assert!(codes.contains(&(Field::DisplayName, ErrorCode::DisplayNameRequired)), "{codes:?}");
+        let gone = virtual_extensions::check(&t.db, &form("LOCATION", "no-such-location", "A", "4001", "+12015550001"), None)
+            .await
+            .unwrap();
+        assert_eq!(gone.errors.iter().map(|e| e.code).collect::<Vec<_>>(), [ErrorCode::LocationNotFound]);
+    }
+
     async fn csv_check_reports_every_problem_by_row_and_column(t: &TestDb) {
         add_location(t, "Dallas", "8214", "US").await;
         virtual_extensions::create(&t.db, &common::full_admin(), &form("ORGANIZATION", "", "Existing", "4001", "+12015550001")).await.unwrap();
@@ -190,10 +203,8 @@ on_both_databases! {
         for (level, location, display, ext, phone) in cases {
             let location_id = if location.is_empty() { String::new() } else { dallas.id.clone() };
             let input = form(level, &location_id, display, ext, phone);
-            let form_codes: Vec<ErrorCode> = match virtual_extensions::check(&t.db, &input, None).await {
-                Ok(verdict) => verdict.errors.iter().map(|e| e.code).collect(),
-                Err(e) => AppError::from(e).field_errors().iter().map(|e| e.code).collect(),
-            };
+            let verdict = virtual_extensions::check(&t.db, &input, None).await.unwrap();
+            let form_codes: Vec<ErrorCode> = verdict.errors.iter().map(|e| e.code).collect();
             let mut csv = csv::Writer::from_writer(Vec::new());
             csv.write_record(HEADER.trim().split(',')).unwrap();
             csv.write_record(["", level, location, "", "", display, phone, ext]).unwrap();

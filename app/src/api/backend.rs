@@ -5,6 +5,7 @@ use crate::model::admin::{Actor, AdminAccount, AdminInput};
 use crate::model::audit::{AuditEntry, AuditPage, AuditQuery};
 use crate::model::directory::Verdict;
 use crate::model::task::{TaskDetail, TaskSummary};
+use crate::model::token::{ApiTokenInfo, ApiTokenInput, CreatedApiToken};
 use crate::model::{
     DeleteOutcome, ListQuery, Location, LocationInput, LocationRow, SavedVirtualExtension, VirtualExtension,
     VirtualExtensionInput, VirtualExtensionMode, VirtualExtensionPage,
@@ -109,6 +110,15 @@ pub trait Backend: Send + Sync + 'static {
         id: String,
         page: crate::model::PageIndex,
     ) -> Result<TaskDetail, AppError>;
+    /// Every API token, newest first (full administrators).
+    async fn list_api_tokens(&self, actor: &Actor) -> Result<Vec<ApiTokenInfo>, AppError>;
+    /// Makes a token; its secret is in the answer and nowhere else.
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        input: ApiTokenInput,
+    ) -> Result<CreatedApiToken, AppError>;
+    async fn revoke_api_token(&self, actor: &Actor, id: String) -> Result<ApiTokenInfo, AppError>;
 }
 
 /// Put on a sign-in request by the server's gate when its address made too many attempts: the

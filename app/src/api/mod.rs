@@ -9,4 +9,5 @@ pub mod locations;
 pub mod session;
 pub mod settings;
 pub mod tasks;
+pub mod tokens;
 pub mod virtual_extensions;

@@ -123,20 +123,34 @@ pub fn Layout(children: Children) -> impl IntoView {
                         </ul>
                     </li>
                 </ul>
-                <IfAllowed allowed=Actor::may_read_audit>
-                    <p class="sidenav-section" id="nav-management">"Management"</p>
-                    <ul aria-labelledby="nav-management">
-                        <li>
-                            <A href=paths::LOCATIONS attr:class="sidenav-link">"Locations"</A>
-                        </li>
-                        <li>
-                            <A href=paths::ADMINISTRATORS attr:class="sidenav-link">"Administrators"</A>
-                        </li>
-                        <li>
-                            <A href=paths::AUDIT_LOG attr:class="sidenav-link">"Audit Log"</A>
-                        </li>
-                    </ul>
-                </IfAllowed>
+                // One resolution of who is signed in for the whole section (a second
+                // Transition nested in it for the full-only link hydrated out of step).
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await.filter(Actor::may_read_audit).map(|me| {
+                            let full = me.is_full();
+                            view! {
+                                <p class="sidenav-section" id="nav-management">"Management"</p>
+                                <ul aria-labelledby="nav-management">
+                                    <li>
+                                        <A href=paths::LOCATIONS attr:class="sidenav-link">"Locations"</A>
+                                    </li>
+                                    <li>
+                                        <A href=paths::ADMINISTRATORS attr:class="sidenav-link">"Administrators"</A>
+                                    </li>
+                                    {full.then(|| view! {
+                                        <li>
+                                            <A href=paths::API_TOKENS attr:class="sidenav-link">"API Tokens"</A>
+                                        </li>
+                                    })}
+                                    <li>
+                                        <A href=paths::AUDIT_LOG attr:class="sidenav-link">"Audit Log"</A>
+                                    </li>
+                                </ul>
+                            }
+                        })
+                    })}
+                </Transition>
             </nav>
             <main id="main" class="main" tabindex="-1">
                 {children()}

@@ -13,15 +13,17 @@ pub enum TargetKind {
     Settings,
     Administrator,
     Import,
+    ApiToken,
 }
 
 impl TargetKind {
-    pub const ALL: [TargetKind; 5] = [
+    pub const ALL: [TargetKind; 6] = [
         TargetKind::VirtualExtension,
         TargetKind::Location,
         TargetKind::Settings,
         TargetKind::Administrator,
         TargetKind::Import,
+        TargetKind::ApiToken,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +33,7 @@ impl TargetKind {
             TargetKind::Settings => "settings",
             TargetKind::Administrator => "administrator",
             TargetKind::Import => "import",
+            TargetKind::ApiToken => "api_token",
         }
     }
 
@@ -58,10 +61,12 @@ pub enum AuditAction {
     AdministratorEnabled,
     AdministratorPasswordReset,
     AdministratorSessionsEnded,
+    ApiTokenCreated,
+    ApiTokenRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::VirtualExtensionCreated,
         AuditAction::VirtualExtensionUpdated,
         AuditAction::VirtualExtensionMoved,
@@ -77,6 +82,8 @@ impl AuditAction {
         AuditAction::AdministratorEnabled,
         AuditAction::AdministratorPasswordReset,
         AuditAction::AdministratorSessionsEnded,
+        AuditAction::ApiTokenCreated,
+        AuditAction::ApiTokenRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +103,8 @@ impl AuditAction {
             AuditAction::AdministratorEnabled => "administrator.enabled",
             AuditAction::AdministratorPasswordReset => "administrator.password_reset",
             AuditAction::AdministratorSessionsEnded => "administrator.sessions_ended",
+            AuditAction::ApiTokenCreated => "api_token.created",
+            AuditAction::ApiTokenRevoked => "api_token.revoked",
         }
     }
 
@@ -117,6 +126,8 @@ impl AuditAction {
             AuditAction::AdministratorEnabled => "Administrator re-enabled",
             AuditAction::AdministratorPasswordReset => "Administrator's password reset",
             AuditAction::AdministratorSessionsEnded => "Administrator's sessions ended",
+            AuditAction::ApiTokenCreated => "API token created",
+            AuditAction::ApiTokenRevoked => "API token revoked",
         }
     }
 
@@ -141,6 +152,7 @@ impl AuditAction {
             | AuditAction::AdministratorEnabled
             | AuditAction::AdministratorPasswordReset
             | AuditAction::AdministratorSessionsEnded => TargetKind::Administrator,
+            AuditAction::ApiTokenCreated | AuditAction::ApiTokenRevoked => TargetKind::ApiToken,
         }
     }
 }

@@ -32,6 +32,8 @@ pub enum Field {
     Status,
     /// The version a change was based on (optimistic concurrency).
     Version,
+    /// When an API token stops working.
+    Expires,
 }
 
 impl Field {
@@ -56,6 +58,7 @@ impl Field {
             Field::Role => "Role",
             Field::Status => "Status",
             Field::Version => "Version",
+            Field::Expires => "Expires",
         }
     }
 }
@@ -67,8 +70,10 @@ impl fmt::Display for Field {
 }
 
 macro_rules! error_codes {
-    ($($variant:ident => $code:literal,)*) => {
-        /// Stable machine codes, one per way a value can be wrong.
+    ($($variant:ident => $code:literal = $number:literal,)*) => {
+        /// Stable machine codes, one per way a value or a request can be wrong. Each has a name
+        /// (the CSV reports, the CLI, the pages' answers) and a number (the REST API's
+        /// `errorCode`); `error_codes.txt` holds every pair ever given out.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
             $($variant,)*
@@ -82,78 +87,122 @@ macro_rules! error_codes {
                     $(ErrorCode::$variant => $code,)*
                 }
             }
+
+            /// The REST API's `errorCode`.
+            pub fn number(self) -> u32 {
+                match self {
+                    $(ErrorCode::$variant => $number,)*
+                }
+            }
         }
     };
 }
 
 error_codes! {
-    LevelRequired => "LEVEL_REQUIRED",
-    LevelInvalid => "LEVEL_INVALID",
-    LocationRequired => "LOCATION_REQUIRED",
-    LocationNotAllowed => "LOCATION_NOT_ALLOWED",
-    LocationNotFound => "LOCATION_NOT_FOUND",
-    DisplayNameRequired => "DISPLAY_NAME_REQUIRED",
-    DisplayNameTooLong => "DISPLAY_NAME_TOO_LONG",
-    DisplayNameInvalidCharacter => "DISPLAY_NAME_INVALID_CHARACTER",
-    FirstNameTooLong => "FIRST_NAME_TOO_LONG",
-    FirstNameInvalidCharacter => "FIRST_NAME_INVALID_CHARACTER",
-    LastNameTooLong => "LAST_NAME_TOO_LONG",
-    LastNameInvalidCharacter => "LAST_NAME_INVALID_CHARACTER",
-    ExtensionRequired => "EXTENSION_REQUIRED",
-    ExtensionNotDigits => "EXTENSION_NOT_DIGITS",
-    ExtensionTooShort => "EXTENSION_TOO_SHORT",
-    ExtensionTooLong => "EXTENSION_TOO_LONG",
-    ExtensionInUse => "EXTENSION_IN_USE",
-    PhoneNumberRequired => "PHONE_NUMBER_REQUIRED",
-    PhoneNumberNotE164 => "PHONE_NUMBER_NOT_E164",
-    PhoneNumberMissingPlus => "PHONE_NUMBER_MISSING_PLUS",
-    PhoneNumberFormatting => "PHONE_NUMBER_FORMATTING",
-    PhoneNumberScientificNotation => "PHONE_NUMBER_SCIENTIFIC_NOTATION",
-    PhoneNumberHasExtension => "PHONE_NUMBER_HAS_EXTENSION",
-    PhoneNumberBadCountryCode => "PHONE_NUMBER_BAD_COUNTRY_CODE",
-    PhoneNumberTooLong => "PHONE_NUMBER_TOO_LONG",
-    PhoneNumberInvalid => "PHONE_NUMBER_INVALID",
-    PhoneNumberInUse => "PHONE_NUMBER_IN_USE",
-    NameRequired => "NAME_REQUIRED",
-    NameTooLong => "NAME_TOO_LONG",
-    NameInvalidCharacter => "NAME_INVALID_CHARACTER",
-    NameInUse => "NAME_IN_USE",
-    RoutingPrefixNotDigits => "ROUTING_PREFIX_NOT_DIGITS",
-    RoutingPrefixTooLong => "ROUTING_PREFIX_TOO_LONG",
-    RoutingPrefixInUse => "ROUTING_PREFIX_IN_USE",
-    RoutingPrefixOverlaps => "ROUTING_PREFIX_OVERLAPS",
-    CountryInvalid => "COUNTRY_INVALID",
-    ExtensionConflictsWithEsn => "EXTENSION_CONFLICTS_WITH_ESN",
-    ExtensionShadowsOrganization => "EXTENSION_SHADOWS_ORGANIZATION",
-    ActionInvalid => "ACTION_INVALID",
-    VirtualExtensionNotFound => "VIRTUAL_EXTENSION_NOT_FOUND",
-    ExtensionDuplicateInFile => "EXTENSION_DUPLICATE_IN_FILE",
-    PhoneNumberDuplicateInFile => "PHONE_NUMBER_DUPLICATE_IN_FILE",
-    RowFieldCount => "ROW_FIELD_COUNT",
-    FileEmpty => "FILE_EMPTY",
-    FileNotUtf8 => "FILE_NOT_UTF8",
-    FileUnreadable => "FILE_UNREADABLE",
-    FileTooLarge => "FILE_TOO_LARGE",
-    FileTooManyRows => "FILE_TOO_MANY_ROWS",
-    HeaderUnknownColumn => "HEADER_UNKNOWN_COLUMN",
-    HeaderMissingColumn => "HEADER_MISSING_COLUMN",
-    HeaderDuplicateColumn => "HEADER_DUPLICATE_COLUMN",
-    EmailInvalid => "EMAIL_INVALID",
-    EmailInUse => "EMAIL_IN_USE",
-    RoleInvalid => "ROLE_INVALID",
-    PasswordTooShort => "PASSWORD_TOO_SHORT",
-    PasswordTooLong => "PASSWORD_TOO_LONG",
-    PasswordTooCommon => "PASSWORD_TOO_COMMON",
-    CurrentPasswordRequired => "CURRENT_PASSWORD_REQUIRED",
-    CurrentPasswordIncorrect => "CURRENT_PASSWORD_INCORRECT",
-    LastFullAdministrator => "LAST_FULL_ADMINISTRATOR",
-    OwnAccount => "OWN_ACCOUNT",
-    AdministratorNotFound => "ADMINISTRATOR_NOT_FOUND",
-    DayInvalid => "DAY_INVALID",
-    EditConflict => "EDIT_CONFLICT",
-    LocationInUse => "LOCATION_IN_USE",
-    NothingSelected => "NOTHING_SELECTED",
-    OutsideYourLocations => "OUTSIDE_YOUR_LOCATIONS",
+    // Level and location
+    LevelRequired => "LEVEL_REQUIRED" = 1001,
+    LevelInvalid => "LEVEL_INVALID" = 1002,
+    LocationRequired => "LOCATION_REQUIRED" = 1003,
+    LocationNotAllowed => "LOCATION_NOT_ALLOWED" = 1004,
+    LocationNotFound => "LOCATION_NOT_FOUND" = 1005,
+
+    // Names
+    DisplayNameRequired => "DISPLAY_NAME_REQUIRED" = 1101,
+    DisplayNameTooLong => "DISPLAY_NAME_TOO_LONG" = 1102,
+    DisplayNameInvalidCharacter => "DISPLAY_NAME_INVALID_CHARACTER" = 1103,
+    FirstNameTooLong => "FIRST_NAME_TOO_LONG" = 1104,
+    FirstNameInvalidCharacter => "FIRST_NAME_INVALID_CHARACTER" = 1105,
+    LastNameTooLong => "LAST_NAME_TOO_LONG" = 1106,
+    LastNameInvalidCharacter => "LAST_NAME_INVALID_CHARACTER" = 1107,
+
+    // Extension
+    ExtensionRequired => "EXTENSION_REQUIRED" = 1201,
+    ExtensionNotDigits => "EXTENSION_NOT_DIGITS" = 1202,
+    ExtensionTooShort => "EXTENSION_TOO_SHORT" = 1203,
+    ExtensionTooLong => "EXTENSION_TOO_LONG" = 1204,
+    ExtensionInUse => "EXTENSION_IN_USE" = 1205,
+    ExtensionConflictsWithEsn => "EXTENSION_CONFLICTS_WITH_ESN" = 1206,
+    ExtensionShadowsOrganization => "EXTENSION_SHADOWS_ORGANIZATION" = 1207,
+
+    // Phone number
+    PhoneNumberRequired => "PHONE_NUMBER_REQUIRED" = 1301,
+    PhoneNumberNotE164 => "PHONE_NUMBER_NOT_E164" = 1302,
+    PhoneNumberMissingPlus => "PHONE_NUMBER_MISSING_PLUS" = 1303,
+    PhoneNumberFormatting => "PHONE_NUMBER_FORMATTING" = 1304,
+    PhoneNumberScientificNotation => "PHONE_NUMBER_SCIENTIFIC_NOTATION" = 1305,
+    PhoneNumberHasExtension => "PHONE_NUMBER_HAS_EXTENSION" = 1306,
+    PhoneNumberBadCountryCode => "PHONE_NUMBER_BAD_COUNTRY_CODE" = 1307,
+    PhoneNumberTooLong => "PHONE_NUMBER_TOO_LONG" = 1308,
+    PhoneNumberInvalid => "PHONE_NUMBER_INVALID" = 1309,
+    PhoneNumberInUse => "PHONE_NUMBER_IN_USE" = 1310,
+    PhoneNumberDuplicateInList => "PHONE_NUMBER_DUPLICATE_IN_LIST" = 1311,
+
+    // Locations
+    NameRequired => "NAME_REQUIRED" = 1401,
+    NameTooLong => "NAME_TOO_LONG" = 1402,
+    NameInvalidCharacter => "NAME_INVALID_CHARACTER" = 1403,
+    NameInUse => "NAME_IN_USE" = 1404,
+    RoutingPrefixNotDigits => "ROUTING_PREFIX_NOT_DIGITS" = 1405,
+    RoutingPrefixTooLong => "ROUTING_PREFIX_TOO_LONG" = 1406,
+    RoutingPrefixInUse => "ROUTING_PREFIX_IN_USE" = 1407,
+    RoutingPrefixOverlaps => "ROUTING_PREFIX_OVERLAPS" = 1408,
+    CountryInvalid => "COUNTRY_INVALID" = 1409,
+    LocationInUse => "LOCATION_IN_USE" = 1410,
+
+    // Entries and changes
+    VirtualExtensionNotFound => "VIRTUAL_EXTENSION_NOT_FOUND" = 1501,
+    EditConflict => "EDIT_CONFLICT" = 1502,
+    NothingSelected => "NOTHING_SELECTED" = 1503,
+    OutsideYourLocations => "OUTSIDE_YOUR_LOCATIONS" = 1504,
+
+    // CSV files and imports
+    ActionInvalid => "ACTION_INVALID" = 1601,
+    ExtensionDuplicateInFile => "EXTENSION_DUPLICATE_IN_FILE" = 1602,
+    PhoneNumberDuplicateInFile => "PHONE_NUMBER_DUPLICATE_IN_FILE" = 1603,
+    RowFieldCount => "ROW_FIELD_COUNT" = 1604,
+    FileEmpty => "FILE_EMPTY" = 1605,
+    FileNotUtf8 => "FILE_NOT_UTF8" = 1606,
+    FileUnreadable => "FILE_UNREADABLE" = 1607,
+    FileTooLarge => "FILE_TOO_LARGE" = 1608,
+    FileTooManyRows => "FILE_TOO_MANY_ROWS" = 1609,
+    HeaderUnknownColumn => "HEADER_UNKNOWN_COLUMN" = 1610,
+    HeaderMissingColumn => "HEADER_MISSING_COLUMN" = 1611,
+    HeaderDuplicateColumn => "HEADER_DUPLICATE_COLUMN" = 1612,
+    FileMissing => "FILE_MISSING" = 1613,
+    UploadUnreadable => "UPLOAD_UNREADABLE" = 1614,
+    ValidateInProgress => "VALIDATE_IN_PROGRESS" = 1615,
+    RejectedWholeFile => "REJECTED_WHOLE_FILE" = 1616,
+    NoValidRow => "NO_VALID_ROW" = 1617,
+    TaskGaveUp => "TASK_GAVE_UP" = 1618,
+
+    // Administrators and the audit log
+    EmailInvalid => "EMAIL_INVALID" = 1701,
+    EmailInUse => "EMAIL_IN_USE" = 1702,
+    RoleInvalid => "ROLE_INVALID" = 1703,
+    PasswordTooShort => "PASSWORD_TOO_SHORT" = 1704,
+    PasswordTooLong => "PASSWORD_TOO_LONG" = 1705,
+    PasswordTooCommon => "PASSWORD_TOO_COMMON" = 1706,
+    CurrentPasswordRequired => "CURRENT_PASSWORD_REQUIRED" = 1707,
+    CurrentPasswordIncorrect => "CURRENT_PASSWORD_INCORRECT" = 1708,
+    LastFullAdministrator => "LAST_FULL_ADMINISTRATOR" = 1709,
+    OwnAccount => "OWN_ACCOUNT" = 1710,
+    AdministratorNotFound => "ADMINISTRATOR_NOT_FOUND" = 1711,
+    DayInvalid => "DAY_INVALID" = 1712,
+
+    // API tokens
+    ExpiryInvalid => "EXPIRY_INVALID" = 1901,
+    TokenNotFound => "TOKEN_NOT_FOUND" = 1902,
+
+    // Requests (any front)
+    Unauthorized => "UNAUTHORIZED" = 1801,
+    Forbidden => "FORBIDDEN" = 1802,
+    NotFound => "NOT_FOUND" = 1803,
+    BadRequest => "BAD_REQUEST" = 1804,
+    TooManyRequests => "TOO_MANY_REQUESTS" = 1805,
+    Busy => "BUSY" = 1806,
+    Internal => "INTERNAL" = 1807,
+    DatabaseUnavailable => "DATABASE_UNAVAILABLE" = 1808,
+    Network => "NETWORK" = 1809,
 }
 
 // By hand rather than derived: a derived visitor for this many renamed variants costs ~8 KB of WASM.
@@ -253,6 +302,38 @@ mod tests {
             let back = ErrorCode::deserialize(IntoDeserializer::<DeError>::into_deserializer(s))
                 .expect("code deserializes from its string");
             assert_eq!(back, code);
+        }
+    }
+
+    /// A client keys on `errorCode`: a number names one code for good. The file lists every
+    /// pair given out; a new code adds a line, and a renumbered, renamed or reused one fails.
+    #[test]
+    fn every_code_has_its_own_number_as_given_out_in_error_codes_txt() {
+        let given: Vec<(u32, &str)> = include_str!("error_codes.txt")
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .map(|line| {
+                let (number, name) = line.split_once(' ').expect("a line is `number NAME`");
+                (number.parse().expect("a number"), name)
+            })
+            .collect();
+        let mut numbers = HashSet::new();
+        for &code in ErrorCode::ALL {
+            assert!(code.number() > 0, "{code} has no number");
+            assert!(
+                numbers.insert(code.number()),
+                "{code} shares number {} with another code",
+                code.number()
+            );
+            assert!(
+                given.contains(&(code.number(), code.as_str())),
+                "{} {code} is not in error_codes.txt: add the line",
+                code.number()
+            );
+        }
+        for (number, name) in given {
+            let code = ErrorCode::parse(name).unwrap_or_else(|| panic!("{name} was given out and is gone"));
+            assert_eq!(code.number(), number, "{name} was given out as {number}");
         }
     }
 }

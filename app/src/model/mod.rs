@@ -19,6 +19,7 @@ mod numbering_plan;
 mod paging;
 pub mod task;
 pub mod text;
+pub mod token;
 mod unicode;
 mod virtual_extension;
 

@@ -102,6 +102,9 @@ pub struct VirtualExtension {
     pub level: Level,
     pub location_id: Option<String>,
     pub location_name: Option<String>,
+    /// The location's routing prefix, if it has one (the ESN is it + the extension).
+    #[serde(default)]
+    pub routing_prefix: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub display_name: String,

@@ -131,7 +131,7 @@ fn AdminTable(list: Vec<AdminAccount>, locations: Vec<Location>, full: bool) -> 
 
 /// The role select and, for location administrators, the location checkboxes.
 #[component]
-fn RoleFields(
+pub(super) fn RoleFields(
     role: RwSignal<String>,
     chosen: RwSignal<Vec<String>>,
     locations: Vec<Location>,
@@ -139,6 +139,7 @@ fn RoleFields(
     id_prefix: &'static str,
 ) -> impl IntoView {
     let role_id = format!("{id_prefix}-role");
+    crate::hydration::keep_typed([(role_id.as_str(), role)]);
     let is_location = move || role.get() == Role::Location.as_str();
     let boxes = locations
         .into_iter()
@@ -202,6 +203,7 @@ pub fn AddAdministratorPanel() -> impl IntoView {
     let role = RwSignal::new(Role::ReadOnly.as_str().to_string());
     let chosen = RwSignal::new(Vec::<String>::new());
     let password = RwSignal::new(String::new());
+    crate::hydration::keep_typed([("admin-email", email), ("admin-password", password)]);
     let error = Memo::new(move |_| action.value().get().and_then(Result::err));
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -346,6 +348,7 @@ fn ManageAdministrator(
     let chosen = RwSignal::new(admin.locations.clone());
     let password = RwSignal::new(String::new());
     let current = RwSignal::new(String::new());
+    crate::hydration::keep_typed([("manage-password", password), ("manage-current-password", current)]);
     let update_error = Memo::new(move |_| update.value().get().and_then(Result::err));
     let status_error = Memo::new(move |_| status.value().get().and_then(Result::err));
     let reset_error = Memo::new(move |_| reset.value().get().and_then(Result::err));

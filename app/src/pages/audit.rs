@@ -36,6 +36,7 @@ fn what_label(kind: TargetKind) -> &'static str {
         TargetKind::Settings => "All settings changes",
         TargetKind::Administrator => "All administrator changes",
         TargetKind::Import => "All CSV imports",
+        TargetKind::ApiToken => "All API token changes",
     }
 }
 

@@ -38,6 +38,8 @@ lazy_page! {
     TasksRoute => super::tasks::TasksPage,
     TaskRoute => super::tasks::TaskPage,
     AdministratorsRoute => super::admins::AdministratorsPage,
+    ApiTokensRoute => super::tokens::ApiTokensPage,
+    CreateApiTokenRoute => super::tokens::CreateApiTokenPanel,
     AddAdministratorRoute => super::admins::AddAdministratorPanel,
     ManageAdministratorRoute => super::admins::ManageAdministratorPanel,
     LocationsRoute => super::locations::LocationsPage,

@@ -148,6 +148,7 @@ fn LocationForm(
     let name = RwSignal::new(initial.name);
     let prefix = RwSignal::new(initial.routing_prefix);
     let country = RwSignal::new(initial.country);
+    crate::hydration::keep_typed([("loc-name", name), ("loc-prefix", prefix), ("loc-country", country)]);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let form_error = RwSignal::new(None::<String>);
     let apply = move |error: Option<AppError>| match error {

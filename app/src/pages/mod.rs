@@ -7,4 +7,5 @@ pub mod locations;
 pub mod not_found;
 pub mod sign_in;
 pub mod tasks;
+pub mod tokens;
 pub mod virtual_extensions;

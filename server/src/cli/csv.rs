@@ -7,17 +7,17 @@ use super::*;
 async fn open(
     url: &str,
     path: &std::path::Path,
-) -> Result<(std::io::BufReader<std::fs::File>, sea_orm::DatabaseConnection), (&'static str, String)> {
+) -> Result<(std::io::BufReader<std::fs::File>, sea_orm::DatabaseConnection), (ErrorCode, String)> {
     let file = std::fs::File::open(path)
         .map(std::io::BufReader::new)
-        .map_err(|e| ("FILE_UNREADABLE", format!("cannot open the file: {e}")))?;
-    let db = store::open(url).await.map_err(|e| ("DATABASE_UNAVAILABLE", e.to_string()))?;
+        .map_err(|e| (ErrorCode::FileUnreadable, format!("cannot open the file: {e}")))?;
+    let db = store::open(url).await.map_err(|e| (ErrorCode::DatabaseUnavailable, e.to_string()))?;
     Ok((file, db))
 }
 
 /// A file that could not be checked at all (exit status 2): one line on stderr, or a JSON
 /// document whose `verdict` field (`valid`, `applied`) is false.
-fn failure(shown: &str, format: Format, verdict: &str, code: &str, message: &str) -> ExitCode {
+fn failure(shown: &str, format: Format, verdict: &str, code: ErrorCode, message: &str) -> ExitCode {
     match format {
         Format::Text => eprintln!("{shown}: {code}: {message}"),
         Format::Json => println!(
@@ -37,17 +37,17 @@ pub(super) async fn csv_check(
 ) -> ExitCode {
     use crate::services::csv_check::{check, CheckError};
     let shown = path.display().to_string();
-    let file_failure = |code: &str, message: String| failure(&shown, format, "valid", code, &message);
+    let file_failure = |code: ErrorCode, message: String| failure(&shown, format, "valid", code, &message);
     let (file, db) = match open(url, path).await {
         Ok(opened) => opened,
         Err((code, message)) => return file_failure(code, message),
     };
     let report = match check(&db, &command_line(), file, limits).await {
         Ok(report) => report,
-        Err(CheckError::File(e)) => return file_failure(e.code.as_str(), e.message),
+        Err(CheckError::File(e)) => return file_failure(e.code, e.message),
         Err(CheckError::Service(e)) => {
             let error = AppError::from(e);
-            return file_failure("INTERNAL", error.to_string());
+            return file_failure(ErrorCode::Internal, error.to_string());
         }
     };
     print_report(&shown, &report, None, format);
@@ -118,7 +118,7 @@ pub(super) async fn csv_import(
     use crate::services::csv_check::CheckError;
     use crate::services::import::import;
     let shown = path.display().to_string();
-    let file_failure = |code: &str, message: String| failure(&shown, format, "applied", code, &message);
+    let file_failure = |code: ErrorCode, message: String| failure(&shown, format, "applied", code, &message);
     let (file, db) = match open(url, path).await {
         Ok(opened) => opened,
         Err((code, message)) => return file_failure(code, message),
@@ -126,8 +126,10 @@ pub(super) async fn csv_import(
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
     let outcome = match import(&db, &command_line(), &name, file, options).await {
         Ok(outcome) => outcome,
-        Err(CheckError::File(e)) => return file_failure(e.code.as_str(), e.message),
-        Err(CheckError::Service(e)) => return file_failure("INTERNAL", AppError::from(e).to_string()),
+        Err(CheckError::File(e)) => return file_failure(e.code, e.message),
+        Err(CheckError::Service(e)) => {
+            return file_failure(ErrorCode::Internal, AppError::from(e).to_string())
+        }
     };
     print_report(&shown, &outcome.report, Some(outcome.applied), format);
     if outcome.report.is_valid() {

@@ -1,9 +1,10 @@
 //! `vext …`: serve the console, migrate, and the commands admins script (locations, CSV
-//! checks, administrators, settings).
+//! checks, administrators, settings, API tokens).
 
 mod admin;
 mod csv;
 mod serve;
+mod token;
 
 use admin::{admin_create, admin_list, admin_reset_password, admin_set_disabled, settings_mode};
 use csv::csv_check;
@@ -15,7 +16,7 @@ use crate::services::audit::command_line;
 use crate::services::locations;
 use crate::store;
 use app::error::AppError;
-use app::model::LocationInput;
+use app::model::{ErrorCode, LocationInput};
 use clap::{Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
 use std::process::ExitCode;
@@ -53,6 +54,36 @@ pub enum Command {
     /// Organization-wide settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Manage API tokens (the REST API's credentials).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token and print its secret on stdout (the only time it is shown).
+    Create {
+        /// Unique; the audit log records its changes as "API token NAME".
+        #[arg(long)]
+        name: String,
+        /// full, read-only or location.
+        #[arg(long)]
+        role: String,
+        /// A location a location token manages (repeat for several).
+        #[arg(long = "location")]
+        locations: Vec<String>,
+        /// Days until it stops working (1 to 3650); without, it does not expire.
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// List tokens (tab-separated): id, name, role, locations, status, created by, created,
+    /// last used, expires.
+    List,
+    /// Revoke a token: its next request is refused.
+    Revoke {
+        /// The token's name, or its id.
+        token: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -238,6 +269,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Admin(AdminCommand::Create { email, role, locations }) => {
             admin_create(&cli.database.database_url, &email, &role, &locations).await
         }
+        Command::Token(command) => token::token(&cli.database.database_url, command).await,
         Command::Admin(AdminCommand::List) => admin_list(&cli.database.database_url).await,
         Command::Admin(AdminCommand::ResetPassword { email }) => {
             admin_reset_password(&cli.database.database_url, &email).await

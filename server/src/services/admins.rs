@@ -180,7 +180,7 @@ pub async fn accounts(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<Admi
 }
 
 /// Location ids for `refs` (ids or exact names), with an error for each unknown one.
-async fn resolve_locations(
+pub(super) async fn resolve_locations(
     db: &impl ConnectionTrait,
     refs: &[String],
     errors: &mut Vec<FieldError>,
@@ -205,7 +205,7 @@ async fn resolve_locations(
 }
 
 /// A role and its locations agree: location administrators have some, the others none.
-fn check_role_locations(role: Role, locations: &[String], errors: &mut Vec<FieldError>) {
+pub(super) fn check_role_locations(role: Role, locations: &[String], errors: &mut Vec<FieldError>) {
     match (role, locations.iter().all(|l| l.trim().is_empty())) {
         (Role::Location, true) => errors.push(FieldError::new(
             Field::Location,

@@ -3,7 +3,7 @@
 use super::audit::{self, Snapshot, Target};
 use super::ServiceError;
 use crate::store::entities::location;
-use crate::store::entities::{admin_location, virtual_extension as ve};
+use crate::store::entities::{admin_location, api_token, api_token_location, virtual_extension as ve};
 use crate::store::{begin_write, new_id, serialize, Lock};
 use app::error::AppError;
 use app::model::admin::Actor;
@@ -311,7 +311,7 @@ pub async fn update(
 }
 
 /// Why a location cannot go yet, and what to do about it.
-fn still_used(name: &str, extensions: u64, administrators: u64) -> FieldError {
+fn still_used(name: &str, extensions: u64, administrators: u64, tokens: u64) -> FieldError {
     let mut reasons = Vec::new();
     if extensions > 0 {
         reasons.push(match extensions {
@@ -333,6 +333,12 @@ fn still_used(name: &str, extensions: u64, administrators: u64) -> FieldError {
             ),
         });
     }
+    if tokens > 0 {
+        reasons.push(match tokens {
+            1 => "1 API token manages it: revoke it on the API Tokens page".to_string(),
+            n => format!("{n} API tokens manage it: revoke them on the API Tokens page"),
+        });
+    }
     FieldError::new(
         Field::Location,
         ErrorCode::LocationInUse,
@@ -346,7 +352,22 @@ async fn in_use(db: &impl ConnectionTrait, location: &Location) -> Result<Option
     let extensions = ve::Entity::find().filter(ve::Column::LocationId.eq(id)).count(db).await?;
     let administrators =
         admin_location::Entity::find().filter(admin_location::Column::LocationId.eq(id)).count(db).await?;
-    Ok((extensions > 0 || administrators > 0).then(|| still_used(&location.name, extensions, administrators)))
+    // Revoked tokens do not hold a location (the delete drops their links).
+    let tokens = api_token_location::Entity::find()
+        .filter(api_token_location::Column::LocationId.eq(id))
+        .filter(
+            api_token_location::Column::TokenId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(api_token::Column::Id)
+                    .from(api_token::Entity)
+                    .and_where(api_token::Column::RevokedAt.is_null())
+                    .to_owned(),
+            ),
+        )
+        .count(db)
+        .await?;
+    Ok((extensions > 0 || administrators > 0 || tokens > 0)
+        .then(|| still_used(&location.name, extensions, administrators, tokens)))
 }
 
 /// Deletes a location nothing depends on (full administrators).
@@ -362,6 +383,10 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<
     if let Some(used) = in_use(&txn, &current).await? {
         return Err(AppError::Conflict { fields: vec![used] }.into());
     }
+    api_token_location::Entity::delete_many()
+        .filter(api_token_location::Column::LocationId.eq(id))
+        .exec(&txn)
+        .await?;
     match location::Entity::delete_by_id(id.to_string()).exec(&txn).await {
         Ok(_) => {
             audit::record(

@@ -13,6 +13,7 @@ pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;
+pub mod tokens;
 pub mod virtual_extensions;
 
 pub use error::ServiceError;

@@ -48,7 +48,7 @@ fn refused() -> ServiceError {
     AppError::Unauthorized.into()
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 

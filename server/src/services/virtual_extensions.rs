@@ -26,6 +26,7 @@ fn to_view(model: ve::Model, location: Option<location::Model>) -> VirtualExtens
         level: if model.location_id.is_some() { Level::Location } else { Level::Organization },
         id: model.id,
         location_id: model.location_id,
+        routing_prefix: location.as_ref().and_then(|l| l.routing_prefix.clone()),
         location_name: location.map(|l| l.name),
         first_name: model.first_name,
         last_name: model.last_name,
@@ -137,18 +138,81 @@ pub async fn list(
     db: &impl ConnectionTrait,
     query: &ListQuery,
 ) -> Result<VirtualExtensionPage, ServiceError> {
-    use sea_orm::sea_query::{Expr, Func};
-    use sea_orm::{ColumnTrait, IdenStatic, Order};
     let query = query.normalized();
-    let select = filtered(db, &query);
+    let offset = u64::from(query.page) * u64::from(query.per_page);
+    let order =
+        Order { sort: query.sort, descending: query.descending, offset, limit: u64::from(query.per_page) };
+    let (items, total) = slice(db, filtered(db, &query), !query.search.is_empty(), &order).await?;
+    Ok(VirtualExtensionPage { items, total, page: query.page, per_page: query.per_page })
+}
+
+/// What the REST API's list selects: names (the list's search, names only), an exact
+/// extension and number, a level or location, in an order, from any offset.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub name: Option<String>,
+    pub extension: Option<String>,
+    pub phone_number: Option<String>,
+    pub level: Option<Level>,
+    /// A location id.
+    pub location: Option<String>,
+    pub order: Order,
+}
+
+/// A slice of a sorted list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Order {
+    pub sort: SortKey,
+    pub descending: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// The entries `selection` names, and how many match in all.
+#[tracing::instrument(skip_all, fields(offset = selection.order.offset, limit = selection.order.limit))]
+pub async fn select(
+    db: &impl ConnectionTrait,
+    selection: &Selection,
+) -> Result<(Vec<VirtualExtension>, u64), ServiceError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut select = ve::Entity::find();
+    let name = selection.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if let Some(name) = name {
+        let name: String = name.chars().take(app::model::SEARCH_MAX_CHARS).collect();
+        select = select.filter(super::search::matches(db.get_database_backend(), &name, None));
+    }
+    if let Some(extension) = &selection.extension {
+        select = select.filter(ve::Column::Extension.eq(extension.trim()));
+    }
+    if let Some(number) = &selection.phone_number {
+        select = select.filter(ve::Column::PhoneNumber.eq(number.trim()));
+    }
+    if let Some(level) = selection.level {
+        select = select.filter(ve::Column::Level.eq(level.as_str()));
+    }
+    if let Some(location) = &selection.location {
+        select = select.filter(ve::Column::LocationId.eq(location.as_str()));
+    }
+    slice(db, select, name.is_some(), &selection.order).await
+}
+
+/// `order`'s slice of `select`, with the count of all it selects.
+async fn slice(
+    db: &impl ConnectionTrait,
+    select: sea_orm::Select<ve::Entity>,
+    searching: bool,
+    order: &Order,
+) -> Result<(Vec<VirtualExtension>, u64), ServiceError> {
+    use sea_orm::sea_query::{Expr, Func};
+    use sea_orm::{ColumnTrait, IdenStatic};
     let total = select.clone().count(db).await?;
-    let order = if query.descending { Order::Desc } else { Order::Asc };
+    let direction = if order.descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
     let select = select.find_also_related(location::Entity);
     // A search with few matches sorts them in memory: walking an index in the page's order
     // (which a planner may prefer for a LIMIT) would skip most of the table to find them.
     // `column || ''` sorts the same but matches no index. Many matches are dense enough in any
     // order for the walk to be the quick way.
-    let few = !query.search.is_empty() && total <= SORT_MATCHES_MAX;
+    let few = searching && total <= SORT_MATCHES_MAX;
     let plain = |column: ve::Column| -> Expr {
         if few {
             Expr::cust(format!("{}.{} || ''", ve::Entity.as_str(), column.as_str()))
@@ -159,31 +223,26 @@ pub async fn list(
     // Names sort case-insensitively on both databases; a missing name sorts as empty.
     let name =
         |column: ve::Column| Func::lower(Func::coalesce([Expr::col((ve::Entity, column)), Expr::val("")]));
-    let select = match query.sort {
+    let select = match order.sort {
         // The folded names start with the display name, and are indexed.
         SortKey::DisplayName => select,
-        SortKey::FirstName => select.order_by(name(ve::Column::FirstName), order.clone()),
-        SortKey::LastName => select.order_by(name(ve::Column::LastName), order.clone()),
-        SortKey::Extension => select.order_by(plain(ve::Column::Extension), order.clone()),
-        SortKey::PhoneNumber => select.order_by(plain(ve::Column::PhoneNumber), order.clone()),
+        SortKey::FirstName => select.order_by(name(ve::Column::FirstName), direction.clone()),
+        SortKey::LastName => select.order_by(name(ve::Column::LastName), direction.clone()),
+        SortKey::Extension => select.order_by(plain(ve::Column::Extension), direction.clone()),
+        SortKey::PhoneNumber => select.order_by(plain(ve::Column::PhoneNumber), direction.clone()),
         // Organization-level entries (no location) first, then by location name.
         SortKey::Location => select
-            .order_by(ve::Column::LocationId.is_not_null(), order.clone())
-            .order_by(Func::lower(Expr::col((location::Entity, location::Column::Name))), order.clone()),
+            .order_by(ve::Column::LocationId.is_not_null(), direction.clone())
+            .order_by(Func::lower(Expr::col((location::Entity, location::Column::Name))), direction.clone()),
     };
     let rows = select
-        .order_by(plain(ve::Column::SearchName), order.clone())
-        .order_by(ve::Column::Id, order)
-        .offset(u64::from(query.page) * u64::from(query.per_page))
-        .limit(u64::from(query.per_page))
+        .order_by(plain(ve::Column::SearchName), direction.clone())
+        .order_by(ve::Column::Id, direction)
+        .offset(order.offset)
+        .limit(order.limit)
         .all(db)
         .await?;
-    Ok(VirtualExtensionPage {
-        items: rows.into_iter().map(|(m, l)| to_view(m, l)).collect(),
-        total,
-        page: query.page,
-        per_page: query.per_page,
-    })
+    Ok((rows.into_iter().map(|(m, l)| to_view(m, l)).collect(), total))
 }
 
 /// The template's columns for an export: Action (UPDATE, so that re-importing the file
@@ -283,19 +342,90 @@ fn candidate(id: String, new: &NewVirtualExtension) -> DirEntry {
     }
 }
 
-/// The full verdict on `input` without changing anything: field errors first (as a
-/// `Validation` error, like create), then the directory's conflicts and warnings. `editing`
-/// is the entry being edited (it does not clash with itself).
+/// The full verdict on `input` without changing anything: field errors (the same as create's)
+/// or else the directory's conflicts and warnings. `editing` is the entry being edited (it does
+/// not clash with itself). A draft that breaks a field rule is a verdict like any other, since
+/// the form asks while the admin types: only a failure to judge it is an error.
 #[tracing::instrument(skip_all)]
 pub async fn check(
     db: &DatabaseConnection,
     input: &VirtualExtensionInput,
     editing: Option<&str>,
 ) -> Result<Verdict, ServiceError> {
-    let new = validate(db, input).await?;
-    resolve_location(db, &new.scope).await?;
-    let candidate = candidate(editing.map_or_else(new_id, str::to_string), &new);
-    Ok(load_around(db, &candidate).await?.check(&candidate))
+    let judged = async {
+        let new = validate(db, input).await?;
+        resolve_location(db, &new.scope).await?;
+        let candidate = candidate(editing.map_or_else(new_id, str::to_string), &new);
+        Ok(load_around(db, &candidate).await?.check(&candidate))
+    };
+    match judged.await {
+        Err(ServiceError::App(AppError::Validation { fields })) => {
+            Ok(Verdict { errors: fields, warnings: Vec::new() })
+        }
+        judged => judged,
+    }
+}
+
+/// What a check of a list of numbers says about one of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NumberState {
+    /// A valid number no entry has.
+    Valid,
+    /// Breaks a rule (under the organization's mode).
+    Invalid(FieldError),
+    /// An entry has it already.
+    Duplicate(FieldError),
+    /// Given earlier in the same list.
+    DuplicateInList(FieldError),
+}
+
+/// Checks numbers as a create would (the organization's mode; not in use), each on its own,
+/// and a number given twice in the list (its later occurrences). Changes nothing.
+#[tracing::instrument(skip_all, fields(numbers = raw.len()))]
+pub async fn check_numbers(
+    db: &impl ConnectionTrait,
+    raw: &[String],
+) -> Result<Vec<NumberState>, ServiceError> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let mode = settings::virtual_extension_mode(db).await?;
+    let parsed: Vec<Result<E164Number, FieldError>> =
+        raw.iter().map(|r| E164Number::parse_for(r, mode)).collect();
+    let valid: Vec<String> =
+        parsed.iter().filter_map(|p| p.as_ref().ok().map(|n| n.as_str().to_string())).collect();
+    let mut used = std::collections::HashSet::new();
+    for chunk in valid.chunks(500) {
+        let found: Vec<String> = ve::Entity::find()
+            .select_only()
+            .column(ve::Column::PhoneNumber)
+            .filter(ve::Column::PhoneNumber.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        used.extend(found);
+    }
+    let mut seen = std::collections::HashSet::new();
+    Ok(parsed
+        .into_iter()
+        .map(|p| match p {
+            Err(error) => NumberState::Invalid(error),
+            Ok(number) if !seen.insert(number.as_str().to_string()) => {
+                NumberState::DuplicateInList(FieldError::new(
+                    Field::PhoneNumber,
+                    ErrorCode::PhoneNumberDuplicateInList,
+                    format!("{} is given more than once in this list: keep one.", number.as_str()),
+                ))
+            }
+            Ok(number) if used.contains(number.as_str()) => NumberState::Duplicate(FieldError::new(
+                Field::PhoneNumber,
+                ErrorCode::PhoneNumberInUse,
+                format!(
+                    "{} is already the number of a virtual extension: a number belongs to one entry.",
+                    number.as_str()
+                ),
+            )),
+            Ok(_) => NumberState::Valid,
+        })
+        .collect())
 }
 
 /// Creates a virtual extension.
@@ -476,6 +606,7 @@ pub async fn update(
             let entry = VirtualExtension {
                 level: new.scope.level(),
                 location_id: candidate.location_id.clone(),
+                routing_prefix: location.as_ref().and_then(|l| l.routing_prefix.clone()),
                 location_name: location.map(|l| l.name),
                 first_name: candidate.first_name.clone(),
                 last_name: candidate.last_name.clone(),

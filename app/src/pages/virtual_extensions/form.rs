@@ -102,31 +102,19 @@ pub fn VirtualExtensionForm(
     let display_name = RwSignal::new(initial.display_name.clone());
     let extension = RwSignal::new(initial.extension.clone());
     let phone_number = RwSignal::new(initial.phone_number.clone());
-    // While the page hydrates, the admin may already have typed or chosen in the server's HTML
-    // (this panel's code arrives after the page's). Hydration must meet the HTML the server
-    // rendered, so the fields hydrate with their initial values and take what was shown just
-    // after (an effect runs once the view is in place).
-    let shown: Vec<(RwSignal<String>, String)> = [
-        (Field::Level, level),
-        (Field::Location, location),
-        (Field::FirstName, first_name),
-        (Field::LastName, last_name),
-        (Field::DisplayName, display_name),
-        (Field::Extension, extension),
-        (Field::PhoneNumber, phone_number),
-    ]
-    .into_iter()
-    .filter_map(|(field, signal)| crate::hydration::shown_value(input_id(field)).map(|value| (signal, value)))
-    .collect();
-    if !shown.is_empty() {
-        Effect::new(move |_| {
-            for (signal, value) in &shown {
-                if signal.get_untracked() != *value {
-                    signal.set(value.clone());
-                }
-            }
-        });
-    }
+    // The admin may have typed or chosen in the server's HTML before this panel's code arrived.
+    crate::hydration::keep_typed(
+        [
+            (Field::Level, level),
+            (Field::Location, location),
+            (Field::FirstName, first_name),
+            (Field::LastName, last_name),
+            (Field::DisplayName, display_name),
+            (Field::Extension, extension),
+            (Field::PhoneNumber, phone_number),
+        ]
+        .map(|(field, signal)| (input_id(field), signal)),
+    );
     // A submission made before the WASM loaded comes back as an error in the URL (Leptos puts
     // it there and in the action); show it, on the server and after hydration alike.
     let (shown, general) = answer.get_untracked().map(split_answer).unwrap_or_default();

@@ -2,6 +2,8 @@
 
 pub mod admin_location;
 pub mod admin_user;
+pub mod api_token;
+pub mod api_token_location;
 pub mod audit_event;
 pub mod import_change;
 pub mod location;

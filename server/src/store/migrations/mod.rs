@@ -16,6 +16,7 @@ mod m20261128_110000_search_rowid_given;
 mod m20261201_100000_create_sign_in_failure;
 mod m20261202_100000_create_import_change;
 mod m20261202_110000_refold_search_names;
+mod m20261203_100000_create_api_token;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_100000_create_sign_in_failure::Migration),
             Box::new(m20261202_100000_create_import_change::Migration),
             Box::new(m20261202_110000_refold_search_names::Migration),
+            Box::new(m20261203_100000_create_api_token::Migration),
         ]
     }
 }

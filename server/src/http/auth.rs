@@ -1,7 +1,7 @@
 //! The gate in front of everything: no page or server function answers without a session.
 //! Pages redirect to the sign-in page (and back afterwards); server functions answer 401.
 
-use crate::ratelimit::RateLimiter;
+use super::ratelimit::RateLimiter;
 use crate::services::sessions::{self, SessionPolicy};
 use app::api::backend::{ClientInfo, SignInThrottled};
 use app::api::session::SessionCookie;

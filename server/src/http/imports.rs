@@ -2,13 +2,14 @@
 //! limit) and the errors download. The page calls them with `fetch`; without JavaScript the
 //! form posts to Submit and is redirected to the Tasks list (or back, with the reason).
 
-use crate::auth::StatusResponse;
+use super::auth::StatusResponse;
 use crate::services::csv_check::{CheckError, CheckReport};
 use crate::services::tasks;
 use app::error::AppError;
 use app::model::admin::Actor;
 use app::model::csv::Limits;
 use app::model::task::{routes, TaskRowError, UploadError, ValidationReport, VALIDATE_PROBLEMS_SHOWN};
+use app::model::ErrorCode;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -67,8 +68,8 @@ pub fn router(imports: Imports) -> Router {
         .with_state(imports)
 }
 
-fn refuse(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (status, Json(UploadError { code: code.to_string(), message: message.into() })).into_response()
+fn refuse(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
+    (status, Json(UploadError { code: code.as_str().to_string(), message: message.into() })).into_response()
 }
 
 /// A form the browser posted itself (no JavaScript): it wants a page, not JSON.
@@ -92,11 +93,11 @@ async fn read_upload(mut form: Multipart, limits: Limits) -> Result<Upload, Resp
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         let status = e.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
-            refuse(status, "FILE_TOO_LARGE", limits.too_large().message)
+            refuse(status, ErrorCode::FileTooLarge, limits.too_large().message)
         } else {
             refuse(
                 StatusCode::BAD_REQUEST,
-                "UPLOAD_UNREADABLE",
+                ErrorCode::UploadUnreadable,
                 format!("The upload could not be read ({}). Choose the file again and retry.", e.body_text()),
             )
         }
@@ -116,17 +117,25 @@ async fn read_upload(mut form: Multipart, limits: Limits) -> Result<Upload, Resp
         }
     }
     let Some((file_name, bytes)) = file else {
-        return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, "FILE_MISSING", "Choose a CSV file to upload."));
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::FileMissing,
+            "Choose a CSV file to upload.",
+        ));
     };
     if bytes.is_empty() {
         return Err(refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "FILE_EMPTY",
+            ErrorCode::FileEmpty,
             "The file is empty. Start from virtual-extension-template.csv and fill in a row per virtual extension.",
         ));
     }
     if bytes.len() as u64 > limits.max_bytes {
-        return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, "FILE_TOO_LARGE", limits.too_large().message));
+        return Err(refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::FileTooLarge,
+            limits.too_large().message,
+        ));
     }
     Ok(Upload { file_name, bytes, all_or_nothing })
 }
@@ -134,12 +143,12 @@ async fn read_upload(mut form: Multipart, limits: Limits) -> Result<Upload, Resp
 fn check_error(error: CheckError) -> Response {
     match error {
         CheckError::File(file) => {
-            let status = if file.code == app::model::ErrorCode::FileTooLarge {
+            let status = if file.code == ErrorCode::FileTooLarge {
                 StatusCode::PAYLOAD_TOO_LARGE
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            refuse(status, file.code.as_str(), file.message)
+            refuse(status, file.code, file.message)
         }
         CheckError::Service(error) => AppError::from(error).status_response(),
     }
@@ -182,7 +191,7 @@ async fn validate(
     let Some(_turn) = ValidateTurn::take(&imports.validating, &actor.id) else {
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
-            "VALIDATE_IN_PROGRESS",
+            ErrorCode::ValidateInProgress,
             "Your previous Validate is still running. Wait for its result, then try again.",
         );
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(5u64));

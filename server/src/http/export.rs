@@ -1,7 +1,7 @@
 //! Downloads that are plain GET routes (a browser saves them as files): the audit log and the
 //! virtual extensions as CSV.
 
-use crate::auth::StatusResponse;
+use super::auth::StatusResponse;
 use crate::services::audit;
 use app::error::AppError;
 use app::model::admin::Actor;
@@ -10,9 +10,18 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
+use axum::routing::get;
+use axum::{Extension, Router};
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
+
+/// The download routes.
+pub fn router(db: DatabaseConnection) -> Router {
+    Router::new()
+        .route("/api/audit.csv", get(audit_csv))
+        .route("/api/virtual_extensions.csv", get(virtual_extensions_csv))
+        .with_state(db)
+}
 
 /// Rows read from the database per step of the download.
 const BATCH: u64 = 1_000;

@@ -1,24 +1,32 @@
-//! The HTTP front: Leptos pages and server functions, static files, and the middleware every
-//! request passes (body limit, panic guard, compression, security headers, tracing).
+//! The HTTP front: Leptos pages and server functions, static files, the downloads and uploads a
+//! browser makes, and the middleware every request passes (body limit, panic guard,
+//! compression, security headers, tracing).
 
-use crate::auth::{self, Gate};
+pub mod auth;
+pub mod export;
+pub mod imports;
+pub mod protect;
+pub mod ratelimit;
+pub mod v1;
+
 use crate::config::ServeArgs;
-use crate::imports::Imports;
-use crate::protect::{self, Origins};
-use crate::ratelimit::RateLimiter;
 use crate::services::sessions::SessionPolicy;
 use app::api::backend::SharedBackend;
 use app::api::session::SessionCookie;
 use app::error::AppError;
 use app::{shell, App};
+use auth::Gate;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use imports::Imports;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
+use protect::Origins;
+use ratelimit::RateLimiter;
 use sea_orm::DatabaseConnection;
 use std::any::Any;
 use std::sync::Arc;
@@ -100,15 +108,23 @@ pub fn router(
     // Plain axum routes beside Leptos': health, and downloads a browser saves as files.
     let plain = Router::new()
         .route("/healthz", get(healthz))
-        .route("/api/audit.csv", get(crate::export::audit_csv))
-        .route("/api/virtual_extensions.csv", get(crate::export::virtual_extensions_csv))
-        .with_state(db.clone());
+        .with_state(db.clone())
+        .merge(export::router(db.clone()));
     // Uploads have their own body limit (the CSV size limit), outside the general one.
-    let uploads = crate::imports::router(Imports {
-        db,
+    let uploads = imports::router(Imports {
+        db: db.clone(),
         limits: args.csv.limits(),
         wake,
         validating: Default::default(),
+    });
+    // The REST API: its own authentication (API tokens, no cookies, so no cross-site guard),
+    // body limit and error answers.
+    let api = v1::router(v1::Api {
+        db,
+        tokens: Arc::new(crate::services::tokens::TokenCache::new()),
+        limits: Arc::new(ratelimit::TokenBuckets::new(args.api_rate, args.api_burst)),
+        public_origin: origins.public.first().cloned(),
+        trust_forwarded_for: args.trust_forwarded_for,
     });
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()
@@ -125,6 +141,7 @@ pub fn router(
         .layer(middleware::map_response(server_fn_error_status))
         .layer(middleware::from_fn_with_state(gate, auth::gate))
         .layer(middleware::from_fn_with_state(Arc::new(origins), protect::guard))
+        .merge(api)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(auth::no_store))
         .layer(CompressionLayer::new())

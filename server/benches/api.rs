@@ -1,0 +1,133 @@
+//! The REST API at scale, over HTTP on loopback: seeds 100,000 entries, serves `/v1` on a free
+//! port, and times a list page (`max=100`, with and without a `name` filter), a read and a
+//! create as a client sees them (p50/p95), on SQLite and, when one answers at VEXT_TEST_PG_URL,
+//! PostgreSQL. The token is checked on every request; once known it costs no database read.
+//!
+//! `cargo bench -p server --bench api` (VEXT_BENCH_ROWS and VEXT_BENCH_RUNS override the sizes).
+
+#[path = "seed.rs"]
+mod seed;
+
+use app::model::token::ApiTokenInput;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use seed::{env_number, percentile, seed};
+use server::http::ratelimit::TokenBuckets;
+use server::http::v1::{router, Api};
+use server::services::audit::command_line;
+use server::services::tokens;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+const ENTRIES: &str = "/v1/telephony/config/virtualExtensions";
+
+async fn time(
+    name: &str,
+    runs: usize,
+    mut request: impl FnMut(usize) -> reqwest::RequestBuilder,
+    expected: reqwest::StatusCode,
+) {
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let start = Instant::now();
+        let response = request(i).send().await.expect("request");
+        let status = response.status();
+        let _ = response.bytes().await.expect("body");
+        times.push(start.elapsed());
+        assert_eq!(status, expected, "{name}");
+    }
+    times.sort();
+    println!(
+        "  {name:<44} {:>8.2} ms {:>8.2} ms",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.95).as_secs_f64() * 1e3,
+    );
+}
+
+async fn run(label: &str, db: &DatabaseConnection, rows: usize, runs: usize) {
+    let start = Instant::now();
+    seed(db, rows).await;
+    let maintenance = match db.get_database_backend() {
+        DbBackend::Postgres => "VACUUM ANALYZE virtual_extension",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(maintenance).await.expect("maintenance");
+    println!(
+        "{label}: seeded {rows} entries in {:.1} s; {runs} requests each",
+        start.elapsed().as_secs_f64()
+    );
+    let input = ApiTokenInput { name: "Bench".into(), role: "full".into(), ..Default::default() };
+    let secret = tokens::create(db, &command_line(), &input).await.expect("token").secret;
+    let app = router(Api {
+        db: db.clone(),
+        tokens: Default::default(),
+        // The bench measures the API, not the limit.
+        limits: Arc::new(TokenBuckets::new(1_000_000, 1_000_000)),
+        public_origin: None,
+        trust_forwarded_for: false,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+    });
+    let http = reqwest::Client::new();
+    let get = |path: String| http.get(format!("{base}{path}")).bearer_auth(&secret);
+    // Warm the connection and the token cache.
+    get(format!("{ENTRIES}?max=1")).send().await.expect("warm up");
+    println!("  {:<44} {:>11} {:>11}", "request", "p50", "p95");
+    let ok = reqwest::StatusCode::OK;
+    time("list max=100", runs, |_| get(format!("{ENTRIES}?max=100")), ok).await;
+    time("list max=100, start=50,000", runs, |_| get(format!("{ENTRIES}?max=100&start=50000")), ok).await;
+    time(
+        "list max=100&name=smith (1 in 16 match)",
+        runs,
+        |_| get(format!("{ENTRIES}?max=100&name=smith")),
+        ok,
+    )
+    .await;
+    time("list max=100&name=jose garc", runs, |_| get(format!("{ENTRIES}?max=100&name=jose%20garc")), ok)
+        .await;
+    let first = reqwest::get(format!("{base}/v1/openapi.json")).await.expect("document");
+    assert!(first.status().is_success());
+    time(
+        "create (organization level)",
+        runs,
+        |i| {
+            http.post(format!("{base}{ENTRIES}")).bearer_auth(&secret).json(&serde_json::json!({
+                "displayName": format!("Bench {i}"),
+                "phoneNumber": format!("+1415{:07}", i),
+                "extension": format!("{}", 900_000 + i),
+            }))
+        },
+        reqwest::StatusCode::CREATED,
+    )
+    .await;
+    server.abort();
+}
+
+fn main() {
+    let rows = env_number("VEXT_BENCH_ROWS", 100_000);
+    let runs = env_number("VEXT_BENCH_RUNS", 200);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/bench.db", dir.path().display());
+        let db = server::store::open(&url).await.expect("sqlite");
+        run("SQLite", &db, rows, runs).await;
+
+        let admin_url = std::env::var("VEXT_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+        let Ok(admin) = Database::connect(admin_url.as_str()).await else {
+            println!("PostgreSQL: NOT MEASURED (nothing answers at {admin_url})");
+            return;
+        };
+        let name = format!("vext_bench_{}", std::process::id());
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create bench database");
+        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(server, _)| server);
+        let pg = server::store::open(&format!("{base}/{name}")).await.expect("postgres");
+        run("PostgreSQL", &pg, rows, runs).await;
+        pg.close().await.ok();
+        admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.ok();
+    });
+}

@@ -1,0 +1,72 @@
+//! The benches' directory: 10 locations and many entries, inserted directly.
+
+#![allow(dead_code)]
+
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use server::services::search::search_name;
+use server::store::entities::{location, virtual_extension as ve};
+use std::time::Duration;
+
+const FIRST: [&str; 16] = [
+    "Ana", "Bob", "Chen", "Dana", "Émile", "Fatima", "Georg", "Hana", "Ivan", "José", "Kai", "Lena", "Mia",
+    "Noah", "Olga", "Priya",
+];
+const LAST: [&str; 16] = [
+    "Smith", "García", "Müller", "Nguyen", "Kowalski", "Rossi", "Tanaka", "Silva", "Dubois", "Ivanova",
+    "Khan", "Okafor", "Jensen", "Novak", "Haddad", "Lee",
+];
+
+pub fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// 10 locations and `rows` entries (a third at locations), inserted in chunks well under the
+/// bind-parameter limits (14 columns × 1,000 rows).
+pub async fn seed(db: &DatabaseConnection, rows: usize) -> Vec<String> {
+    let now = chrono::Utc::now();
+    let mut locations = Vec::new();
+    for i in 0..10 {
+        let id = server::store::new_id();
+        location::Entity::insert(location::ActiveModel {
+            id: Set(id.clone()),
+            name: Set(format!("Site {i:02}")),
+            routing_prefix: Set(Some(format!("8{i:02}"))),
+            country: Set(Some("US".into())),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(db)
+        .await
+        .expect("insert location");
+        locations.push(id);
+    }
+    for chunk in (0..rows).collect::<Vec<_>>().chunks(1_000) {
+        let models = chunk.iter().map(|&i| {
+            let (first, last) = (FIRST[i % 16], LAST[(i / 16) % 16]);
+            let display = format!("{first} {last} {i}");
+            let location_id = (i % 3 == 0).then(|| locations[i % 10].clone());
+            ve::ActiveModel {
+                id: Set(server::store::new_id()),
+                level: Set(if location_id.is_some() { "LOCATION" } else { "ORGANIZATION" }.to_string()),
+                scope_key: Set(location_id.clone().unwrap_or_else(|| "org".to_string())),
+                location_id: Set(location_id),
+                extension: Set(format!("{}", 100_000 + i)),
+                first_name: Set(Some(first.to_string())),
+                last_name: Set(Some(last.to_string())),
+                search_name: Set(search_name(&display, Some(first), Some(last))),
+                display_name: Set(display),
+                phone_number: Set(format!("+1201{:07}", i)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+            }
+        });
+        ve::Entity::insert_many(models).exec(db).await.expect("insert chunk");
+    }
+    locations
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}

@@ -1,0 +1,171 @@
+//! The REST API under `/v1`: the cloud product's public API for virtual extensions, so that a
+//! script or SDK written against it works with vext by changing its base URL and token. Every
+//! handler calls `crate::services`, the same rules as the pages, the CSV and the CLI.
+//!
+//! Only `Authorization: Bearer <API token>` is accepted: a browser's session cookie is not
+//! (so `/v1` has nothing to forge across sites), and the pages take no token. Each token has
+//! its own rate limit. Every answer carries a `TrackingID` header (the request's, or a new
+//! one), also in the server's log line; refusals have the body [`error::ErrorBody`].
+
+pub mod error;
+mod json;
+mod virtual_extensions;
+
+use super::auth::client_address;
+use super::ratelimit::TokenBuckets;
+use crate::services::tokens::TokenCache;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use error::{ApiError, TRACKING_ID};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Instant;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// The tracking header clients send and every answer carries.
+pub static TRACKING_HEADER: HeaderName = HeaderName::from_static("trackingid");
+/// Longest tracking id taken from a client (longer ones are replaced).
+const TRACKING_MAX: usize = 128;
+
+/// What the API's handlers share.
+#[derive(Clone)]
+pub struct Api {
+    pub db: DatabaseConnection,
+    pub tokens: Arc<TokenCache>,
+    pub limits: Arc<TokenBuckets>,
+    /// `VEXT_PUBLIC_ORIGIN`'s first origin, for the absolute URLs of `Link` headers; else the
+    /// request's own `Host`.
+    pub public_origin: Option<String>,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "vext REST API",
+        description = "The virtual extensions API of the cloud calling product, served by vext: \
+                       point a client at vext's base URL and give it a vext API token."
+    ),
+    components(schemas(error::ErrorBody, error::ErrorItem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The routes and their OpenAPI document (built from the handlers' own annotations).
+fn routes() -> OpenApiRouter<Api> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(virtual_extensions::routes())
+}
+
+/// `/v1`, with its own authentication, rate limit, body limit and error answers.
+pub fn router(api: Api) -> Router {
+    let (routes, document) = routes().split_for_parts();
+    let document = Arc::new(document);
+    let authenticated = routes
+        .fallback(|| async { ApiError::not_found("No such resource: see /v1/openapi.json for the routes.") })
+        .layer(middleware::from_fn_with_state(api.clone(), authenticate))
+        .with_state(api);
+    Router::new()
+        .route(
+            "/v1/openapi.json",
+            axum::routing::get(move || {
+                let document = document.clone();
+                async move { axum::Json((*document).clone()) }
+            }),
+        )
+        .merge(Router::new().nest("/v1", authenticated))
+        .layer(axum::extract::DefaultBodyLimit::max(json::BODY_LIMIT))
+        .layer(middleware::from_fn(track))
+}
+
+/// Gives the request a tracking id (the client's `TrackingID`, or a new one), logs it, and puts
+/// it on the answer.
+async fn track(request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(&TRACKING_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= TRACKING_MAX && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string);
+    let id = given.unwrap_or_else(|| format!("VEXT_{}", crate::store::new_id()));
+    let span = tracing::info_span!("api", tracking_id = %id, method = %request.method(), path = %request.uri().path());
+    let started = Instant::now();
+    let mut response =
+        TRACKING_ID.scope(id.clone(), tracing::Instrument::instrument(next.run(request), span.clone())).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "api request"
+        )
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(TRACKING_HEADER.clone(), value);
+    }
+    response
+}
+
+/// The bearer token's actor, or 401; then the token's rate limit, or 429.
+async fn authenticate(State(api): State<Api>, mut request: Request, next: Next) -> Response {
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string());
+    let Some(secret) = bearer else {
+        let why = if request.headers().contains_key(header::COOKIE) {
+            "The REST API takes an API token, not a browser session: send Authorization: Bearer <token>. \
+             A full administrator creates tokens under Management > API Tokens."
+        } else {
+            "Send Authorization: Bearer <token>, with a token a full administrator created under \
+             Management > API Tokens (or with `vext token create`)."
+        };
+        return ApiError::unauthorized(why).into_response();
+    };
+    let from = client_address(&request, api.trust_forwarded_for);
+    let actor = match api.tokens.authenticate(&api.db, &secret, from).await {
+        Ok(actor) => actor,
+        Err(error) => {
+            let error = app::error::AppError::from(error);
+            return match error {
+                app::error::AppError::Unauthorized => ApiError::unauthorized(
+                    "The token is not valid: it is unknown, revoked or expired. Ask a full administrator for a new one.",
+                )
+                .into_response(),
+                other => ApiError::from(other).into_response(),
+            };
+        }
+    };
+    if let Err(wait) = api.limits.take(&actor.id, Instant::now()) {
+        return ApiError::too_many_requests(wait.as_secs().max(1)).into_response();
+    }
+    request.extensions_mut().insert(actor);
+    next.run(request).await
+}
+
+/// The origin absolute URLs start with: the configured public origin, else the request's
+/// `Host` (http).
+pub(crate) fn origin(api: &Api, headers: &axum::http::HeaderMap) -> String {
+    if let Some(origin) = &api.public_origin {
+        return origin.clone();
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
+}

@@ -1,0 +1,555 @@
+//! The REST API over real HTTP (a listener on a free loopback port), on SQLite and PostgreSQL:
+//! every virtual extension endpoint, its errors and their body, tokens and roles, paging by
+//! `Link`, and concurrent creates.
+
+mod common;
+
+use app::model::token::ApiTokenInput;
+use app::model::{ErrorCode, LocationInput};
+use common::web::{app, ONE_AT_A_TIME};
+use common::TestDb;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::services::audit::command_line;
+use server::services::{locations, tokens, virtual_extensions};
+use std::net::SocketAddr;
+
+const ENTRIES: &str = "/v1/telephony/config/virtualExtensions";
+
+/// vext serving `t` on a free loopback port until dropped.
+struct Served {
+    base: String,
+    http: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(t: &TestDb) -> Served {
+    let router = {
+        let _turn = ONE_AT_A_TIME.lock().await;
+        app(t, None).await
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    Served { base, http: reqwest::Client::new(), task }
+}
+
+impl Served {
+    fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(path)).bearer_auth(token)
+    }
+
+    fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Value) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).bearer_auth(token).json(&body)
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+}
+
+async fn token(t: &TestDb, name: &str, role: &str, locations: &[&str]) -> String {
+    let input = ApiTokenInput {
+        name: name.into(),
+        role: role.into(),
+        locations: locations.iter().map(|l| l.to_string()).collect(),
+        expires_days: String::new(),
+    };
+    tokens::create(&t.db, &command_line(), &input).await.unwrap().secret
+}
+
+async fn location(t: &TestDb, name: &str, prefix: &str) -> String {
+    let new = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() }
+        .validate()
+        .unwrap();
+    locations::create(&t.db, &command_line(), new).await.unwrap().id
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.unwrap()
+}
+
+/// The error body's shape, and the codes it carries.
+async fn refusal(response: reqwest::Response, status: StatusCode) -> Vec<u64> {
+    assert_eq!(response.status(), status);
+    let tracking =
+        response.headers().get("trackingid").expect("TrackingID header").to_str().unwrap().to_string();
+    let body = json_of(response).await;
+    let object = body.as_object().unwrap();
+    assert_eq!(object.keys().collect::<Vec<_>>(), ["message", "errors", "trackingId"], "{body}");
+    assert!(!body["message"].as_str().unwrap().is_empty());
+    assert_eq!(body["trackingId"], tracking.as_str());
+    body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert!(!e["description"].as_str().unwrap().is_empty(), "{e}");
+            e["errorCode"].as_u64().unwrap()
+        })
+        .collect()
+}
+
+fn code(code: ErrorCode) -> u64 {
+    u64::from(code.number())
+}
+
+on_both_databases! {
+    async fn an_entry_is_created_read_listed_changed_and_deleted(t: &TestDb) {
+        let s = serve(t).await;
+        let full = token(t, "Provisioning", "full", &[]).await;
+        let dallas = location(t, "Dallas", "8214").await;
+        let made = s
+            .send(reqwest::Method::POST, &full, ENTRIES, json!({
+                "displayName": "Ann Lee", "firstName": "Ann", "lastName": "Lee",
+                "phoneNumber": "+12015550123", "extension": "4001", "locationId": dallas,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.status(), StatusCode::CREATED);
+        let id = json_of(made).await["id"].as_str().unwrap().to_string();
+        assert!(!id.contains(['/', '+', '=']), "{id}");
+        let entry = json_of(s.get(&full, &format!("{ENTRIES}/{id}")).send().await.unwrap()).await;
+        assert_eq!(
+            entry,
+            json!({
+                "id": id, "extension": "4001", "routingPrefix": "8214", "esn": "82144001",
+                "phoneNumber": "+12015550123", "firstName": "Ann", "lastName": "Lee",
+                "displayName": "Ann Lee", "level": "LOCATION", "locationId": dallas, "locationName": "Dallas",
+            })
+        );
+        // Organization level: esn is the extension, and there are no location keys.
+        let org = s
+            .send(reqwest::Method::POST, &full, ENTRIES, json!({
+                "displayName": "Bo", "phoneNumber": "+12015550124", "extension": "4002",
+            }))
+            .send()
+            .await
+            .unwrap();
+        let org_id = json_of(org).await["id"].as_str().unwrap().to_string();
+        let org = json_of(s.get(&full, &format!("{ENTRIES}/{org_id}")).send().await.unwrap()).await;
+        assert_eq!(org, json!({
+            "id": org_id, "extension": "4002", "esn": "4002", "phoneNumber": "+12015550124",
+            "displayName": "Bo", "level": "ORGANIZATION",
+        }));
+        let list = json_of(s.get(&full, ENTRIES).send().await.unwrap()).await;
+        assert_eq!(list["virtualExtensions"].as_array().unwrap().len(), 2);
+        // A change keeps what it does not name; null clears a name.
+        let changed = s
+            .send(reqwest::Method::PUT, &full, &format!("{ENTRIES}/{id}"), json!({
+                "displayName": "Ann Lee-Smith", "lastName": null, "extension": "4010",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+        let entry = json_of(s.get(&full, &format!("{ENTRIES}/{id}")).send().await.unwrap()).await;
+        assert_eq!(entry["displayName"], "Ann Lee-Smith");
+        assert_eq!(entry["extension"], "4010");
+        assert_eq!(entry["esn"], "82144010");
+        assert_eq!(entry["firstName"], "Ann");
+        assert!(entry.get("lastName").is_none(), "{entry}");
+        // The audit log names the token.
+        let history = virtual_extensions::history(&t.db, &common::full_admin(), &id).await.unwrap();
+        assert!(history.iter().all(|h| h.actor == "API token Provisioning"), "{history:?}");
+        assert_eq!(history.len(), 2);
+        let gone = s.http.delete(s.url(&format!("{ENTRIES}/{id}"))).bearer_auth(&full).send().await.unwrap();
+        assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+        let again = s.http.delete(s.url(&format!("{ENTRIES}/{id}"))).bearer_auth(&full).send().await.unwrap();
+        assert_eq!(refusal(again, StatusCode::NOT_FOUND).await, [code(ErrorCode::NotFound)]);
+        let read = s.get(&full, &format!("{ENTRIES}/{id}")).send().await.unwrap();
+        assert_eq!(refusal(read, StatusCode::NOT_FOUND).await, [code(ErrorCode::NotFound)]);
+    }
+
+    async fn refusals_say_which_rule_and_never_500(t: &TestDb) {
+        let s = serve(t).await;
+        let full = token(t, "Scripts", "full", &[]).await;
+        let post = |body: Value| s.send(reqwest::Method::POST, &full, ENTRIES, body).send();
+        // Every field problem at once, each with its number.
+        let codes = refusal(
+            post(json!({"displayName": "", "phoneNumber": "2015550123", "extension": "1"})).await.unwrap(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(
+            codes,
+            [code(ErrorCode::DisplayNameRequired), code(ErrorCode::ExtensionTooShort), code(ErrorCode::PhoneNumberMissingPlus)]
+        );
+        // In use: 409.
+        post(json!({"displayName": "A", "phoneNumber": "+12015550100", "extension": "4100"})).await.unwrap();
+        let codes = refusal(
+            post(json!({"displayName": "B", "phoneNumber": "+12015550100", "extension": "4100"})).await.unwrap(),
+            StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(codes, [code(ErrorCode::ExtensionInUse), code(ErrorCode::PhoneNumberInUse)]);
+        // Unknown keys, named.
+        let response = post(json!({"displayName": "A", "phoneNumber": "+12015550101", "extension": "4101", "department": "x", "level": "x"}))
+            .await
+            .unwrap();
+        let text = response.text().await.unwrap();
+        assert!(text.contains("\\\"department\\\"") && text.contains("\\\"level\\\""), "{text}");
+        // Malformed JSON, wrong types, a missing key, no JSON at all.
+        for (body, why) in [
+            ("{\"displayName\": ", "not valid JSON"),
+            ("[1, 2]", "JSON object"),
+            ("{\"displayName\": 5, \"phoneNumber\": \"+12015550102\", \"extension\": \"4102\"}", "displayName"),
+            ("{\"phoneNumber\": \"+12015550102\", \"extension\": \"4102\"}", "displayName"),
+        ] {
+            let response = s
+                .http
+                .post(s.url(ENTRIES))
+                .bearer_auth(&full)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+            let message = json_of(response).await["message"].as_str().unwrap().to_string();
+            assert!(message.contains(why), "{body}: {message}");
+        }
+        let plain = s.http.post(s.url(ENTRIES)).bearer_auth(&full).body("displayName=A").send().await.unwrap();
+        assert_eq!(refusal(plain, StatusCode::UNSUPPORTED_MEDIA_TYPE).await, [code(ErrorCode::BadRequest)]);
+        let huge = json!({"displayName": "x".repeat(1_100_000), "phoneNumber": "+12015550103", "extension": "4103"});
+        let response = post(huge).await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // A long string that fits: the rule's own message.
+        let long = json!({"displayName": "x".repeat(500_000), "phoneNumber": "+12015550103", "extension": "4103"});
+        assert_eq!(refusal(post(long).await.unwrap(), StatusCode::BAD_REQUEST).await, [code(ErrorCode::DisplayNameTooLong)]);
+        // Impossible paging, an absurd id.
+        for query in ["max=-1", "max=0", "max=1001", "max=1000000000000", "start=-5", "start=x", "order=colour", "orgLevelOnly=maybe", "locationId=a&orgLevelOnly=TRUE"] {
+            let response = s.get(&full, &format!("{ENTRIES}?{query}")).send().await.unwrap();
+            assert_eq!(refusal(response, StatusCode::BAD_REQUEST).await, [code(ErrorCode::BadRequest)], "{query}");
+        }
+        let long_id = "a".repeat(10_000);
+        let response = s.get(&full, &format!("{ENTRIES}/{long_id}")).send().await.unwrap();
+        assert_eq!(refusal(response, StatusCode::NOT_FOUND).await, [code(ErrorCode::NotFound)]);
+        let unknown = s.get(&full, "/v1/telephony/config/nothingHere").send().await.unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        // A tracking id given is the one answered.
+        let tracked = s.get(&full, ENTRIES).header("TrackingID", "ROUTER_1234").send().await.unwrap();
+        assert_eq!(tracked.headers()["trackingid"], "ROUTER_1234");
+    }
+
+    async fn only_a_valid_token_gets_in_and_its_role_rules(t: &TestDb) {
+        let s = serve(t).await;
+        let dallas = location(t, "Dallas", "8214").await;
+        let austin = location(t, "Austin", "8215").await;
+        let full = token(t, "Full", "full", &[]).await;
+        let reader = token(t, "Reader", "read-only", &[]).await;
+        let local = token(t, "Dallas script", "location", &["Dallas"]).await;
+        // No token, a cookie, a malformed or unknown token: 401.
+        let none = s.http.get(s.url(ENTRIES)).send().await.unwrap();
+        assert_eq!(refusal(none, StatusCode::UNAUTHORIZED).await, [code(ErrorCode::Unauthorized)]);
+        let session = common::web::cookie(t).await;
+        let cookie = s.http.get(s.url(ENTRIES)).header("cookie", session).send().await.unwrap();
+        let codes = refusal(cookie, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(codes, [code(ErrorCode::Unauthorized)]);
+        for bad in ["x", "vext_", &format!("vext_{}", "0".repeat(64))] {
+            let response = s.get(bad, ENTRIES).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{bad}");
+        }
+        // The pages take no token.
+        let page = s.http.post(s.url("/api/list_virtual_extensions")).bearer_auth(&full).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+        let body = |ext: &str, location: Option<&str>| {
+            let mut body = json!({"displayName": "X", "phoneNumber": format!("+1201555{ext:0>4}"), "extension": ext});
+            if let Some(l) = location {
+                body["locationId"] = json!(l);
+            }
+            body
+        };
+        let post = |token: &str, body: Value| s.send(reqwest::Method::POST, token, ENTRIES, body).send();
+        // Read-only reads, changes nothing.
+        assert_eq!(s.get(&reader, ENTRIES).send().await.unwrap().status(), StatusCode::OK);
+        let refused = post(&reader, body("5001", None)).await.unwrap();
+        assert_eq!(refusal(refused, StatusCode::FORBIDDEN).await, [code(ErrorCode::Forbidden)]);
+        // A location token: its own location only.
+        assert_eq!(post(&local, body("5002", Some(&dallas))).await.unwrap().status(), StatusCode::CREATED);
+        assert_eq!(post(&local, body("5003", Some(&austin))).await.unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(post(&local, body("5004", None)).await.unwrap().status(), StatusCode::FORBIDDEN);
+        let theirs = json_of(post(&full, body("5005", Some(&austin))).await.unwrap()).await["id"].as_str().unwrap().to_string();
+        let delete = s.http.delete(s.url(&format!("{ENTRIES}/{theirs}"))).bearer_auth(&local).send().await.unwrap();
+        assert_eq!(delete.status(), StatusCode::FORBIDDEN);
+        // Revoked: refused within a second (the server's cache reads tokens again every RECHECK).
+        assert_eq!(s.get(&reader, ENTRIES).send().await.unwrap().status(), StatusCode::OK);
+        let listed = tokens::list(&t.db, &command_line()).await.unwrap();
+        let reader_id = listed.iter().find(|l| l.name == "Reader").unwrap().id.clone();
+        assert!(listed.iter().any(|l| l.name == "Reader" && l.last_used_at.is_some()), "last use recorded");
+        tokens::revoke(&t.db, &command_line(), &reader_id).await.unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        loop {
+            let status = s.get(&reader, ENTRIES).send().await.unwrap().status();
+            if status == StatusCode::UNAUTHORIZED {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "a revoked token still works after a second");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        t.exec("UPDATE api_token SET expires_at = '2020-01-01T00:00:00Z' WHERE name = 'Full'").await.unwrap();
+        // The cache holds a known token for at most RECHECK; the expiry it read is checked on
+        // every request, so this one needs a fresh read.
+        tokio::time::sleep(tokens::RECHECK).await;
+        assert_eq!(s.get(&full, ENTRIES).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+
+    async fn following_link_from_max_7_returns_every_row_once_with_every_filter(t: &TestDb) {
+        let s = serve(t).await;
+        let full = token(t, "Pager", "full", &[]).await;
+        let dallas = location(t, "Dallas", "8214").await;
+        for i in 0..23 {
+            let mut body = json!({
+                "displayName": format!("Person {i:02}"),
+                "lastName": if i % 2 == 0 { "Even" } else { "Odd" },
+                "phoneNumber": format!("+1201555{:04}", 100 + i),
+                "extension": format!("{}", 4100 + i),
+            });
+            if i % 3 == 0 {
+                body["locationId"] = json!(dallas);
+            }
+            let made = s.send(reqwest::Method::POST, &full, ENTRIES, body).send().await.unwrap();
+            assert_eq!(made.status(), StatusCode::CREATED);
+        }
+        let walk = |query: String| {
+            let s = &s;
+            let full = full.clone();
+            async move {
+                let mut next = Some(format!("{}{ENTRIES}?{query}", s.base));
+                let mut seen = Vec::new();
+                let mut pages = 0;
+                while let Some(url) = next.take() {
+                    let response = s.get(&full, &url).send().await.unwrap();
+                    assert_eq!(response.status(), StatusCode::OK, "{url}");
+                    next = response.headers().get("link").map(|l| {
+                        let l = l.to_str().unwrap();
+                        assert!(l.ends_with(">; rel=\"next\""), "{l}");
+                        l[1..l.find('>').unwrap()].to_string()
+                    });
+                    if let Some(n) = &next {
+                        for part in query.split('&').filter(|p| !p.is_empty()) {
+                            assert!(n.contains(part), "{n} repeats {part}");
+                        }
+                    }
+                    let page = json_of(response).await;
+                    let items = page["virtualExtensions"].as_array().unwrap().clone();
+                    assert!(items.len() <= 7);
+                    seen.extend(items.iter().map(|e| e["displayName"].as_str().unwrap().to_string()));
+                    pages += 1;
+                    assert!(pages < 20, "the links loop");
+                }
+                seen
+            }
+        };
+        let all = walk("max=7".into()).await;
+        let mut expected: Vec<String> = (0..23).map(|i| format!("Person {i:02}")).collect();
+        assert_eq!(all, expected, "every row once, in name order");
+        let descending = walk("max=7&order=extension-desc".into()).await;
+        expected.reverse();
+        assert_eq!(descending, expected);
+        let odd = walk("max=7&name=odd".into()).await;
+        assert_eq!(odd.len(), 11);
+        let at_dallas = walk(format!("max=7&locationId={dallas}")).await;
+        assert_eq!(at_dallas.len(), 8);
+        let by_name = walk("max=7&locationName=Dallas&name=even".into()).await;
+        assert_eq!(by_name.len(), 4);
+        let org = walk("max=7&orgLevelOnly=True".into()).await;
+        assert_eq!(org.len(), 15);
+        assert_eq!(walk("max=7&extension=4105".into()).await, ["Person 05"]);
+        assert_eq!(walk("max=7&phoneNumber=%2B12015550107".into()).await, ["Person 07"]);
+        assert!(walk("max=7&locationName=Nowhere".into()).await.is_empty());
+    }
+
+    async fn concurrent_creates_all_land_and_one_extension_has_one_winner(t: &TestDb) {
+        let s = serve(t).await;
+        let full = token(t, "Bulk", "full", &[]).await;
+        let creates = (0..100).map(|i| {
+            s.send(reqwest::Method::POST, &full, ENTRIES, json!({
+                "displayName": format!("Bulk {i}"), "phoneNumber": format!("+1201555{:04}", 2000 + i),
+                "extension": format!("{}", 6000 + i),
+            }))
+            .send()
+        });
+        let statuses: Vec<StatusCode> =
+            futures_util::future::join_all(creates).await.into_iter().map(|r| r.unwrap().status()).collect();
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+        let same = (0..10).map(|i| {
+            s.send(reqwest::Method::POST, &full, ENTRIES, json!({
+                "displayName": format!("Same {i}"), "phoneNumber": format!("+1201555{:04}", 3000 + i),
+                "extension": "7000",
+            }))
+            .send()
+        });
+        let statuses: Vec<StatusCode> =
+            futures_util::future::join_all(same).await.into_iter().map(|r| r.unwrap().status()).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 9, "{statuses:?}");
+        let page = virtual_extensions::list(&t.db, &Default::default()).await.unwrap();
+        assert_eq!(page.total, 101);
+    }
+
+    async fn what_the_api_makes_the_pages_show_and_the_reverse(t: &TestDb) {
+        let s = serve(t).await;
+        let full = token(t, "Agree", "full", &[]).await;
+        let made = s
+            .send(reqwest::Method::POST, &full, ENTRIES, json!({"displayName": "Via API", "phoneNumber": "+12015550150", "extension": "4150"}))
+            .send()
+            .await
+            .unwrap();
+        let id = json_of(made).await["id"].as_str().unwrap().to_string();
+        let shown = virtual_extensions::get(&t.db, &id).await.unwrap();
+        assert_eq!(shown.display_name, "Via API");
+        assert_eq!(
+            virtual_extensions::export_record(&shown),
+            ["UPDATE", "Organization", "", "", "", "Via API", "+12015550150", "4150"].map(String::from)
+        );
+        let input = app::model::VirtualExtensionInput {
+            level: "ORGANIZATION".into(),
+            display_name: "Via page".into(),
+            extension: "4151".into(),
+            phone_number: "+12015550151".into(),
+            ..Default::default()
+        };
+        let saved = virtual_extensions::create(&t.db, &common::full_admin(), &input).await.unwrap();
+        let read = json_of(s.get(&full, &format!("{ENTRIES}/{}", saved.entry.id)).send().await.unwrap()).await;
+        assert_eq!(read["displayName"], "Via page");
+        assert_eq!(read["esn"], "4151");
+    }
+
+    async fn the_mode_is_read_and_set_and_numbers_are_validated_in_order(t: &TestDb) {
+        let s = serve(t).await;
+        let full = token(t, "Settings", "full", &[]).await;
+        let reader = token(t, "Reader", "read-only", &[]).await;
+        let settings = "/v1/telephony/config/virtualExtensions/settings";
+        assert_eq!(json_of(s.get(&reader, settings).send().await.unwrap()).await, json!({"mode": "STANDARD"}));
+        let refused = s.send(reqwest::Method::PUT, &reader, settings, json!({"mode": "ENHANCED"})).send().await.unwrap();
+        assert_eq!(refusal(refused, StatusCode::FORBIDDEN).await, [code(ErrorCode::Forbidden)]);
+        let set = s.send(reqwest::Method::PUT, &full, settings, json!({"mode": "ENHANCED"})).send().await.unwrap();
+        assert_eq!(set.status(), StatusCode::NO_CONTENT);
+        assert_eq!(json_of(s.get(&full, settings).send().await.unwrap()).await, json!({"mode": "ENHANCED"}));
+        let bad = s.send(reqwest::Method::PUT, &full, settings, json!({"mode": "Fancy"})).send().await.unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        s.send(reqwest::Method::PUT, &full, settings, json!({"mode": "STANDARD"})).send().await.unwrap();
+
+        let validate = "/v1/telephony/config/virtualExtensions/actions/validateNumbers/invoke";
+        s.send(reqwest::Method::POST, &full, ENTRIES, json!({"displayName": "A", "phoneNumber": "+12015550180", "extension": "4180"}))
+            .send()
+            .await
+            .unwrap();
+        let ok = s.send(reqwest::Method::POST, &reader, validate, json!({"phoneNumbers": ["+12015550181", "+12015550182"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(json_of(ok).await, json!({"status": "OK"}), "no phoneNumberStatus key, never null");
+        let numbers = ["+12015550181", "2015550183", "+12015550180", "+1 201 555 0181"];
+        let errors = json_of(
+            s.send(reqwest::Method::POST, &reader, validate, json!({"phoneNumbers": numbers})).send().await.unwrap(),
+        )
+        .await;
+        assert_eq!(errors["status"], "ERRORS");
+        let statuses = errors["phoneNumberStatus"].as_array().unwrap();
+        let states: Vec<(&str, &str, u64)> = statuses
+            .iter()
+            .map(|s| (s["phoneNumber"].as_str().unwrap(), s["state"].as_str().unwrap(), s["errorCode"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("+12015550181", "VALID", 0),
+                ("2015550183", "INVALID", code(ErrorCode::PhoneNumberMissingPlus)),
+                ("+12015550180", "DUPLICATE", code(ErrorCode::PhoneNumberInUse)),
+                ("+1 201 555 0181", "INVALID", code(ErrorCode::PhoneNumberFormatting)),
+            ]
+        );
+        assert!(statuses.iter().all(|s| !s["message"].as_str().unwrap().is_empty()));
+        let twice = json_of(
+            s.send(reqwest::Method::POST, &reader, validate, json!({"phoneNumbers": ["+12015550184", "+12015550184"]}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(twice["phoneNumberStatus"][1]["state"], "DUPLICATE_IN_LIST");
+        assert_eq!(twice["phoneNumberStatus"][0]["state"], "VALID");
+        let too_many: Vec<String> = (0..1001).map(|i| format!("+1201555{i:04}")).collect();
+        let response = s.send(reqwest::Method::POST, &reader, validate, json!({"phoneNumbers": too_many})).send().await.unwrap();
+        assert_eq!(refusal(response, StatusCode::BAD_REQUEST).await, [code(ErrorCode::BadRequest)]);
+    }
+
+    async fn every_documented_route_answers_and_every_route_is_documented(t: &TestDb) {
+        let s = serve(t).await;
+        let full = token(t, "Docs", "full", &[]).await;
+        let document = json_of(s.http.get(s.url("/v1/openapi.json")).send().await.unwrap()).await;
+        assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{}", document["openapi"]);
+        let paths = document["paths"].as_object().unwrap();
+        let mut documented: Vec<String> = Vec::new();
+        for (path, operations) in paths {
+            for method in operations.as_object().unwrap().keys() {
+                documented.push(format!("{} {path}", method.to_uppercase()));
+                let url = format!("/v1{}", path.replace("{id}", "00000000-0000-0000-0000-000000000000"));
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let response = s.http.request(method.clone(), s.url(&url)).bearer_auth(&full).json(&json!({})).send().await.unwrap();
+                // Answered by the route itself: not the fallback's 404 body, not 405.
+                assert_ne!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {url}");
+                let body = response.text().await.unwrap();
+                assert!(!body.contains("No such resource"), "{method} {url}: {body}");
+            }
+        }
+        documented.sort();
+        let mut expected = vec![
+            "GET /telephony/config/virtualExtensions",
+            "POST /telephony/config/virtualExtensions",
+            "GET /telephony/config/virtualExtensions/{id}",
+            "PUT /telephony/config/virtualExtensions/{id}",
+            "DELETE /telephony/config/virtualExtensions/{id}",
+            "GET /telephony/config/virtualExtensions/settings",
+            "PUT /telephony/config/virtualExtensions/settings",
+            "POST /telephony/config/virtualExtensions/actions/validateNumbers/invoke",
+        ];
+        expected.sort();
+        assert_eq!(documented, expected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_over_its_rate_gets_429_with_retry_after() {
+    let t = TestDb::sqlite().await;
+    let secret = token(&t, "Fast", "read-only", &[]).await;
+    let router = server::http::v1::router(server::http::v1::Api {
+        db: t.db.clone(),
+        tokens: Default::default(),
+        limits: std::sync::Arc::new(server::http::ratelimit::TokenBuckets::new(1, 3)),
+        public_origin: Some("https://vext.example.com".into()),
+        trust_forwarded_for: false,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    let http = reqwest::Client::new();
+    for _ in 0..3 {
+        assert_eq!(
+            http.get(format!("{base}{ENTRIES}")).bearer_auth(&secret).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+    }
+    let refused = http.get(format!("{base}{ENTRIES}")).bearer_auth(&secret).send().await.unwrap();
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=1).contains(&wait), "{wait}");
+    assert_eq!(refusal(refused, StatusCode::TOO_MANY_REQUESTS).await, [code(ErrorCode::TooManyRequests)]);
+    task.abort();
+}
