@@ -96,7 +96,7 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, runs: usize) {
         |i| {
             http.post(format!("{base}{ENTRIES}")).bearer_auth(&secret).json(&serde_json::json!({
                 "displayName": format!("Bench {i}"),
-                "phoneNumber": format!("+1415{:07}", i),
+                "phoneNumber": format!("+1312555{:04}", i),
                 "extension": format!("{}", 900_000 + i),
             }))
         },

@@ -197,12 +197,12 @@ async fn list(State(api): State<Api>, headers: HeaderMap, params: Params) -> Res
             None => return Ok(Json(VirtualExtensionList { virtual_extensions: Vec::new() }).into_response()),
         }
     }
-    let (entries, total) = service::select(&api.db, &selection).await?;
+    let (entries, more) = service::select(&api.db, &selection).await?;
     let shown = entries.len() as u64;
     let mut response =
         Json(VirtualExtensionList { virtual_extensions: entries.into_iter().map(Into::into).collect() })
             .into_response();
-    if start + shown < total && shown > 0 {
+    if more {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (name, value) in params.given(&FILTERS) {
             query.append_pair(name, value);
