@@ -9,7 +9,7 @@
 mod seed;
 
 use app::model::token::ApiTokenInput;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use seed::{env_number, percentile, seed};
 use server::http::ratelimit::TokenBuckets;
 use server::http::v1::{router, Api};
@@ -109,25 +109,5 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, runs: usize) {
 fn main() {
     let rows = env_number("VEXT_BENCH_ROWS", 100_000);
     let runs = env_number("VEXT_BENCH_RUNS", 200);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    runtime.block_on(async {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}/bench.db", dir.path().display());
-        let db = server::store::open(&url).await.expect("sqlite");
-        run("SQLite", &db, rows, runs).await;
-
-        let admin_url = std::env::var("VEXT_TEST_PG_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
-        let Ok(admin) = Database::connect(admin_url.as_str()).await else {
-            println!("PostgreSQL: NOT MEASURED (nothing answers at {admin_url})");
-            return;
-        };
-        let name = format!("vext_bench_{}", std::process::id());
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create bench database");
-        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(server, _)| server);
-        let pg = server::store::open(&format!("{base}/{name}")).await.expect("postgres");
-        run("PostgreSQL", &pg, rows, runs).await;
-        pg.close().await.ok();
-        admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.ok();
-    });
+    seed::on_both_databases(async |label, db| run(label, db, rows, runs).await);
 }

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 use server::services::search::search_name;
 use server::store::entities::{location, virtual_extension as ve};
 use std::time::Duration;
@@ -69,4 +69,30 @@ pub async fn seed(db: &DatabaseConnection, rows: usize) -> Vec<String> {
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index]
+}
+
+/// Runs `bench` against a new SQLite database, then a new PostgreSQL one (dropped afterwards)
+/// when one answers at VEXT_TEST_PG_URL, on a 2-thread runtime.
+pub fn on_both_databases(bench: impl AsyncFn(&str, &DatabaseConnection)) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/bench.db", dir.path().display());
+        let db = server::store::open(&url).await.expect("sqlite");
+        bench("SQLite", &db).await;
+
+        let admin_url = std::env::var("VEXT_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+        let Ok(admin) = Database::connect(admin_url.as_str()).await else {
+            println!("PostgreSQL: NOT MEASURED (nothing answers at {admin_url})");
+            return;
+        };
+        let name = format!("vext_bench_{}", std::process::id());
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create bench database");
+        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(server, _)| server);
+        let pg = server::store::open(&format!("{base}/{name}")).await.expect("postgres");
+        bench("PostgreSQL", &pg).await;
+        pg.close().await.ok();
+        admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.ok();
+    });
 }

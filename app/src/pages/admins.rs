@@ -186,11 +186,11 @@ pub(super) fn RoleFields(
     }
 }
 
-fn field_message(error: &Option<AppError>, field: Field) -> Option<String> {
+pub(super) fn field_message(error: &Option<AppError>, field: Field) -> Option<String> {
     error.as_ref().and_then(|e| e.message_for(field)).map(str::to_string)
 }
 
-fn other_message(error: &Option<AppError>) -> Option<String> {
+pub(super) fn other_message(error: &Option<AppError>) -> Option<String> {
     error.as_ref().filter(|e| e.field_errors().is_empty()).map(|e| e.to_string())
 }
 

@@ -1,14 +1,13 @@
 //! Management > API Tokens: the credentials scripts use for the REST API. Full administrators
 //! create a token (its secret is shown once), see when each was last used, and revoke it.
 
-use super::admins::{short_time, RoleFields};
+use super::admins::{field_message, other_message, short_time, RoleFields};
 use crate::api::locations::list_locations;
 use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::layout::ManagementBreadcrumb;
 use crate::components::panel::SidePanel;
 use crate::components::table::TableCard;
-use crate::error::AppError;
 use crate::model::admin::Role;
 use crate::model::token::{ApiTokenInfo, ApiTokenInput, TokenStatus, TOKEN_MAX_DAYS, TOKEN_NAME_MAX_CHARS};
 use crate::model::Field;
@@ -22,14 +21,6 @@ use leptos_router::components::{Outlet, A};
 #[derive(Clone, Copy)]
 struct TokensContext {
     changed: RwSignal<u32>,
-}
-
-fn field_message(error: &Option<AppError>, field: Field) -> Option<String> {
-    error.as_ref().and_then(|e| e.message_for(field)).map(str::to_string)
-}
-
-fn other_message(error: &Option<AppError>) -> Option<String> {
-    error.as_ref().filter(|e| e.field_errors().is_empty()).map(|e| e.to_string())
 }
 
 #[component]
