@@ -65,6 +65,8 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, runs: usize) {
         limits: Arc::new(TokenBuckets::new(1_000_000, 1_000_000)),
         public_origin: None,
         trust_forwarded_for: false,
+        organization: Default::default(),
+        imports: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));

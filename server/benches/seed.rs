@@ -34,6 +34,7 @@ pub async fn seed(db: &DatabaseConnection, rows: usize) -> Vec<String> {
             country: Set(Some("US".into())),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         })
         .exec(db)
         .await

@@ -196,10 +196,17 @@ impl Worker {
         let actor = match self.submitter(&task).await? {
             Some(actor) => actor,
             None => {
-                let message = format!(
-                    "{} is no longer an active administrator who may change virtual extensions, so the import did not run; nothing was changed.",
-                    task.created_by_email
-                );
+                let message = if task.created_by_token_id.is_some() {
+                    format!(
+                        "{} is revoked or expired, or its role no longer changes virtual extensions, so the import did not run; nothing was changed.",
+                        task.created_by_email
+                    )
+                } else {
+                    format!(
+                        "{} is no longer an active administrator who may change virtual extensions, so the import did not run; nothing was changed.",
+                        task.created_by_email
+                    )
+                };
                 return self.finish_unapplied(&task, &token, ErrorCode::Forbidden, &message).await;
             }
         };
@@ -293,9 +300,14 @@ impl Worker {
     }
 
     /// The submitter as they are now (role and locations): an import runs only for an active
-    /// administrator who may change virtual extensions.
+    /// administrator, or a token neither revoked nor expired, that may change virtual extensions.
     async fn submitter(&self, task: &task::Model) -> Result<Option<Actor>, ServiceError> {
-        let Some(row) = admin_user::Entity::find_by_id(task.created_by.as_str()).one(&self.db).await? else {
+        if let Some(token) = &task.created_by_token_id {
+            let actor = crate::services::tokens::current_actor(&self.db, token).await?;
+            return Ok(actor.filter(Actor::may_change_any));
+        }
+        let Some(created_by) = &task.created_by else { return Ok(None) };
+        let Some(row) = admin_user::Entity::find_by_id(created_by.as_str()).one(&self.db).await? else {
             return Ok(None);
         };
         let admin = admins::load(&self.db, row).await?;

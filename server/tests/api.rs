@@ -102,6 +102,13 @@ async fn refusal(response: reqwest::Response, status: StatusCode) -> Vec<u64> {
         .collect()
 }
 
+/// Audit events recorded under `actor` (an API token's "API token N").
+async fn audited_as(t: &TestDb, actor: &str) -> u64 {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use server::store::entities::audit_event;
+    audit_event::Entity::find().filter(audit_event::Column::Actor.eq(actor)).count(&t.db).await.unwrap()
+}
+
 fn code(code: ErrorCode) -> u64 {
     u64::from(code.number())
 }
@@ -489,6 +496,188 @@ on_both_databases! {
         assert_eq!(refusal(response, StatusCode::BAD_REQUEST).await, [code(ErrorCode::BadRequest)]);
     }
 
+    async fn locations_are_listed_read_created_and_their_routing_prefix_changed(t: &TestDb) {
+        let s = serve(t).await;
+        let dallas = location(t, "Dallas", "8214").await;
+        location(t, "Austin", "8215").await;
+        let full = token(t, "Full", "full", &[]).await;
+        let local = token(t, "Dallas script", "location", &["Dallas"]).await;
+        // Created with an address and a time zone; keys the cloud product asks for are accepted.
+        let body = json!({
+            "name": "Chicago HQ",
+            "timeZone": "America/Chicago",
+            "preferredLanguage": "en_us",
+            "announcementLanguage": "en_us",
+            "address": {"address1": "1 Main St", "city": "Chicago", "state": "IL", "postalCode": "60601", "country": "us"}
+        });
+        let created = s.send(reqwest::Method::POST, &full, "/v1/locations", body).send().await.unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let id = json_of(created).await["id"].as_str().unwrap().to_string();
+        let read = json_of(s.get(&full, &format!("/v1/locations/{id}")).send().await.unwrap()).await;
+        assert_eq!(
+            read,
+            json!({"id": id, "name": "Chicago HQ", "timeZone": "America/Chicago",
+                   "address": {"address1": "1 Main St", "city": "Chicago", "state": "IL", "postalCode": "60601", "country": "US"}})
+        );
+        // The Locations page's list has it.
+        assert!(locations::list(&t.db).await.unwrap().iter().any(|l| l.id == id && l.country.as_deref() == Some("US")));
+        // By name, with a filter, paged by Link.
+        let all = json_of(s.get(&full, "/v1/locations").send().await.unwrap()).await;
+        let names: Vec<&str> = all["items"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Austin", "Chicago HQ", "Dallas"]);
+        let mut followed = Vec::new();
+        let mut next = Some(s.url("/v1/locations?name=A&max=1"));
+        while let Some(url) = next.take() {
+            let page = s.get(&full, &url).send().await.unwrap();
+            next = page.headers().get("link").map(|l| l.to_str().unwrap().split(['<', '>']).nth(1).unwrap().to_string());
+            if let Some(link) = &next {
+                assert!(link.contains("name=A") && link.contains("max=1"), "{link}");
+            }
+            let items = json_of(page).await["items"].as_array().unwrap().clone();
+            assert_eq!(items.len(), 1);
+            followed.push(items[0]["name"].as_str().unwrap().to_string());
+        }
+        assert_eq!(followed, ["Austin", "Chicago HQ", "Dallas"], "names with an a, any case, once each");
+        // A location token sees its own location only.
+        let mine = json_of(s.get(&local, "/v1/locations").send().await.unwrap()).await;
+        assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+        assert_eq!(mine["items"][0]["id"], dallas.as_str());
+        let hidden = s.get(&local, &format!("/v1/locations/{id}")).send().await.unwrap();
+        assert_eq!(refusal(hidden, StatusCode::NOT_FOUND).await, [code(ErrorCode::NotFound)]);
+        // Refusals name each field.
+        let bad = json!({"name": "", "timeZone": "Mars/Olympus Mons", "address": {"city": "x".repeat(101)}});
+        let refused = s.send(reqwest::Method::POST, &full, "/v1/locations", bad).send().await.unwrap();
+        let codes = refusal(refused, StatusCode::BAD_REQUEST).await;
+        for expected in [ErrorCode::NameRequired, ErrorCode::AddressInvalid, ErrorCode::TimeZoneInvalid] {
+            assert!(codes.contains(&code(expected)), "{expected:?} in {codes:?}");
+        }
+        let no_country = json!({"name": "Nowhere", "address": {}});
+        let refused = s.send(reqwest::Method::POST, &full, "/v1/locations", no_country).send().await.unwrap();
+        assert_eq!(refusal(refused, StatusCode::BAD_REQUEST).await, [code(ErrorCode::CountryInvalid)]);
+        let stray = json!({"name": "Nowhere", "address": {"country": "US", "planet": "Earth"}});
+        let refused = s.send(reqwest::Method::POST, &full, "/v1/locations", stray).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert!(refused.text().await.unwrap().contains("planet"));
+        let taken = json!({"name": "Dallas", "address": {"country": "US"}});
+        let refused = s.send(reqwest::Method::POST, &full, "/v1/locations", taken).send().await.unwrap();
+        assert_eq!(refusal(refused, StatusCode::CONFLICT).await, [code(ErrorCode::NameInUse)]);
+        let refused = s.send(reqwest::Method::POST, &local, "/v1/locations", json!({"name": "Mine", "address": {"country": "US"}})).send().await.unwrap();
+        assert_eq!(refusal(refused, StatusCode::FORBIDDEN).await, [code(ErrorCode::Forbidden)]);
+        // Calling settings: the routing prefix, under the Locations page's rules.
+        let calling = format!("/v1/telephony/config/locations/{dallas}");
+        let settings = json_of(s.get(&full, &calling).send().await.unwrap()).await;
+        assert_eq!(settings, json!({"id": dallas, "name": "Dallas", "routingPrefix": "8214"}));
+        let put = |token: &str, body: Value| s.send(reqwest::Method::PUT, token, &calling, body).send();
+        assert_eq!(put(&full, json!({"routingPrefix": "8299"})).await.unwrap().status(), StatusCode::NO_CONTENT);
+        assert_eq!(locations::get(&t.db, &dallas).await.unwrap().routing_prefix.as_deref(), Some("8299"));
+        let overlapping = put(&full, json!({"routingPrefix": "82150"})).await.unwrap();
+        assert_eq!(refusal(overlapping, StatusCode::CONFLICT).await, [code(ErrorCode::RoutingPrefixOverlaps)]);
+        let letters = put(&full, json!({"routingPrefix": "82a"})).await.unwrap();
+        assert_eq!(refusal(letters, StatusCode::BAD_REQUEST).await, [code(ErrorCode::RoutingPrefixNotDigits)]);
+        assert_eq!(put(&local, json!({"routingPrefix": "8300"})).await.unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(put(&full, json!({"routingPrefix": null})).await.unwrap().status(), StatusCode::NO_CONTENT);
+        let cleared = json_of(s.get(&full, &calling).send().await.unwrap()).await;
+        assert_eq!(cleared, json!({"id": dallas, "name": "Dallas"}));
+        let n = audited_as(t, "API token Full").await;
+        assert!(n >= 3, "the create and the two prefix changes are audited as the token: {n}");
+    }
+
+    async fn the_organization_is_told_and_org_id_is_checked(t: &TestDb) {
+        let s = serve(t).await;
+        let reader = token(t, "Reader", "read-only", &[]).await;
+        let me = json_of(s.get(&reader, "/v1/organizations/me").send().await.unwrap()).await;
+        let id = me["id"].as_str().unwrap().to_string();
+        assert!(!id.is_empty() && !id.contains(['/', '+', '=']), "{id}");
+        assert_eq!(me.as_object().unwrap().keys().collect::<Vec<_>>(), ["id", "displayName"]);
+        // Stable: the same id from the database on another read.
+        assert_eq!(server::services::settings::organization(&t.db).await.unwrap().id, id);
+        let ours = s.get(&reader, &format!("{ENTRIES}?orgId={id}")).send().await.unwrap();
+        assert_eq!(ours.status(), StatusCode::OK);
+        let other = s.get(&reader, &format!("{ENTRIES}?orgId=someone-else")).send().await.unwrap();
+        assert_eq!(refusal(other, StatusCode::FORBIDDEN).await, [code(ErrorCode::OrganizationMismatch)]);
+        let other = s.get(&reader, "/v1/locations?orgId=someone-else").send().await.unwrap();
+        assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    }
+
+    async fn an_import_is_submitted_followed_and_its_errors_read(t: &TestDb) {
+        let s = serve(t).await;
+        location(t, "Dallas", "8214").await;
+        let full = token(t, "Importer", "full", &[]).await;
+        let local = token(t, "Dallas script", "location", &["Dallas"]).await;
+        let reader = token(t, "Reader", "read-only", &[]).await;
+        let file = "Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\n\
+                    ,Organization,,Ann,Lee,Ann Lee,+12015550123,4001\n\
+                    ,Location,Dallas,,,Bob Ray,+12145550100,4002\n\
+                    ,Organization,,,,Bad Number,12345,4003\n";
+        let csv = |token: &str, path: &str, body: &'static str| {
+            s.http.post(s.url(path)).bearer_auth(token).header("content-type", "text/csv").body(body).send()
+        };
+        // Validate: the report, nothing changed.
+        let report = json_of(csv(&full, "/v1/vext/imports/validate", file).await.unwrap()).await;
+        assert_eq!((report["valid"].as_bool(), report["rows"].as_u64(), report["add"].as_u64(), report["failed"].as_u64()), (Some(false), Some(3), Some(2), Some(1)), "{report}");
+        assert_eq!(report["problems"][0]["row"], 4);
+        assert_eq!(report["problems"][0]["column"], "Phone Number");
+        assert_eq!(report["problems"][0]["severity"], "ERROR");
+        assert!(report["problems"][0]["errorCode"].as_u64().unwrap() > 1300);
+        assert_eq!(virtual_extensions::list(&t.db, &Default::default()).await.unwrap().total, 0);
+        // Submit: 202, its id and where to follow it.
+        let submitted = csv(&full, "/v1/vext/imports?allOrNothing=false&fileName=people.csv", file).await.unwrap();
+        assert_eq!(submitted.status(), StatusCode::ACCEPTED);
+        let at = submitted.headers()["location"].to_str().unwrap().to_string();
+        let id = json_of(submitted).await["id"].as_str().unwrap().to_string();
+        assert_eq!(at, format!("{}/v1/vext/imports/{id}", s.base));
+        let queued = json_of(s.get(&full, &at).send().await.unwrap()).await;
+        assert_eq!((queued["state"].as_str(), queued["finished"].as_bool(), queued["fileName"].as_str()), (Some("QUEUED"), Some(false), Some("people.csv")));
+        assert_eq!(queued["submittedBy"], "API token Importer");
+        // The same file while queued: the same task.
+        let again = json_of(csv(&full, "/v1/vext/imports", file).await.unwrap()).await;
+        assert_eq!(again["id"].as_str(), Some(id.as_str()));
+        // A worker runs it as the token.
+        let worker = server::jobs::Worker::new(t.db.clone(), Default::default(), std::time::Duration::from_secs(30));
+        worker.run_once().await.unwrap().expect("the task ran");
+        let done = json_of(s.get(&full, &at).send().await.unwrap()).await;
+        assert_eq!(
+            (done["state"].as_str(), done["added"].as_u64(), done["failed"].as_u64(), done["progress"].as_u64(), done["problems"].as_u64()),
+            (Some("COMPLETED_WITH_ERRORS"), Some(2), Some(1), Some(100), Some(1)),
+            "{done}"
+        );
+        let listed = json_of(s.get(&full, ENTRIES).send().await.unwrap()).await;
+        assert_eq!(listed["virtualExtensions"].as_array().unwrap().len(), 2);
+        let errors = s.get(&full, &format!("{at}/errors.csv")).send().await.unwrap();
+        assert_eq!(errors.headers()["content-type"], "text/csv; charset=utf-8");
+        let errors = errors.text().await.unwrap();
+        assert!(errors.contains("Bad Number") && !errors.contains("Ann Lee"), "{errors}");
+        // Another's task is not a location token's to read; a reader may not import.
+        let hidden = s.get(&local, &at).send().await.unwrap();
+        assert_eq!(refusal(hidden, StatusCode::NOT_FOUND).await, [code(ErrorCode::NotFound)]);
+        let refused = csv(&reader, "/v1/vext/imports", file).await.unwrap();
+        assert_eq!(refusal(refused, StatusCode::FORBIDDEN).await, [code(ErrorCode::Forbidden)]);
+        // Not CSV, empty, or not a CSV of the template: refused with the reason.
+        let json_body = s.send(reqwest::Method::POST, &full, "/v1/vext/imports", json!({})).send().await.unwrap();
+        assert_eq!(json_body.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let empty = csv(&full, "/v1/vext/imports", "").await.unwrap();
+        assert_eq!(refusal(empty, StatusCode::BAD_REQUEST).await, [code(ErrorCode::FileEmpty)]);
+        let wrong = csv(&full, "/v1/vext/imports", "Name,Number\nAnn,1\n").await.unwrap();
+        let codes = refusal(wrong, StatusCode::BAD_REQUEST).await;
+        assert!(codes.iter().all(|c| (1600..1700).contains(c)), "{codes:?}");
+        // The audit log names the token.
+        let n = audited_as(t, "API token Importer").await;
+        assert!(n >= 1, "the import's changes are audited as the token");
+        // A token revoked while its import waits: the import does not run.
+        let doomed = token(t, "Doomed", "full", &[]).await;
+        let later = "Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\n\
+                     ,Organization,,,,Cy Doe,+12015550199,4009\n";
+        let queued = json_of(csv(&doomed, "/v1/vext/imports", later).await.unwrap()).await;
+        let doomed_id = tokens::list(&t.db, &command_line()).await.unwrap().into_iter().find(|k| k.name == "Doomed").unwrap().id;
+        tokens::revoke(&t.db, &command_line(), &doomed_id).await.unwrap();
+        worker.run_once().await.unwrap().expect("the task was taken");
+        let task = format!("/v1/vext/imports/{}", queued["id"].as_str().unwrap());
+        let failed = json_of(s.get(&full, &task).send().await.unwrap()).await;
+        assert_eq!(failed["state"], "FAILED", "{failed}");
+        assert!(failed["error"].as_str().unwrap().contains("revoked"), "{failed}");
+        assert_eq!(json_of(s.get(&full, ENTRIES).send().await.unwrap()).await["virtualExtensions"].as_array().unwrap().len(), 2);
+    }
+
     async fn every_documented_route_answers_and_every_route_is_documented(t: &TestDb) {
         let s = serve(t).await;
         let full = token(t, "Docs", "full", &[]).await;
@@ -518,6 +707,16 @@ on_both_databases! {
             "GET /telephony/config/virtualExtensions/settings",
             "PUT /telephony/config/virtualExtensions/settings",
             "POST /telephony/config/virtualExtensions/actions/validateNumbers/invoke",
+            "GET /locations",
+            "POST /locations",
+            "GET /locations/{id}",
+            "GET /telephony/config/locations/{id}",
+            "PUT /telephony/config/locations/{id}",
+            "GET /organizations/me",
+            "POST /vext/imports",
+            "POST /vext/imports/validate",
+            "GET /vext/imports/{id}",
+            "GET /vext/imports/{id}/errors.csv",
         ];
         expected.sort();
         assert_eq!(documented, expected);
@@ -534,6 +733,8 @@ async fn a_token_over_its_rate_gets_429_with_retry_after() {
         limits: std::sync::Arc::new(server::http::ratelimit::TokenBuckets::new(1, 3)),
         public_origin: Some("https://vext.example.com".into()),
         trust_forwarded_for: false,
+        organization: Default::default(),
+        imports: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -41,6 +41,44 @@ fn number(i: u32) -> String {
 }
 
 on_both_databases! {
+    async fn tasks_keep_their_rows_when_their_submitter_columns_are_rebuilt(t: &TestDb) {
+        use app::model::admin::Role;
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        use sea_orm_migration::MigratorTrait;
+        use server::services::{tasks, tokens};
+        use server::store::entities::{task, task_row_error};
+        let admin = common::add_admin(&t.db, "ann@example.com", Role::Full, &[], "a long passphrase")
+            .await
+            .unwrap()
+            .into_actor(None, None);
+        let file = b"Action,Level,Location,Display Name,Phone Number,Extension\n,Organization,,Ann,+12015550101,4001\n,Organization,,Bad,123,4002\n";
+        let id = tasks::submit(&t.db, &admin, "team.csv", file.to_vec(), false, Default::default()).await.unwrap().task_id;
+        let worker = server::jobs::Worker::new(t.db.clone(), Default::default(), std::time::Duration::from_secs(30));
+        worker.run_once().await.unwrap().expect("ran");
+        let problems = task_row_error::Entity::find().count(&t.db).await.unwrap();
+        assert_eq!(problems, 1);
+        // Undone and done again: the task and its problems stay, its submitter too.
+        let last = server::store::Migrator::migrations().iter().rev().position(|m| m.name() == "m20261204_110000_task_by_token").unwrap() + 1;
+        server::store::Migrator::down(&t.db, Some(last as u32)).await.unwrap();
+        server::store::Migrator::up(&t.db, None).await.unwrap();
+        let kept = task::Entity::find_by_id(id.clone()).one(&t.db).await.unwrap().expect("the task");
+        assert_eq!((kept.created_by.as_deref(), kept.created_by_token_id.as_deref(), kept.failed), (Some(admin.id.as_str()), None, 1));
+        assert_eq!(task_row_error::Entity::find().count(&t.db).await.unwrap(), problems);
+        // The database holds exactly one submitter, and a token's must exist.
+        let neither = t.exec(&format!("UPDATE task SET created_by = NULL WHERE id = '{id}'")).await;
+        assert!(neither.is_err(), "a task without a submitter");
+        let ghost = t.exec(&format!("UPDATE task SET created_by = NULL, created_by_token_id = 'no-such-token' WHERE id = '{id}'")).await;
+        assert!(ghost.is_err(), "a task of a token that does not exist");
+        // A token's task: the undo is refused rather than losing it.
+        let input = app::model::token::ApiTokenInput { name: "Script".into(), role: "full".into(), locations: vec![], expires_days: String::new() };
+        let created = tokens::create(&t.db, &server::services::audit::command_line(), &input).await.unwrap();
+        let actor = tokens::current_actor(&t.db, &created.token.id).await.unwrap().expect("a live token");
+        tasks::submit(&t.db, &actor, "script.csv", b"Action,Level,Location,Display Name,Phone Number,Extension\n,Organization,,Cy,+12015550102,4003\n".to_vec(), false, Default::default()).await.unwrap();
+        let refused = server::store::Migrator::down(&t.db, Some(last as u32)).await.unwrap_err();
+        assert!(refused.to_string().contains("delete those tasks"), "{refused}");
+        assert_eq!(task::Entity::find().count(&t.db).await.unwrap(), 2);
+    }
+
     async fn creates_and_lists_organization_and_location_entries(t: &TestDb) {
         let dallas = add_location(t, "Dallas", "8214").await;
         let org = virtual_extensions::create(&t.db, &common::full_admin(), &input("ORGANIZATION", "", "Ana Remote", "4001", &number(1)))

@@ -34,6 +34,10 @@ pub enum Field {
     Version,
     /// When an API token stops working.
     Expires,
+    /// A location's street address, city, state or postal code (the REST API's `address`).
+    Address,
+    /// A location's time zone (an IANA name such as `Europe/Berlin`).
+    TimeZone,
 }
 
 impl Field {
@@ -59,6 +63,8 @@ impl Field {
             Field::Status => "Status",
             Field::Version => "Version",
             Field::Expires => "Expires",
+            Field::Address => "Address",
+            Field::TimeZone => "Time Zone",
         }
     }
 }
@@ -148,6 +154,9 @@ error_codes! {
     RoutingPrefixOverlaps => "ROUTING_PREFIX_OVERLAPS" = 1408,
     CountryInvalid => "COUNTRY_INVALID" = 1409,
     LocationInUse => "LOCATION_IN_USE" = 1410,
+    AddressInvalid => "ADDRESS_INVALID" = 1411,
+    TimeZoneInvalid => "TIME_ZONE_INVALID" = 1412,
+    OrganizationMismatch => "ORGANIZATION_MISMATCH" = 1413,
 
     // Entries and changes
     VirtualExtensionNotFound => "VIRTUAL_EXTENSION_NOT_FOUND" = 1501,

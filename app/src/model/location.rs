@@ -112,6 +112,73 @@ pub fn parse_country(raw: &str) -> Result<Option<String>, FieldError> {
     Ok(Some(value.to_ascii_uppercase()))
 }
 
+/// Longest address line, city, state or postal code.
+pub const ADDRESS_PART_MAX_CHARS: usize = 100;
+/// Longest time zone name (IANA names are at most about 30).
+pub const TIME_ZONE_MAX_CHARS: usize = 64;
+
+/// Where a location is, and its time zone: the REST API's `address` and `timeZone`. Each part
+/// is optional; the pages do not show them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocationAddress {
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+/// An address part (`what` names it in the message): trimmed, blank means none, at most
+/// [`ADDRESS_PART_MAX_CHARS`] characters and no control characters.
+pub fn parse_address_part(what: &str, raw: &str) -> Result<Option<String>, FieldError> {
+    let value = normalize(raw);
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let count = value.chars().count();
+    if count > ADDRESS_PART_MAX_CHARS {
+        return Err(FieldError::new(
+            Field::Address,
+            ErrorCode::AddressInvalid,
+            format!("{what} has {count} characters: shorten it to at most {ADDRESS_PART_MAX_CHARS}."),
+        ));
+    }
+    if let Some(bad) = value.chars().find(|c| c.is_control()) {
+        return Err(FieldError::new(
+            Field::Address,
+            ErrorCode::AddressInvalid,
+            format!("{what} contains the control character U+{:04X}: remove it.", bad as u32),
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// An IANA time zone name such as `America/Chicago` or `UTC`: letters, digits, `_`, `-`, `+`
+/// and `/`-separated parts; blank means none.
+pub fn parse_time_zone(raw: &str) -> Result<Option<String>, FieldError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let parts_ok = value.split('/').all(|part| {
+        !part.is_empty()
+            && part.starts_with(|c: char| c.is_ascii_alphabetic())
+            && part.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
+    });
+    if value.len() > TIME_ZONE_MAX_CHARS || !parts_ok {
+        let shown: String = value.chars().take(TIME_ZONE_MAX_CHARS).collect();
+        return Err(FieldError::new(
+            Field::TimeZone,
+            ErrorCode::TimeZoneInvalid,
+            format!(
+                "Time zone {shown:?} is not an IANA time zone name such as America/Chicago or Europe/Berlin."
+            ),
+        ));
+    }
+    Ok(Some(value.to_string()))
+}
+
 /// Two routing prefixes overlap when one starts with the other: their ESNs could collide.
 pub fn prefixes_overlap(a: &str, b: &str) -> bool {
     a.starts_with(b) || b.starts_with(a)
@@ -156,6 +223,25 @@ mod tests {
         );
         assert_eq!(parse_routing_prefix("12345678").unwrap_err().code, ErrorCode::RoutingPrefixTooLong);
         assert_eq!(parse_routing_prefix(" "), Ok(None));
+    }
+
+    #[test]
+    fn address_and_time_zone_rules() {
+        assert_eq!(parse_address_part("City", "  Dallas  "), Ok(Some("Dallas".into())));
+        assert_eq!(parse_address_part("City", " "), Ok(None));
+        let long = "x".repeat(ADDRESS_PART_MAX_CHARS + 1);
+        assert_eq!(parse_address_part("City", &long).unwrap_err().code, ErrorCode::AddressInvalid);
+        let control = parse_address_part("Address 1", "Main\u{7}St").unwrap_err();
+        assert!(control.message.contains("U+0007"), "{}", control.message);
+        assert_eq!(
+            parse_time_zone("America/Argentina/Buenos_Aires"),
+            Ok(Some("America/Argentina/Buenos_Aires".into()))
+        );
+        assert_eq!(parse_time_zone("Etc/GMT+5"), Ok(Some("Etc/GMT+5".into())));
+        assert_eq!(parse_time_zone("UTC"), Ok(Some("UTC".into())));
+        for bad in ["Europe//Berlin", "/UTC", "Europe/Ber lin", "1/2", "Europe/Berlin\""] {
+            assert_eq!(parse_time_zone(bad).unwrap_err().code, ErrorCode::TimeZoneInvalid, "{bad}");
+        }
     }
 
     #[test]

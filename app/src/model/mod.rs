@@ -28,8 +28,9 @@ pub use error::{ErrorCode, Field, FieldError, FieldErrors};
 pub use extension::{decimal_digit_value, Extension, EXTENSION_MAX_DIGITS, EXTENSION_MIN_DIGITS};
 pub use level::{Level, Scope, ORGANIZATION_SCOPE_KEY};
 pub use location::{
-    parse_country, parse_location_name, parse_routing_prefix, prefixes_overlap, Location, LocationInput,
-    LocationRow, NewLocation, LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
+    parse_address_part, parse_country, parse_location_name, parse_routing_prefix, parse_time_zone,
+    prefixes_overlap, Location, LocationAddress, LocationInput, LocationRow, NewLocation,
+    LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
 };
 pub use mode::VirtualExtensionMode;
 pub use names::{DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};

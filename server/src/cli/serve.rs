@@ -19,8 +19,9 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
     let board = crate::services::tasks::Board::default();
     let backend: app::api::backend::SharedBackend = Arc::new(Services::with_board(db.clone(), board.clone()));
     let worker =
-        crate::jobs::Worker::new(db.clone(), board, Duration::from_secs(args.task_lease_secs.max(1)));
-    let router = crate::http::router(options, db.clone(), backend, &args, worker.waker());
+        crate::jobs::Worker::new(db.clone(), board.clone(), Duration::from_secs(args.task_lease_secs.max(1)));
+    let jobs = crate::http::Jobs { wake: worker.waker(), board };
+    let router = crate::http::router(options, db.clone(), backend, &args, jobs);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.addr)))?;

@@ -30,14 +30,14 @@ pub struct Imports {
 }
 
 /// One administrator's Validate in progress; dropping it lets them validate again.
-struct ValidateTurn {
+pub(crate) struct ValidateTurn {
     validating: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     admin: String,
 }
 
 impl ValidateTurn {
     /// The administrator's turn, or `None` while their previous Validate still runs.
-    fn take(
+    pub(crate) fn take(
         validating: &Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
         admin: &str,
     ) -> Option<Self> {

@@ -81,13 +81,22 @@ async fn healthz(State(db): State<DatabaseConnection>) -> Response {
     }
 }
 
+/// What the HTTP front shares with this replica's import worker.
+#[derive(Clone, Default)]
+pub struct Jobs {
+    /// Wakes the worker when a task is queued.
+    pub wake: Arc<Notify>,
+    /// The progress of the tasks the worker runs.
+    pub board: crate::services::tasks::Board,
+}
+
 /// Builds the whole application router.
 pub fn router(
     options: LeptosOptions,
     db: DatabaseConnection,
     backend: SharedBackend,
     args: &ServeArgs,
-    wake: Arc<Notify>,
+    jobs: Jobs,
 ) -> Router {
     let origins = Origins::from_config(args.public_origin.as_deref());
     let https = origins.public.iter().any(|o| o.starts_with("https://"));
@@ -114,7 +123,7 @@ pub fn router(
     let uploads = imports::router(Imports {
         db: db.clone(),
         limits: args.csv.limits(),
-        wake,
+        wake: jobs.wake.clone(),
         validating: Default::default(),
     });
     // The REST API: its own authentication (API tokens, no cookies, so no cross-site guard),
@@ -125,6 +134,13 @@ pub fn router(
         limits: Arc::new(ratelimit::TokenBuckets::new(args.api_rate, args.api_burst)),
         public_origin: origins.public.first().cloned(),
         trust_forwarded_for: args.trust_forwarded_for,
+        organization: Default::default(),
+        imports: v1::ImportJobs {
+            limits: args.csv.limits(),
+            wake: jobs.wake,
+            board: jobs.board,
+            validating: Default::default(),
+        },
     });
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()

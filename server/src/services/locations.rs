@@ -6,9 +6,11 @@ use crate::store::entities::location;
 use crate::store::entities::{admin_location, api_token, api_token_location, virtual_extension as ve};
 use crate::store::{begin_write, new_id, serialize, Lock};
 use app::error::AppError;
-use app::model::admin::Actor;
+use app::model::admin::{Actor, Role};
 use app::model::audit::AuditAction;
-use app::model::{prefixes_overlap, ErrorCode, Field, FieldError, Location, LocationRow, NewLocation};
+use app::model::{
+    prefixes_overlap, ErrorCode, Field, FieldError, Location, LocationAddress, LocationRow, NewLocation,
+};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -86,11 +88,21 @@ pub fn snapshot(location: &Location) -> Snapshot {
 /// Creates a location (full administrators).
 ///
 /// Errors: `Forbidden`, `Conflict` (NAME_IN_USE, ROUTING_PREFIX_IN_USE, ROUTING_PREFIX_OVERLAPS).
-#[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     new: NewLocation,
+) -> Result<Location, ServiceError> {
+    create_at(db, actor, new, LocationAddress::default()).await
+}
+
+/// Creates a location with its address and time zone (the REST API); as [`create`].
+#[tracing::instrument(skip_all)]
+pub async fn create_at(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewLocation,
+    address: LocationAddress,
 ) -> Result<Location, ServiceError> {
     super::require_full(actor, "create a location")?;
     let txn = begin_write(db).await?;
@@ -105,6 +117,12 @@ pub async fn create(
         name: Set(new.name.clone()),
         routing_prefix: Set(new.routing_prefix.clone()),
         country: Set(new.country.clone()),
+        address1: Set(address.address1),
+        address2: Set(address.address2),
+        city: Set(address.city),
+        state: Set(address.state),
+        postal_code: Set(address.postal_code),
+        time_zone: Set(address.time_zone),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -177,6 +195,57 @@ pub async fn rows(db: &impl ConnectionTrait) -> Result<Vec<LocationRow>, Service
             location,
         })
         .collect())
+}
+
+fn address_of(row: &location::Model) -> LocationAddress {
+    LocationAddress {
+        address1: row.address1.clone(),
+        address2: row.address2.clone(),
+        city: row.city.clone(),
+        state: row.state.clone(),
+        postal_code: row.postal_code.clone(),
+        time_zone: row.time_zone.clone(),
+    }
+}
+
+/// The locations `actor` may see (a location administrator or token: its own), by name, with
+/// their address and time zone; `name` keeps those whose name contains it (any case). At most
+/// `limit`, and whether there were more.
+pub async fn with_addresses(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    name: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<(Location, LocationAddress)>, bool), ServiceError> {
+    let wanted = name.map(str::to_lowercase);
+    let mut found: Vec<(Location, LocationAddress)> = location::Entity::find()
+        .order_by_asc(location::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|row| actor.role != Role::Location || actor.locations.contains(&row.id))
+        .filter(|row| wanted.as_ref().is_none_or(|w| row.name.to_lowercase().contains(w.as_str())))
+        .map(|row| (address_of(&row), row))
+        .map(|(address, row)| (Location::from(row), address))
+        .collect();
+    let more = found.len() > limit;
+    found.truncate(limit);
+    Ok((found, more))
+}
+
+/// One location with its address and time zone, if `actor` may see it (else `NotFound`).
+pub async fn get_with_address(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: &str,
+) -> Result<(Location, LocationAddress), ServiceError> {
+    match location::Entity::find_by_id(id.to_string()).one(db).await? {
+        Some(row) if actor.role != Role::Location || actor.locations.contains(&row.id) => {
+            let address = address_of(&row);
+            Ok((Location::from(row), address))
+        }
+        _ => Err(AppError::NotFound { what: "That location".to_string() }.into()),
+    }
 }
 
 /// One location, or `NotFound`.

@@ -52,3 +52,37 @@ pub async fn set_virtual_extension_mode(
     txn.commit().await?;
     Ok(previous)
 }
+
+/// The organization as the REST API names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organization {
+    /// Opaque, stable across restarts and replicas (the REST API's `orgId`).
+    pub id: String,
+    pub display_name: String,
+}
+
+/// The organization's id and name. The id is given by a migration; should the row lack one, the
+/// first reader gives it (every replica then reads the same).
+#[tracing::instrument(skip_all)]
+pub async fn organization(db: &impl ConnectionTrait) -> Result<Organization, ServiceError> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let read = |row: Option<org_settings::Model>| {
+        row.and_then(|r| {
+            let name = if r.org_name.trim().is_empty() { "vext".to_string() } else { r.org_name };
+            r.org_id.map(|id| Organization { id, display_name: name })
+        })
+    };
+    if let Some(found) = read(org_settings::Entity::find_by_id(1).one(db).await?) {
+        return Ok(found);
+    }
+    org_settings::Entity::update_many()
+        .col_expr(org_settings::Column::OrgId, Expr::value(crate::store::new_id()))
+        .filter(org_settings::Column::Id.eq(1))
+        .filter(org_settings::Column::OrgId.is_null())
+        .exec(db)
+        .await?;
+    read(org_settings::Entity::find_by_id(1).one(db).await?).ok_or_else(|| {
+        ServiceError::from(app::error::AppError::NotFound { what: "The organization's settings".into() })
+    })
+}

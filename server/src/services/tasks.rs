@@ -147,7 +147,15 @@ fn visible_to<S: QueryFilter>(query: S, actor: &Actor) -> S {
     if actor.may_read_audit() {
         query
     } else {
-        query.filter(task::Column::CreatedBy.eq(actor.id.as_str()))
+        query.filter(submitted_by(actor))
+    }
+}
+
+/// The tasks `actor` submitted: an administrator's or an API token's.
+fn submitted_by(actor: &Actor) -> sea_orm::Condition {
+    match super::tokens::token_id(actor) {
+        Some(token) => sea_orm::Condition::all().add(task::Column::CreatedByTokenId.eq(token)),
+        None => sea_orm::Condition::all().add(task::Column::CreatedBy.eq(actor.id.as_str())),
     }
 }
 
@@ -217,7 +225,7 @@ pub async fn submit(
     }
     let active = [TaskStatus::Queued, TaskStatus::Validating, TaskStatus::Importing].map(TaskStatus::as_str);
     let waiting = task::Entity::find()
-        .filter(task::Column::CreatedBy.eq(actor.id.as_str()))
+        .filter(submitted_by(actor))
         .filter(task::Column::Status.is_in(active))
         .count(db)
         .await
@@ -246,7 +254,8 @@ pub async fn submit(
         warnings: Set(0),
         error_code: Set(None),
         error_message: Set(None),
-        created_by: Set(actor.id.clone()),
+        created_by: Set(super::tokens::token_id(actor).is_none().then(|| actor.id.clone())),
+        created_by_token_id: Set(super::tokens::token_id(actor).map(str::to_string)),
         created_by_email: Set(actor.email.clone()),
         created_at: Set(Utc::now()),
         started_at: Set(None),

@@ -51,6 +51,35 @@ fn actor_id(token_id: &str) -> String {
     format!("token:{token_id}")
 }
 
+/// The token an actor is, when it is one.
+pub fn token_id(actor: &Actor) -> Option<&str> {
+    actor.id.strip_prefix("token:")
+}
+
+/// The actor token `id` is now (its role and locations as stored), or `None` when it is
+/// revoked or expired: what an import it submitted runs as.
+pub async fn current_actor(db: &impl ConnectionTrait, id: &str) -> Result<Option<Actor>, ServiceError> {
+    let Some(row) = api_token::Entity::find_by_id(id.to_string())
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if row.expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Ok(None);
+    }
+    let locations = location_ids(db, &row.id).await?;
+    Ok(Some(Actor {
+        id: actor_id(&row.id),
+        email: actor_name(&row.name),
+        role: Role::parse(&row.role).unwrap_or(Role::ReadOnly),
+        locations,
+        from: Some("import task".to_string()),
+        session: None,
+    }))
+}
+
 fn new_secret() -> String {
     let mut bytes = [0u8; SECRET_BYTES];
     OsRng.fill_bytes(&mut bytes);

@@ -137,3 +137,12 @@ impl Params {
         names.iter().filter_map(move |&n| self.text(n).map(|v| (n, v)))
     }
 }
+
+/// An id from a path, refused (404) before any lookup when it cannot be one of vext's: empty,
+/// or longer than any id vext gives. `what` names the resource in the answer.
+pub fn path_id<'a>(id: &'a str, what: &str) -> Result<&'a str, ApiError> {
+    if id.is_empty() || id.len() > 64 {
+        return Err(ApiError::not_found(format!("No {what} has that id.")));
+    }
+    Ok(id)
+}

@@ -8,7 +8,10 @@
 //! one), also in the server's log line; refusals have the body [`error::ErrorBody`].
 
 pub mod error;
+mod imports;
 mod json;
+mod locations;
+mod organizations;
 mod virtual_extensions;
 
 use super::auth::client_address;
@@ -41,6 +44,32 @@ pub struct Api {
     /// request's own `Host`.
     pub public_origin: Option<String>,
     pub trust_forwarded_for: bool,
+    /// The organization's id, read once (it never changes): what `orgId` must name.
+    pub organization: Arc<tokio::sync::OnceCell<String>>,
+    pub imports: ImportJobs,
+}
+
+/// What `/v1/vext/imports` shares with this replica's import worker.
+#[derive(Clone, Default)]
+pub struct ImportJobs {
+    pub limits: app::model::csv::Limits,
+    pub wake: Arc<tokio::sync::Notify>,
+    pub board: crate::services::tasks::Board,
+    /// Tokens whose validation runs now (one at a time each).
+    pub validating: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl Api {
+    /// The organization's id (read from the database the first time).
+    pub(crate) async fn organization_id(&self) -> Result<&str, ApiError> {
+        let id = self
+            .organization
+            .get_or_try_init(|| async {
+                crate::services::settings::organization(&self.db).await.map(|o| o.id)
+            })
+            .await?;
+        Ok(id.as_str())
+    }
 }
 
 #[derive(OpenApi)]
@@ -67,13 +96,17 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The routes and their OpenAPI document (built from the handlers' own annotations).
-fn routes() -> OpenApiRouter<Api> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(virtual_extensions::routes())
+fn routes(limits: app::model::csv::Limits) -> OpenApiRouter<Api> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(virtual_extensions::routes())
+        .merge(locations::routes())
+        .merge(organizations::routes())
+        .merge(imports::routes(limits))
 }
 
 /// `/v1`, with its own authentication, rate limit, body limit and error answers.
 pub fn router(api: Api) -> Router {
-    let (routes, document) = routes().split_for_parts();
+    let (routes, document) = routes(api.imports.limits).split_for_parts();
     let document = Arc::new(document);
     let authenticated = routes
         .fallback(|| async { ApiError::not_found("No such resource: see /v1/openapi.json for the routes.") })
@@ -156,8 +189,30 @@ async fn authenticate(State(api): State<Api>, mut request: Request, next: Next) 
     if let Err(wait) = api.limits.take(&actor.id, Instant::now()) {
         return ApiError::too_many_requests(wait.as_secs().max(1)).into_response();
     }
+    if let Err(refused) = check_org_id(&api, request.uri().query()).await {
+        return refused.into_response();
+    }
     request.extensions_mut().insert(actor);
     next.run(request).await
+}
+
+/// The optional `orgId` query parameter, on any route: accepted when it names this
+/// organization, refused otherwise (a script pointed at the wrong organization stops at once).
+async fn check_org_id(api: &Api, query: Option<&str>) -> Result<(), ApiError> {
+    let Some(query) = query else { return Ok(()) };
+    let Some((_, given)) = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "orgId") else {
+        return Ok(());
+    };
+    let given = given.trim();
+    if given.is_empty() || given == api.organization_id().await? {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        app::model::ErrorCode::OrganizationMismatch,
+        "orgId names another organization: this vext serves one, whose id GET /v1/organizations/me tells. \
+         Leave orgId out, or give that id.",
+    ))
 }
 
 /// The origin absolute URLs start with: the configured public origin, else the request's

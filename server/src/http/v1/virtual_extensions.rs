@@ -274,12 +274,9 @@ async fn create(
     Ok((StatusCode::CREATED, Json(Created { id: saved.entry.id })).into_response())
 }
 
-/// An id from the path: refused before any lookup when it cannot be one of vext's.
+/// An id from the path (see [`super::json::path_id`]).
 fn checked_id(id: &str) -> Result<&str, ApiError> {
-    if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::not_found("No virtual extension has that id."));
-    }
-    Ok(id)
+    super::json::path_id(id, "virtual extension")
 }
 
 /// Read a virtual extension.

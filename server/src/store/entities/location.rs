@@ -10,6 +10,13 @@ pub struct Model {
     #[sea_orm(unique)]
     pub routing_prefix: Option<String>,
     pub country: Option<String>,
+    /// The address and time zone (the REST API's `address` and `timeZone`).
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub time_zone: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -9,6 +9,8 @@ pub struct Model {
     /// `STANDARD` (default) or `ENHANCED`.
     pub virtual_extension_mode: String,
     pub org_name: String,
+    /// The organization's id (the REST API's `orgId`), given once by a migration.
+    pub org_id: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -25,7 +25,10 @@ pub struct Model {
     pub warnings: i64,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
-    pub created_by: String,
+    /// The administrator who submitted the file, or `None` when an API token did.
+    pub created_by: Option<String>,
+    /// The API token that submitted the file (exactly one of the two is set).
+    pub created_by_token_id: Option<String>,
     pub created_by_email: String,
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,

@@ -17,6 +17,8 @@ mod m20261201_100000_create_sign_in_failure;
 mod m20261202_100000_create_import_change;
 mod m20261202_110000_refold_search_names;
 mod m20261203_100000_create_api_token;
+mod m20261204_100000_add_org_id_and_location_address;
+mod m20261204_110000_task_by_token;
 
 pub struct Migrator;
 
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_100000_create_import_change::Migration),
             Box::new(m20261202_110000_refold_search_names::Migration),
             Box::new(m20261203_100000_create_api_token::Migration),
+            Box::new(m20261204_100000_add_org_id_and_location_address::Migration),
+            Box::new(m20261204_110000_task_by_token::Migration),
         ]
     }
 }

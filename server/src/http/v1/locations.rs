@@ -1,0 +1,335 @@
+//! `/v1/locations` (list, read, create) and `/v1/telephony/config/locations/{id}` (a location's
+//! calling settings: its routing prefix), under the Locations page's rules.
+
+use super::error::{ApiError, ErrorBody};
+use super::json::{ApiJson, Body, Params};
+use super::{origin, Api};
+use crate::services::locations as service;
+use app::error::AppError;
+use app::model::admin::Actor;
+use app::model::{
+    parse_address_part, parse_time_zone, FieldErrors, Location, LocationAddress, LocationInput,
+};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+const TAG: &str = "Locations";
+/// Locations per page when `max` is not given, and at most.
+const MAX_DEFAULT: u64 = 100;
+const MAX_LIMIT: u64 = 1_000;
+
+pub(super) fn routes() -> OpenApiRouter<Api> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read))
+        .routes(routes!(read_calling, change_calling))
+}
+
+/// A location's postal address (every part optional but the country, when it is known).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiAddress {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 (`US`, `GB`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// A location as the cloud product's API has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiLocation {
+    pub id: String,
+    pub name: String,
+    pub address: ApiAddress,
+    /// An IANA time zone name, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+impl ApiLocation {
+    fn new(location: Location, address: LocationAddress) -> Self {
+        Self {
+            id: location.id,
+            name: location.name,
+            address: ApiAddress {
+                address1: address.address1,
+                address2: address.address2,
+                city: address.city,
+                state: address.state,
+                postal_code: address.postal_code,
+                country: location.country,
+            },
+            time_zone: address.time_zone,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationList {
+    pub items: Vec<ApiLocation>,
+}
+
+/// The list's query parameters (documentation: they are read by [`Params`]).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ListParams {
+    /// Only locations whose name contains this (any case).
+    name: Option<String>,
+    /// Locations per page, 1 to 1,000 (default 100).
+    max: Option<u64>,
+    /// Zero-based offset of the first location.
+    start: Option<u64>,
+}
+
+/// List locations by name (a location token: its own), a page at a time; a
+/// `Link: <…>; rel="next"` header names the next page while there is one.
+#[utoipa::path(
+    get,
+    path = "/locations",
+    tag = TAG,
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of locations", body = LocationList,
+         headers(("Link" = String, description = "The next page, while there is one (RFC 8288)"))),
+        (status = 400, description = "A malformed parameter", body = ErrorBody),
+    )
+)]
+async fn list(
+    State(api): State<Api>,
+    Extension(actor): Extension<Actor>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let max = params.number("max", 1, MAX_LIMIT, MAX_DEFAULT)?;
+    let start = params.number("start", 0, u64::from(u32::MAX), 0)?;
+    let name = params.text("name");
+    let wanted = usize::try_from(start + max).unwrap_or(usize::MAX);
+    let (found, more) = service::with_addresses(&api.db, &actor, name, wanted).await?;
+    let items: Vec<ApiLocation> = found
+        .into_iter()
+        .skip(usize::try_from(start).unwrap_or(usize::MAX))
+        .map(|(location, address)| ApiLocation::new(location, address))
+        .collect();
+    let shown = items.len() as u64;
+    let mut response = Json(LocationList { items }).into_response();
+    if more {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in params.given(&["name", "orgId"]) {
+            query.append_pair(key, value);
+        }
+        query.append_pair("max", &max.to_string()).append_pair("start", &(start + shown).to_string());
+        let link = format!("<{}/v1/locations?{}>; rel=\"next\"", origin(&api, &headers), query.finish());
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// An id from the path (see [`super::json::path_id`]).
+fn checked_id(id: &str) -> Result<&str, ApiError> {
+    super::json::path_id(id, "location")
+}
+
+/// Read a location.
+#[utoipa::path(
+    get,
+    path = "/locations/{id}",
+    tag = TAG,
+    params(("id" = String, Path, description = "The location's id")),
+    responses(
+        (status = 200, description = "The location", body = ApiLocation),
+        (status = 404, description = "No such location (or not the token's)", body = ErrorBody),
+    )
+)]
+async fn read(
+    State(api): State<Api>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Result<Json<ApiLocation>, ApiError> {
+    let (location, address) = service::get_with_address(&api.db, &actor, checked_id(&id)?).await?;
+    Ok(Json(ApiLocation::new(location, address)))
+}
+
+/// A new location: a name and its country; the rest of the address and the time zone are
+/// optional. `preferredLanguage` and `announcementLanguage`, which the cloud product asks for,
+/// are accepted and not used (vext plays no announcements).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateLocation {
+    pub name: String,
+    pub address: ApiAddress,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    // `preferredLanguage` and `announcementLanguage` are known keys (see `KEYS`) that serde
+    // skips: vext has no use for them.
+}
+
+impl Body for CreateLocation {
+    const KEYS: &'static [&'static str] =
+        &["name", "address", "timeZone", "preferredLanguage", "announcementLanguage"];
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: String,
+}
+
+/// Create a location (full administrators' tokens).
+#[utoipa::path(
+    post,
+    path = "/locations",
+    tag = TAG,
+    request_body = CreateLocation,
+    responses(
+        (status = 201, description = "Created", body = Created),
+        (status = 400, description = "A rule broken (each field's problem in errors)", body = ErrorBody),
+        (status = 403, description = "Only a full administrator's token", body = ErrorBody),
+        (status = 409, description = "The name is in use", body = ErrorBody),
+    )
+)]
+async fn create(
+    State(api): State<Api>,
+    Extension(actor): Extension<Actor>,
+    ApiJson(body): ApiJson<CreateLocation>,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::new();
+    let new = LocationInput {
+        name: body.name,
+        routing_prefix: String::new(),
+        country: body.address.country.clone().unwrap_or_default(),
+    }
+    .validate();
+    let new = match new {
+        Ok(new) => Some(new),
+        Err(found) => {
+            found.into_iter().for_each(|e| errors.push(e));
+            None
+        }
+    };
+    if new.as_ref().is_some_and(|n| n.country.is_none()) {
+        errors.push(app::model::FieldError::new(
+            app::model::Field::Country,
+            app::model::ErrorCode::CountryInvalid,
+            "address.country is required: a two-letter ISO 3166 code such as US, GB or DE.",
+        ));
+    }
+    let mut part = |what: &str, raw: Option<String>| {
+        errors.take(parse_address_part(what, &raw.unwrap_or_default())).flatten()
+    };
+    let a = body.address;
+    let address = LocationAddress {
+        address1: part("address.address1", a.address1),
+        address2: part("address.address2", a.address2),
+        city: part("address.city", a.city),
+        state: part("address.state", a.state),
+        postal_code: part("address.postalCode", a.postal_code),
+        time_zone: None,
+    };
+    let time_zone = errors.take(parse_time_zone(body.time_zone.as_deref().unwrap_or_default())).flatten();
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        return Err(AppError::validation(errors.into_vec()).into());
+    };
+    let created = service::create_at(&api.db, &actor, new, LocationAddress { time_zone, ..address }).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: created.id })).into_response())
+}
+
+/// A location's calling settings.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallingSettings {
+    pub id: String,
+    pub name: String,
+    /// The digits callers at other locations dial before an extension here (the ESN's start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_prefix: Option<String>,
+    /// The digit that reaches an outside line, when the location has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside_dial_digit: Option<String>,
+}
+
+/// Read a location's calling settings.
+#[utoipa::path(
+    get,
+    path = "/telephony/config/locations/{id}",
+    tag = TAG,
+    params(("id" = String, Path, description = "The location's id")),
+    responses(
+        (status = 200, description = "The calling settings", body = CallingSettings),
+        (status = 404, description = "No such location (or not the token's)", body = ErrorBody),
+    )
+)]
+async fn read_calling(
+    State(api): State<Api>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Result<Json<CallingSettings>, ApiError> {
+    let (location, _) = service::get_with_address(&api.db, &actor, checked_id(&id)?).await?;
+    Ok(Json(CallingSettings {
+        id: location.id,
+        name: location.name,
+        routing_prefix: location.routing_prefix,
+        outside_dial_digit: None,
+    }))
+}
+
+/// A change of calling settings: `routingPrefix` (`null` or `""` removes it).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeCalling {
+    #[serde(default)]
+    pub routing_prefix: Option<String>,
+}
+
+impl Body for ChangeCalling {
+    const KEYS: &'static [&'static str] = &["routingPrefix"];
+}
+
+/// Change a location's routing prefix (full administrators' tokens), under the Locations
+/// page's rules: digits, no overlap with another location's, and no ESN that would equal an
+/// organization-level extension.
+#[utoipa::path(
+    put,
+    path = "/telephony/config/locations/{id}",
+    tag = TAG,
+    params(("id" = String, Path, description = "The location's id")),
+    request_body = ChangeCalling,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "Not a routing prefix", body = ErrorBody),
+        (status = 403, description = "Only a full administrator's token", body = ErrorBody),
+        (status = 404, description = "No such location", body = ErrorBody),
+        (status = 409, description = "In use, overlapping, or clashing with an extension", body = ErrorBody),
+    )
+)]
+async fn change_calling(
+    State(api): State<Api>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ChangeCalling>,
+) -> Result<StatusCode, ApiError> {
+    crate::services::require_full(&actor, "change a location")?;
+    let (current, _) = service::get_with_address(&api.db, &actor, checked_id(&id)?).await?;
+    let input =
+        LocationInput { routing_prefix: body.routing_prefix.unwrap_or_default(), ..current.to_input() };
+    let new = input.validate().map_err(AppError::validation)?;
+    service::update(&api.db, &actor, &current.id, new).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
