@@ -161,6 +161,10 @@ async fn run(t: &TestDb) {
         TaskStatus::Completed => assert_eq!(stored, 2 * ROWS as u64),
         // Rolled back and given back: nothing of it stored, and no lease to wait for.
         TaskStatus::Queued => assert_eq!(stored, ROWS as u64),
+        // On a loaded machine the process's hard exit (grace + 5 s) can come before the worker
+        // gives the task back: rolled back all the same, and the lease hands it to the next
+        // start (below), as after a SIGKILL.
+        TaskStatus::Validating | TaskStatus::Importing => assert_eq!(stored, ROWS as u64),
         other => panic!("after SIGTERM the task is {other:?}"),
     }
     eprintln!("{}: SIGTERM mid-import: task {after_term:?} after {took:?}", t.backend_name());
