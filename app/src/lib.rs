@@ -27,6 +27,11 @@ pub mod paths {
     pub const BULK_ADD: &str = "/services/call/features/virtual-extension/bulk-add";
     /// The Tasks list: CSV imports and their status.
     pub const TASKS: &str = "/services/call/features/virtual-extension/tasks";
+    /// The Ranges tab: virtual extension ranges.
+    pub const RANGES: &str = "/services/call/features/virtual-extension/ranges";
+    pub const ADD_RANGE: &str = "/services/call/features/virtual-extension/ranges/new";
+    /// Services > Call > Test Call Routing (and Caller ID).
+    pub const TEST_CALL_ROUTING: &str = "/services/call/test-call-routing";
     /// The template, served from `public/` (kept equal to `model::csv::template()` by a test).
     pub const TEMPLATE_CSV: &str = "/virtual-extension-template.csv";
     pub const SIGN_IN: &str = "/sign-in";
@@ -55,6 +60,11 @@ pub mod paths {
     /// One import task's page.
     pub fn task(id: &str) -> String {
         format!("{TASKS}/{id}")
+    }
+
+    /// One range's panel on the Ranges tab.
+    pub fn range(id: &str) -> String {
+        format!("{RANGES}/{id}")
     }
 
     /// One location's panel on the Locations page.
@@ -135,6 +145,20 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/services/call/features/virtual-extension/tasks/:id")
                         view={Lazy::<TaskRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <ParentRoute
+                        path=path!("/services/call/features/virtual-extension/ranges")
+                        view={Lazy::<RangesRoute>::new()}
+                        ssr=SsrMode::Async
+                    >
+                        <Route path=path!("") view=|| () />
+                        <Route path=path!("new") view={Lazy::<AddRangeRoute>::new()} />
+                        <Route path=path!(":id") view={Lazy::<EditRangeRoute>::new()} />
+                    </ParentRoute>
+                    <Route
+                        path=path!("/services/call/test-call-routing")
+                        view={Lazy::<TestCallRoutingRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     // Async: the whole page, data included, is rendered before the first byte, so

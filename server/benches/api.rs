@@ -67,6 +67,7 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, runs: usize) {
         trust_forwarded_for: false,
         organization: Default::default(),
         imports: Default::default(),
+        dial_plans: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));

@@ -103,6 +103,7 @@ async fn create_locations(db: &sea_orm::DatabaseConnection) {
             name: format!("Site {i:02}"),
             routing_prefix: format!("8{i:02}"),
             country: "US".into(),
+            ..Default::default()
         };
         server::services::locations::create(
             db,

@@ -1,14 +1,17 @@
 //! Implements app's `Backend` port with the services, for the server functions.
 
+use crate::services::calls::DialPlans;
 use crate::services::sessions::{self, SessionPolicy};
 use crate::services::tasks::{self, Board};
-use crate::services::{admins, audit, locations, settings, tokens, virtual_extensions};
+use crate::services::{admins, audit, calls, locations, ranges, settings, tokens, virtual_extensions};
 use app::api::backend::Backend;
 use app::api::backend::ClientInfo;
 use app::error::AppError;
 use app::model::admin::{Actor, AdminAccount, AdminInput};
 use app::model::audit::{AuditEntry, AuditPage, AuditQuery};
+use app::model::dial_plan::{CallerIdReport, RouteReport};
 use app::model::directory::Verdict;
+use app::model::range::{PatternAction, RangeInput, RangeVerdict, SavedRange, VirtualExtensionRange};
 use app::model::task::{TaskDetail, TaskSummary};
 use app::model::token::{ApiTokenInfo, ApiTokenInput, CreatedApiToken};
 use app::model::{
@@ -17,22 +20,30 @@ use app::model::{
 };
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct Services {
     db: DatabaseConnection,
     /// Live progress of the imports this process runs.
     board: Board,
+    /// The dial-plan snapshot Test Call Routing answers from.
+    dial_plans: Arc<DialPlans>,
 }
 
 impl Services {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, board: Board::default() }
+        Self { db, board: Board::default(), dial_plans: Arc::default() }
     }
 
     /// Services that show the progress `board` tracks (the worker's).
     pub fn with_board(db: DatabaseConnection, board: Board) -> Self {
-        Self { db, board }
+        Self { db, board, dial_plans: Arc::default() }
+    }
+
+    /// Services that share `dial_plans` (the REST API's) rather than keep their own.
+    pub fn with_dial_plans(self, dial_plans: Arc<DialPlans>) -> Self {
+        Self { dial_plans, ..self }
     }
 }
 
@@ -223,5 +234,50 @@ impl Backend for Services {
 
     async fn revoke_api_token(&self, actor: &Actor, id: String) -> Result<ApiTokenInfo, AppError> {
         Ok(tokens::revoke(&self.db, actor, &id).await?)
+    }
+
+    async fn route_call(&self, from: Option<String>, dialed: String) -> Result<RouteReport, AppError> {
+        Ok(calls::route(&self.dial_plans, &self.db, from.as_deref(), &dialed).await?)
+    }
+
+    async fn caller_id(&self, calling: String, to: Option<String>) -> Result<CallerIdReport, AppError> {
+        Ok(calls::caller_id(&self.dial_plans, &self.db, &calling, to.as_deref()).await?)
+    }
+
+    async fn list_ranges(&self) -> Result<Vec<VirtualExtensionRange>, AppError> {
+        let all = ranges::RangeFilter { limit: 10_000, ..Default::default() };
+        Ok(ranges::list(&self.db, &all).await?.0)
+    }
+
+    async fn create_range(&self, actor: &Actor, input: RangeInput) -> Result<SavedRange, AppError> {
+        Ok(ranges::create(&self.db, actor, &input).await?)
+    }
+
+    async fn update_range(
+        &self,
+        actor: &Actor,
+        id: String,
+        version: i32,
+        input: RangeInput,
+    ) -> Result<SavedRange, AppError> {
+        let change = ranges::RangeChange {
+            name: Some(input.name),
+            prefix: Some(input.prefix),
+            patterns: Some((PatternAction::Replace, input.patterns)),
+            version: Some(version),
+        };
+        Ok(ranges::update(&self.db, actor, &id, &change).await?)
+    }
+
+    async fn delete_range(&self, actor: &Actor, id: String) -> Result<(), AppError> {
+        Ok(ranges::delete(&self.db, actor, &id).await?)
+    }
+
+    async fn check_range(
+        &self,
+        input: RangeInput,
+        editing: Option<String>,
+    ) -> Result<RangeVerdict, AppError> {
+        Ok(ranges::validate(&self.db, &input, editing.as_deref()).await?)
     }
 }

@@ -60,7 +60,7 @@ on_both_databases! {
         let dallas = locations::create(
             &t.db,
             &ann,
-            LocationInput { name: "Dallas".into(), routing_prefix: "8214".into(), country: "US".into() }.validate().unwrap(),
+            LocationInput { name: "Dallas".into(), routing_prefix: "8214".into(), country: "US".into(), ..Default::default() }.validate().unwrap(),
         )
         .await
         .unwrap();

@@ -71,9 +71,14 @@ async fn token(t: &TestDb, name: &str, role: &str, locations: &[&str]) -> String
 }
 
 async fn location(t: &TestDb, name: &str, prefix: &str) -> String {
-    let new = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() }
-        .validate()
-        .unwrap();
+    let new = LocationInput {
+        name: name.into(),
+        routing_prefix: prefix.into(),
+        country: "US".into(),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
     locations::create(&t.db, &command_line(), new).await.unwrap().id
 }
 
@@ -578,6 +583,15 @@ on_both_databases! {
         assert_eq!(put(&full, json!({"routingPrefix": null})).await.unwrap().status(), StatusCode::NO_CONTENT);
         let cleared = json_of(s.get(&full, &calling).send().await.unwrap()).await;
         assert_eq!(cleared, json!({"id": dallas, "name": "Dallas"}));
+        // The outside dial digit: one digit, kept when another key changes, removed by null.
+        assert_eq!(put(&full, json!({"outsideDialDigit": "9"})).await.unwrap().status(), StatusCode::NO_CONTENT);
+        assert_eq!(put(&full, json!({"routingPrefix": "8214"})).await.unwrap().status(), StatusCode::NO_CONTENT);
+        let both = json_of(s.get(&full, &calling).send().await.unwrap()).await;
+        assert_eq!(both, json!({"id": dallas, "name": "Dallas", "routingPrefix": "8214", "outsideDialDigit": "9"}));
+        let two = put(&full, json!({"outsideDialDigit": "99"})).await.unwrap();
+        assert_eq!(refusal(two, StatusCode::BAD_REQUEST).await, [code(ErrorCode::OutsideDialDigitInvalid)]);
+        assert_eq!(put(&full, json!({"outsideDialDigit": null})).await.unwrap().status(), StatusCode::NO_CONTENT);
+        assert_eq!(locations::get(&t.db, &dallas).await.unwrap().outside_dial_digit, None);
         let n = audited_as(t, "API token Full").await;
         assert!(n >= 3, "the create and the two prefix changes are audited as the token: {n}");
     }
@@ -717,6 +731,14 @@ on_both_databases! {
             "POST /vext/imports/validate",
             "GET /vext/imports/{id}",
             "GET /vext/imports/{id}/errors.csv",
+            "GET /telephony/config/virtualExtensionRanges",
+            "POST /telephony/config/virtualExtensionRanges",
+            "GET /telephony/config/virtualExtensionRanges/{id}",
+            "PUT /telephony/config/virtualExtensionRanges/{id}",
+            "PUT /telephony/config/virtualExtensionRanges/{id}/",
+            "DELETE /telephony/config/virtualExtensionRanges/{id}",
+            "POST /telephony/config/virtualExtensionRanges/actions/validate/invoke",
+            "POST /telephony/config/actions/testCallRouting/invoke",
         ];
         expected.sort();
         assert_eq!(documented, expected);
@@ -735,6 +757,7 @@ async fn a_token_over_its_rate_gets_429_with_retry_after() {
         trust_forwarded_for: false,
         organization: Default::default(),
         imports: Default::default(),
+        dial_plans: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -753,4 +776,205 @@ async fn a_token_over_its_rate_gets_429_with_retry_after() {
     assert!((1..=1).contains(&wait), "{wait}");
     assert_eq!(refusal(refused, StatusCode::TOO_MANY_REQUESTS).await, [code(ErrorCode::TooManyRequests)]);
     task.abort();
+}
+
+on_both_databases! {
+    async fn ranges_are_created_listed_changed_validated_and_deleted(t: &TestDb) {
+        const RANGES: &str = "/v1/telephony/config/virtualExtensionRanges";
+        let s = serve(t).await;
+        let full = token(t, "Ranges", "full", &[]).await;
+        let dallas = location(t, "Dallas", "8214").await;
+        let austin = location(t, "Austin", "8512").await;
+        let local = token(t, "Dallas only", "location", &[&dallas]).await;
+        let reader = token(t, "Reader", "read-only", &[]).await;
+        let post = |token: &str, body: Value| s.send(reqwest::Method::POST, token, RANGES, body).send();
+        let made = post(&full, json!({"name": "Sales", "prefix": "+1214555", "patterns": ["12XX", "13xx"]})).await.unwrap();
+        assert_eq!(made.status(), StatusCode::CREATED);
+        let sales = json_of(made).await["id"].as_str().unwrap().to_string();
+        let made = post(&local, json!({"name": "Dallas block", "prefix": "+1972555", "patterns": ["7XXX"], "locationId": dallas})).await.unwrap();
+        assert_eq!(made.status(), StatusCode::CREATED);
+        let block = json_of(made).await["id"].as_str().unwrap().to_string();
+        // Roles as for entries.
+        let refused = post(&local, json!({"name": "Org", "prefix": "+1214556", "patterns": ["5XXX"]})).await.unwrap();
+        assert_eq!(refusal(refused, StatusCode::FORBIDDEN).await, [code(ErrorCode::Forbidden)]);
+        let refused = post(&local, json!({"name": "Austin", "prefix": "+1214556", "locationId": austin})).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let refused = post(&reader, json!({"name": "R", "prefix": "+1214556"})).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+        // Read, in the cloud product's shape.
+        let read = json_of(s.get(&reader, &format!("{RANGES}/{sales}")).send().await.unwrap()).await;
+        assert_eq!(read, json!({"id": sales, "name": "Sales", "prefix": "+1214555", "patterns": ["12XX", "13XX"]}));
+        let read = json_of(s.get(&reader, &format!("{RANGES}/{block}")).send().await.unwrap()).await;
+        assert_eq!(read["locationId"], dallas.as_str());
+        assert_eq!(read["locationName"], "Dallas");
+        let missing = s.get(&reader, &format!("{RANGES}/00000000-0000-0000-0000-000000000000")).send().await.unwrap();
+        assert_eq!(refusal(missing, StatusCode::NOT_FOUND).await, [code(ErrorCode::NotFound)]);
+
+        // Lists: filters, order and paging by Link.
+        let listed = json_of(s.get(&reader, RANGES).send().await.unwrap()).await;
+        let items = listed["virtualExtensionRanges"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0], json!({"id": block, "name": "Dallas block", "prefix": "+1972555", "level": "LOCATION", "locationId": dallas, "locationName": "Dallas"}));
+        assert_eq!(items[1], json!({"id": sales, "name": "Sales", "prefix": "+1214555", "level": "ORGANIZATION"}));
+        let names = |v: &Value| v["virtualExtensionRanges"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&json_of(s.get(&reader, &format!("{RANGES}?orgLevelOnly=true")).send().await.unwrap()).await), ["Sales"]);
+        assert_eq!(names(&json_of(s.get(&reader, &format!("{RANGES}?locationId={dallas}")).send().await.unwrap()).await), ["Dallas block"]);
+        assert_eq!(names(&json_of(s.get(&reader, &format!("{RANGES}?name=SAL")).send().await.unwrap()).await), ["Sales"]);
+        assert_eq!(names(&json_of(s.get(&reader, &format!("{RANGES}?prefix=%2B1972")).send().await.unwrap()).await), ["Dallas block"]);
+        assert_eq!(names(&json_of(s.get(&reader, &format!("{RANGES}?order=name-desc")).send().await.unwrap()).await), ["Sales", "Dallas block"]);
+        let first = s.get(&reader, &format!("{RANGES}?max=1")).send().await.unwrap();
+        let link = first.headers().get("link").expect("a next page").to_str().unwrap().to_string();
+        let next = link.trim_start_matches('<').split('>').next().unwrap().to_string();
+        assert_eq!(names(&json_of(s.get(&reader, &next).send().await.unwrap()).await), ["Sales"]);
+        let bad = s.get(&reader, &format!("{RANGES}?order=size")).send().await.unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+        // Change: ADD, REMOVE, REPLACE, with and without the trailing slash; strict keys.
+        let put = |path: String, body: Value| s.send(reqwest::Method::PUT, &full, &path, body).send();
+        let at = format!("{RANGES}/{sales}");
+        assert_eq!(put(at.clone(), json!({"patterns": ["14XX"], "action": "ADD"})).await.unwrap().status(), StatusCode::NO_CONTENT);
+        assert_eq!(put(format!("{at}/"), json!({"patterns": ["12XX"], "action": "REMOVE"})).await.unwrap().status(), StatusCode::NO_CONTENT);
+        let read = json_of(s.get(&reader, &at).send().await.unwrap()).await;
+        assert_eq!(read["patterns"], json!(["13XX", "14XX"]));
+        assert_eq!(put(at.clone(), json!({"name": "Sales desk", "patterns": ["20XX"], "action": "REPLACE"})).await.unwrap().status(), StatusCode::NO_CONTENT);
+        let read = json_of(s.get(&reader, &at).send().await.unwrap()).await;
+        assert_eq!((read["name"].as_str(), read["patterns"].clone()), (Some("Sales desk"), json!(["20XX"])));
+        let no_action = put(at.clone(), json!({"patterns": ["21XX"]})).await.unwrap();
+        assert_eq!(refusal(no_action, StatusCode::BAD_REQUEST).await, [code(ErrorCode::ActionInvalid)]);
+        let stray = put(at.clone(), json!({"locationId": dallas})).await.unwrap();
+        assert_eq!(stray.status(), StatusCode::BAD_REQUEST);
+        let absent = put(at.clone(), json!({"patterns": ["77XX"], "action": "REMOVE"})).await.unwrap();
+        assert_eq!(refusal(absent, StatusCode::BAD_REQUEST).await, [code(ErrorCode::PatternNotInRange)]);
+        // Past 100 patterns in all: 400 with the cloud product's 27854.
+        let many: Vec<String> = (0..100).map(|i| format!("{}X", 300 + i)).collect();
+        let over = put(at.clone(), json!({"patterns": many, "action": "ADD"})).await.unwrap();
+        assert_eq!(refusal(over, StatusCode::BAD_REQUEST).await, [27854]);
+
+        // Rules against the scope: an overlapping pattern, a taken name, an ESN.
+        let overlap = post(&full, json!({"name": "Other", "prefix": "+1214557", "patterns": ["201X"]})).await.unwrap();
+        assert_eq!(refusal(overlap, StatusCode::CONFLICT).await, [code(ErrorCode::PatternOverlaps)]);
+        let taken = post(&full, json!({"name": "sales DESK", "prefix": "+1214557"})).await.unwrap();
+        assert_eq!(refusal(taken, StatusCode::CONFLICT).await, [code(ErrorCode::RangeNameInUse)]);
+        let entry = s.send(reqwest::Method::POST, &full, ENTRIES, json!({"displayName": "Cy", "phoneNumber": "+12015550123", "extension": "7001", "locationId": dallas})).send().await.unwrap();
+        assert_eq!(entry.status(), StatusCode::CREATED);
+        let esn = post(&full, json!({"name": "Wide", "prefix": "+1214557", "patterns": ["8214XXXX"]})).await.unwrap();
+        assert_eq!(refusal(esn, StatusCode::CONFLICT).await, [code(ErrorCode::PatternConflictsWithEsn)]);
+        let syntax = post(&full, json!({"name": "Bad", "prefix": "1214557", "patterns": ["1X2X"]})).await.unwrap();
+        let codes = refusal(syntax, StatusCode::BAD_REQUEST).await;
+        assert_eq!(codes, [code(ErrorCode::PrefixInvalid), code(ErrorCode::PatternInvalid)]);
+
+        // Validate: OK, or one status per item at fault.
+        const VALIDATE: &str = "/v1/telephony/config/virtualExtensionRanges/actions/validate/invoke";
+        let check = |body: Value| s.send(reqwest::Method::POST, &reader, VALIDATE, body).send();
+        let ok = json_of(check(json!({"name": "New", "prefix": "+14089", "patterns": ["12XXXX"]})).await.unwrap()).await;
+        assert_eq!(ok, json!({"status": "OK"}));
+        let faults = json_of(check(json!({"name": "SALES DESK", "prefix": "+14089", "patterns": ["20XX", "5XX", "5XX", "1X2"]})).await.unwrap()).await;
+        assert_eq!(faults["status"], "ERRORS");
+        let statuses = faults["virtualExtensionRangeValidationStatus"].as_array().unwrap();
+        let got: Vec<(String, String)> = statuses
+            .iter()
+            .map(|s| {
+                let item = s.get("name").or(s.get("prefix")).or(s.get("pattern")).and_then(Value::as_str).unwrap_or("").to_string();
+                (item, s["status"].as_str().unwrap().to_string())
+            })
+            .collect();
+        assert_eq!(got, [
+            ("5XX".to_string(), "DUPLICATE_IN_LIST".to_string()),
+            ("1X2".to_string(), "INVALID".to_string()),
+        ], "syntax first; scope rules only once the input is valid: {faults}");
+        let scope = json_of(check(json!({"name": "SALES DESK", "prefix": "+14089", "patterns": ["20XX"]})).await.unwrap()).await;
+        let statuses = scope["virtualExtensionRangeValidationStatus"].as_array().unwrap();
+        assert_eq!(statuses.len(), 2, "{scope}");
+        assert_eq!(statuses[0]["name"], "SALES DESK");
+        assert_eq!(statuses[0]["status"], "DUPLICATE");
+        assert_eq!(statuses[0]["errorCode"], code(ErrorCode::RangeNameInUse).to_string());
+        assert_eq!(statuses[1]["pattern"], "20XX");
+        assert!(!statuses[1]["message"].as_str().unwrap().is_empty());
+        // With rangeId, the range itself is no conflict.
+        let own = json_of(check(json!({"rangeId": sales, "patterns": ["20XX", "21XX"]})).await.unwrap()).await;
+        assert_eq!(own, json!({"status": "OK"}));
+        let limit: Vec<String> = (0..101).map(|i| format!("{}X", 300 + i)).collect();
+        let limited = json_of(check(json!({"prefix": "+14089", "patterns": limit})).await.unwrap()).await;
+        assert_eq!(limited["virtualExtensionRangeValidationStatus"][0]["status"], "LIMIT_EXCEEDED");
+
+        // Delete: the patterns go with the range; the location then can go too.
+        let refused = s.send(reqwest::Method::DELETE, &local, &at, json!({})).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let in_use = locations::delete(&t.db, &command_line(), &austin).await;
+        assert!(in_use.is_ok(), "Austin has no range: {in_use:?}");
+        let blocked = locations::delete(&t.db, &command_line(), &dallas).await.unwrap_err();
+        assert!(format!("{}", app::error::AppError::from(blocked)).contains("range"), "Dallas has a range");
+        for id in [&sales, &block] {
+            let gone = s.send(reqwest::Method::DELETE, &full, &format!("{RANGES}/{id}"), json!({})).send().await.unwrap();
+            assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+        }
+        let again = s.send(reqwest::Method::DELETE, &full, &at, json!({})).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_FOUND);
+        let listed = json_of(s.get(&reader, RANGES).send().await.unwrap()).await;
+        assert_eq!(listed, json!({"virtualExtensionRanges": []}));
+        assert!(audited_as(t, "API token Ranges").await >= 7, "creates, changes and deletes are audited");
+    }
+
+    async fn test_call_routing_answers_in_the_cloud_products_shape(t: &TestDb) {
+        const ROUTE: &str = "/v1/telephony/config/actions/testCallRouting/invoke";
+        let s = serve(t).await;
+        let full = token(t, "Router", "full", &[]).await;
+        let dallas = location(t, "Dallas", "8214").await;
+        let austin = location(t, "Austin", "8512").await;
+        let create = |body: Value| s.send(reqwest::Method::POST, &full, ENTRIES, body).send();
+        assert_eq!(create(json!({"displayName": "Ann Lee", "firstName": "Ann", "lastName": "Lee", "phoneNumber": "+12015550123", "extension": "4001", "locationId": dallas})).await.unwrap().status(), StatusCode::CREATED);
+        assert_eq!(create(json!({"displayName": "Front Desk", "phoneNumber": "+12015550124", "extension": "2000"})).await.unwrap().status(), StatusCode::CREATED);
+        let range = s.send(reqwest::Method::POST, &full, "/v1/telephony/config/virtualExtensionRanges", json!({"name": "Sales", "prefix": "+1214555", "patterns": ["12XX"]})).send().await.unwrap();
+        assert_eq!(range.status(), StatusCode::CREATED);
+        let range = json_of(range).await["id"].as_str().unwrap().to_string();
+        let ask = |from: &str, dialed: &str| {
+            s.send(reqwest::Method::POST, &full, ROUTE, json!({"originatorId": from, "originatorType": "USER", "destination": dialed})).send()
+        };
+        let at_home = json_of(ask(&dallas, "4001").await.unwrap()).await;
+        assert_eq!(at_home["destinationType"], "VIRTUAL_EXTENSION");
+        assert_eq!(at_home["routingAddress"], "+12015550123");
+        assert_eq!(at_home["isRejected"], false);
+        let entry = &at_home["virtualExtension"];
+        assert_eq!(entry["firstName"], "Ann");
+        assert_eq!(entry["locationName"], "Dallas");
+        assert_eq!(entry["locationId"], dallas.as_str());
+        assert_eq!(entry["extension"], "4001");
+        // The ESN from elsewhere; the extension alone from elsewhere reaches nothing.
+        let esn = json_of(ask(&austin, "82144001").await.unwrap()).await;
+        assert_eq!(esn["routingAddress"], "+12015550123");
+        let away = json_of(ask(&austin, "4001").await.unwrap()).await;
+        assert_eq!((away["destinationType"].as_str(), away["isRejected"].as_bool()), (Some("UNKNOWN_EXTENSION"), Some(true)));
+        assert_eq!(away["routingAddress"], "");
+        // Organization level: every string key present, location strings empty.
+        let desk = json_of(ask(&austin, "2000").await.unwrap()).await;
+        assert_eq!(desk["virtualExtension"], json!({
+            "id": desk["virtualExtension"]["id"], "firstName": "", "lastName": "", "displayName": "Front Desk",
+            "locationName": "", "locationId": "", "phoneNumber": "+12015550124", "extension": "2000",
+        }));
+        let ranged = json_of(ask(&austin, "1234").await.unwrap()).await;
+        assert_eq!(ranged["destinationType"], "VIRTUAL_EXTENSION_RANGE");
+        assert_eq!(ranged["routingAddress"], "+12145551234");
+        assert_eq!(ranged["virtualExtensionRange"], json!({"id": range, "name": "Sales", "prefix": "+1214555", "pattern": "12XX", "locationName": "", "locationId": ""}));
+        let pstn = json_of(ask(&austin, "+442079460018").await.unwrap()).await;
+        assert_eq!((pstn["destinationType"].as_str(), pstn["routingAddress"].as_str()), (Some("PSTN_NUMBER"), Some("+442079460018")));
+        // A change is seen by the next question (the snapshot follows the directory).
+        let changed = s.send(reqwest::Method::PUT, &full, &format!("/v1/telephony/config/locations/{austin}"), json!({"outsideDialDigit": "9"})).send().await.unwrap();
+        assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+        let outside = json_of(ask(&austin, "912145550199").await.unwrap()).await;
+        assert_eq!(outside["routingAddress"], "+12145550199");
+        for kind in ["PEOPLE", "TRUNK"] {
+            let answer = s.send(reqwest::Method::POST, &full, ROUTE, json!({"originatorId": dallas, "originatorType": kind, "destination": "4001"})).send().await.unwrap();
+            assert_eq!(answer.status(), StatusCode::OK, "{kind}");
+        }
+        // Refusals.
+        let bad_kind = s.send(reqwest::Method::POST, &full, ROUTE, json!({"originatorId": dallas, "originatorType": "ROBOT", "destination": "4001"})).send().await.unwrap();
+        assert_eq!(bad_kind.status(), StatusCode::BAD_REQUEST);
+        let nowhere = ask("no-such-location", "4001").await.unwrap();
+        assert_eq!(refusal(nowhere, StatusCode::BAD_REQUEST).await, [code(ErrorCode::LocationNotFound)]);
+        let empty = ask(&dallas, " ").await.unwrap();
+        assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+        let missing = s.send(reqwest::Method::POST, &full, ROUTE, json!({"originatorType": "USER"})).send().await.unwrap();
+        assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    }
 }

@@ -38,7 +38,12 @@ fn at(location: &Location, display_name: &str, extension: &str, number: &str) ->
 }
 
 async fn location(t: &TestDb, name: &str, prefix: &str) -> Location {
-    let input = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() };
+    let input = LocationInput {
+        name: name.into(),
+        routing_prefix: prefix.into(),
+        country: "US".into(),
+        ..Default::default()
+    };
     locations::create(&t.db, &full_admin(), input.validate().unwrap()).await.unwrap()
 }
 
@@ -270,7 +275,7 @@ on_both_databases! {
     async fn locations_are_edited_under_their_rules_and_audited(t: &TestDb) {
         let dallas = location(t, "Dallas", "8214").await;
         let austin = location(t, "Austin", "8300").await;
-        let edit = |name: &str, prefix: &str| LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() }.validate().unwrap();
+        let edit = |name: &str, prefix: &str| LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into(), ..Default::default() }.validate().unwrap();
 
         let renamed = locations::update(&t.db, &full_admin(), &dallas.id, edit("Dallas HQ", "8214")).await.unwrap();
         assert_eq!(renamed.name, "Dallas HQ");

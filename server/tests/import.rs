@@ -52,7 +52,12 @@ async fn export(t: &TestDb) -> String {
 }
 
 async fn dallas(t: &TestDb) {
-    let input = LocationInput { name: "Dallas".into(), routing_prefix: "8214".into(), country: "US".into() };
+    let input = LocationInput {
+        name: "Dallas".into(),
+        routing_prefix: "8214".into(),
+        country: "US".into(),
+        ..Default::default()
+    };
     locations::create(&t.db, &full_admin(), input.validate().unwrap()).await.unwrap();
 }
 

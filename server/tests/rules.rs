@@ -22,9 +22,14 @@ fn form(level: &str, location: &str, display: &str, ext: &str, phone: &str) -> V
 }
 
 async fn add_location(t: &TestDb, name: &str, prefix: &str, country: &str) -> Location {
-    let new = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: country.into() }
-        .validate()
-        .unwrap();
+    let new = LocationInput {
+        name: name.into(),
+        routing_prefix: prefix.into(),
+        country: country.into(),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
     locations::create(&t.db, &common::full_admin(), new).await.expect("create location")
 }
 

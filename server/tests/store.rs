@@ -20,9 +20,14 @@ fn input(level: &str, location: &str, display: &str, ext: &str, phone: &str) -> 
 }
 
 async fn add_location(t: &TestDb, name: &str, prefix: &str) -> Location {
-    let new = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() }
-        .validate()
-        .unwrap();
+    let new = LocationInput {
+        name: name.into(),
+        routing_prefix: prefix.into(),
+        country: "US".into(),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
     locations::create(&t.db, &common::full_admin(), new).await.expect("create location")
 }
 
@@ -179,7 +184,7 @@ on_both_databases! {
     async fn location_names_and_prefixes_are_unique_and_prefixes_do_not_overlap(t: &TestDb) {
         add_location(t, "Dallas", "82").await;
         let attempt = |name: &str, prefix: &str| {
-            LocationInput { name: name.into(), routing_prefix: prefix.into(), country: String::new() }.validate().unwrap()
+            LocationInput { name: name.into(), routing_prefix: prefix.into(), country: String::new(), ..Default::default() }.validate().unwrap()
         };
         assert_eq!(codes(locations::create(&t.db, &common::full_admin(), attempt("Dallas", "")).await), [(Field::Name, ErrorCode::NameInUse)]);
         assert_eq!(

@@ -225,7 +225,7 @@ on_both_databases! {
         use app::model::LocationInput;
         let mut ids = Vec::new();
         for (name, prefix) in [("Dallas", "8214"), ("Austin", "8300")] {
-            let input = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into() };
+            let input = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into(), ..Default::default() };
             let location = server::services::locations::create(&t.db, &common::full_admin(), input.validate().unwrap()).await.unwrap();
             ids.push(location.id);
         }

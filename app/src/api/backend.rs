@@ -3,7 +3,9 @@
 use crate::error::AppError;
 use crate::model::admin::{Actor, AdminAccount, AdminInput};
 use crate::model::audit::{AuditEntry, AuditPage, AuditQuery};
+use crate::model::dial_plan::{CallerIdReport, RouteReport};
 use crate::model::directory::Verdict;
+use crate::model::range::{RangeInput, RangeVerdict, SavedRange, VirtualExtensionRange};
 use crate::model::task::{TaskDetail, TaskSummary};
 use crate::model::token::{ApiTokenInfo, ApiTokenInput, CreatedApiToken};
 use crate::model::{
@@ -119,6 +121,27 @@ pub trait Backend: Send + Sync + 'static {
         input: ApiTokenInput,
     ) -> Result<CreatedApiToken, AppError>;
     async fn revoke_api_token(&self, actor: &Actor, id: String) -> Result<ApiTokenInfo, AppError>;
+    /// Test Call Routing: where a call from someone at `from` (a location id, or the
+    /// organization) to `dialed` goes.
+    async fn route_call(&self, from: Option<String>, dialed: String) -> Result<RouteReport, AppError>;
+    /// Caller ID: what a phone at `to` shows for a call from `calling`.
+    async fn caller_id(&self, calling: String, to: Option<String>) -> Result<CallerIdReport, AppError>;
+    /// Every virtual extension range, by name.
+    async fn list_ranges(&self) -> Result<Vec<VirtualExtensionRange>, AppError>;
+    async fn create_range(&self, actor: &Actor, input: RangeInput) -> Result<SavedRange, AppError>;
+    /// Replaces a range's name, prefix and patterns (its level and location stay); `version`
+    /// is the one the admin edited.
+    async fn update_range(
+        &self,
+        actor: &Actor,
+        id: String,
+        version: i32,
+        input: RangeInput,
+    ) -> Result<SavedRange, AppError>;
+    async fn delete_range(&self, actor: &Actor, id: String) -> Result<(), AppError>;
+    /// The whole verdict on a draft range, changing nothing (`editing`: its id).
+    async fn check_range(&self, input: RangeInput, editing: Option<String>)
+        -> Result<RangeVerdict, AppError>;
 }
 
 /// Put on a sign-in request by the server's gate when its address made too many attempts: the

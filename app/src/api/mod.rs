@@ -5,7 +5,9 @@ pub mod admins;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod calls;
 pub mod locations;
+pub mod ranges;
 pub mod session;
 pub mod settings;
 pub mod tasks;

@@ -120,6 +120,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     </li>
                                 </ul>
                             </li>
+                            <li>
+                                <A href=paths::TEST_CALL_ROUTING attr:class="sidenav-link">"Test Call Routing"</A>
+                            </li>
                         </ul>
                     </li>
                 </ul>

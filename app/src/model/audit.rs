@@ -14,16 +14,18 @@ pub enum TargetKind {
     Administrator,
     Import,
     ApiToken,
+    VirtualExtensionRange,
 }
 
 impl TargetKind {
-    pub const ALL: [TargetKind; 6] = [
+    pub const ALL: [TargetKind; 7] = [
         TargetKind::VirtualExtension,
         TargetKind::Location,
         TargetKind::Settings,
         TargetKind::Administrator,
         TargetKind::Import,
         TargetKind::ApiToken,
+        TargetKind::VirtualExtensionRange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +36,7 @@ impl TargetKind {
             TargetKind::Administrator => "administrator",
             TargetKind::Import => "import",
             TargetKind::ApiToken => "api_token",
+            TargetKind::VirtualExtensionRange => "virtual_extension_range",
         }
     }
 
@@ -63,10 +66,13 @@ pub enum AuditAction {
     AdministratorSessionsEnded,
     ApiTokenCreated,
     ApiTokenRevoked,
+    RangeCreated,
+    RangeUpdated,
+    RangeDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::VirtualExtensionCreated,
         AuditAction::VirtualExtensionUpdated,
         AuditAction::VirtualExtensionMoved,
@@ -84,6 +90,9 @@ impl AuditAction {
         AuditAction::AdministratorSessionsEnded,
         AuditAction::ApiTokenCreated,
         AuditAction::ApiTokenRevoked,
+        AuditAction::RangeCreated,
+        AuditAction::RangeUpdated,
+        AuditAction::RangeDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +114,9 @@ impl AuditAction {
             AuditAction::AdministratorSessionsEnded => "administrator.sessions_ended",
             AuditAction::ApiTokenCreated => "api_token.created",
             AuditAction::ApiTokenRevoked => "api_token.revoked",
+            AuditAction::RangeCreated => "virtual_extension_range.created",
+            AuditAction::RangeUpdated => "virtual_extension_range.updated",
+            AuditAction::RangeDeleted => "virtual_extension_range.deleted",
         }
     }
 
@@ -128,6 +140,9 @@ impl AuditAction {
             AuditAction::AdministratorSessionsEnded => "Administrator's sessions ended",
             AuditAction::ApiTokenCreated => "API token created",
             AuditAction::ApiTokenRevoked => "API token revoked",
+            AuditAction::RangeCreated => "Virtual extension range created",
+            AuditAction::RangeUpdated => "Virtual extension range updated",
+            AuditAction::RangeDeleted => "Virtual extension range deleted",
         }
     }
 
@@ -153,6 +168,9 @@ impl AuditAction {
             | AuditAction::AdministratorPasswordReset
             | AuditAction::AdministratorSessionsEnded => TargetKind::Administrator,
             AuditAction::ApiTokenCreated | AuditAction::ApiTokenRevoked => TargetKind::ApiToken,
+            AuditAction::RangeCreated | AuditAction::RangeUpdated | AuditAction::RangeDeleted => {
+                TargetKind::VirtualExtensionRange
+            }
         }
     }
 }

@@ -46,7 +46,7 @@ fn has_extension_suffix(s: &str) -> bool {
 }
 
 /// The characters people type to group digits.
-fn is_grouping(c: char) -> bool {
+pub(crate) fn is_grouping(c: char) -> bool {
     matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{00A0}' | '\u{2010}'..='\u{2015}' | '\u{2212}')
 }
 

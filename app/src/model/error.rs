@@ -38,6 +38,12 @@ pub enum Field {
     Address,
     /// A location's time zone (an IANA name such as `Europe/Berlin`).
     TimeZone,
+    /// A location's outside dial digit (dialed before an outside number).
+    OutsideDialDigit,
+    /// A virtual extension range's prefix.
+    Prefix,
+    /// A virtual extension range's pattern (`12XX`).
+    Pattern,
 }
 
 impl Field {
@@ -65,6 +71,9 @@ impl Field {
             Field::Expires => "Expires",
             Field::Address => "Address",
             Field::TimeZone => "Time Zone",
+            Field::OutsideDialDigit => "Outside Dial Digit",
+            Field::Prefix => "Prefix",
+            Field::Pattern => "Pattern",
         }
     }
 }
@@ -157,6 +166,7 @@ error_codes! {
     AddressInvalid => "ADDRESS_INVALID" = 1411,
     TimeZoneInvalid => "TIME_ZONE_INVALID" = 1412,
     OrganizationMismatch => "ORGANIZATION_MISMATCH" = 1413,
+    OutsideDialDigitInvalid => "OUTSIDE_DIAL_DIGIT_INVALID" = 1414,
 
     // Entries and changes
     VirtualExtensionNotFound => "VIRTUAL_EXTENSION_NOT_FOUND" = 1501,
@@ -197,6 +207,21 @@ error_codes! {
     OwnAccount => "OWN_ACCOUNT" = 1710,
     AdministratorNotFound => "ADMINISTRATOR_NOT_FOUND" = 1711,
     DayInvalid => "DAY_INVALID" = 1712,
+
+    // Virtual extension ranges (numbered as the cloud product numbers them: 27854 is its
+    // "more than 100 patterns")
+    RangeNameInUse => "RANGE_NAME_IN_USE" = 27850,
+    PrefixRequired => "PREFIX_REQUIRED" = 27851,
+    PrefixInvalid => "PREFIX_INVALID" = 27852,
+    PatternInvalid => "PATTERN_INVALID" = 27853,
+    PatternLimitExceeded => "PATTERN_LIMIT_EXCEEDED" = 27854,
+    PatternDuplicateInList => "PATTERN_DUPLICATE_IN_LIST" = 27855,
+    PatternOverlaps => "PATTERN_OVERLAPS" = 27856,
+    PatternConflictsWithEsn => "PATTERN_CONFLICTS_WITH_ESN" = 27857,
+    PatternShadowedByExtension => "PATTERN_SHADOWED_BY_EXTENSION" = 27858,
+    RangeNumberTooLong => "RANGE_NUMBER_TOO_LONG" = 27859,
+    RangeNotFound => "RANGE_NOT_FOUND" = 27860,
+    PatternNotInRange => "PATTERN_NOT_IN_RANGE" = 27861,
 
     // API tokens
     ExpiryInvalid => "EXPIRY_INVALID" = 1901,

@@ -14,6 +14,9 @@ pub struct Location {
     pub name: String,
     pub routing_prefix: Option<String>,
     pub country: Option<String>,
+    /// Dialed before an outside number (`9`), for the dial plan.
+    #[serde(default)]
+    pub outside_dial_digit: Option<char>,
 }
 
 /// A location on the Locations page, with what still depends on it (what blocks a delete).
@@ -31,6 +34,7 @@ impl Location {
             name: self.name.clone(),
             routing_prefix: self.routing_prefix.clone().unwrap_or_default(),
             country: self.country.clone().unwrap_or_default(),
+            outside_dial_digit: self.outside_dial_digit.map(String::from).unwrap_or_default(),
         }
     }
 }
@@ -44,6 +48,8 @@ pub struct LocationInput {
     pub routing_prefix: String,
     #[serde(default)]
     pub country: String,
+    #[serde(default)]
+    pub outside_dial_digit: String,
 }
 
 /// A location that passed every rule that needs no database.
@@ -52,6 +58,7 @@ pub struct NewLocation {
     pub name: String,
     pub routing_prefix: Option<String>,
     pub country: Option<String>,
+    pub outside_dial_digit: Option<char>,
 }
 
 pub fn parse_location_name(raw: &str) -> Result<String, FieldError> {
@@ -179,6 +186,22 @@ pub fn parse_time_zone(raw: &str) -> Result<Option<String>, FieldError> {
     Ok(Some(value.to_string()))
 }
 
+/// A location's outside dial digit: the one digit its people dial before an outside number
+/// (`9` in `9 214 555 0100`); blank means none.
+pub fn parse_outside_dial_digit(raw: &str) -> Result<Option<char>, FieldError> {
+    let value = raw.trim();
+    let mut chars = value.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(digit), None) if digit.is_ascii_digit() => Ok(Some(digit)),
+        _ => Err(FieldError::new(
+            Field::OutsideDialDigit,
+            ErrorCode::OutsideDialDigitInvalid,
+            format!("Outside Dial Digit {value:?} must be a single digit 0–9, such as 9, or blank for none."),
+        )),
+    }
+}
+
 /// Two routing prefixes overlap when one starts with the other: their ESNs could collide.
 pub fn prefixes_overlap(a: &str, b: &str) -> bool {
     a.starts_with(b) || b.starts_with(a)
@@ -190,9 +213,12 @@ impl LocationInput {
         let name = errors.take(parse_location_name(&self.name));
         let routing_prefix = errors.take(parse_routing_prefix(&self.routing_prefix));
         let country = errors.take(parse_country(&self.country));
-        match (name, routing_prefix, country) {
-            (Some(name), Some(routing_prefix), Some(country)) if errors.is_empty() => {
-                Ok(NewLocation { name, routing_prefix, country })
+        let outside_dial_digit = errors.take(parse_outside_dial_digit(&self.outside_dial_digit));
+        match (name, routing_prefix, country, outside_dial_digit) {
+            (Some(name), Some(routing_prefix), Some(country), Some(outside_dial_digit))
+                if errors.is_empty() =>
+            {
+                Ok(NewLocation { name, routing_prefix, country, outside_dial_digit })
             }
             _ => Err(errors.into_vec()),
         }
@@ -205,17 +231,27 @@ mod tests {
 
     #[test]
     fn location_input_rules() {
-        let ok =
-            LocationInput { name: " Dallas ".into(), routing_prefix: "8214".into(), country: "us".into() };
+        let ok = LocationInput {
+            name: " Dallas ".into(),
+            routing_prefix: "8214".into(),
+            country: "us".into(),
+            ..Default::default()
+        };
         assert_eq!(
             ok.validate(),
             Ok(NewLocation {
                 name: "Dallas".into(),
                 routing_prefix: Some("8214".into()),
-                country: Some("US".into())
+                country: Some("US".into()),
+                outside_dial_digit: None,
             })
         );
-        let bad = LocationInput { name: "".into(), routing_prefix: "82a".into(), country: "USA".into() };
+        let bad = LocationInput {
+            name: "".into(),
+            routing_prefix: "82a".into(),
+            country: "USA".into(),
+            ..Default::default()
+        };
         let codes: Vec<_> = bad.validate().unwrap_err().into_iter().map(|e| e.code).collect();
         assert_eq!(
             codes,
@@ -223,6 +259,15 @@ mod tests {
         );
         assert_eq!(parse_routing_prefix("12345678").unwrap_err().code, ErrorCode::RoutingPrefixTooLong);
         assert_eq!(parse_routing_prefix(" "), Ok(None));
+        assert_eq!(parse_outside_dial_digit(" 9 "), Ok(Some('9')));
+        assert_eq!(parse_outside_dial_digit(""), Ok(None));
+        for bad in ["99", "a", "٩", "+"] {
+            assert_eq!(
+                parse_outside_dial_digit(bad).unwrap_err().code,
+                ErrorCode::OutsideDialDigitInvalid,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

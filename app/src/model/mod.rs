@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod audit;
 pub mod csv;
+pub mod dial_plan;
 pub mod directory;
 mod e164;
 mod error;
@@ -17,6 +18,7 @@ mod names;
 #[cfg(feature = "phone-metadata")]
 mod numbering_plan;
 mod paging;
+pub mod range;
 pub mod task;
 pub mod text;
 pub mod token;
@@ -28,12 +30,14 @@ pub use error::{ErrorCode, Field, FieldError, FieldErrors};
 pub use extension::{decimal_digit_value, Extension, EXTENSION_MAX_DIGITS, EXTENSION_MIN_DIGITS};
 pub use level::{Level, Scope, ORGANIZATION_SCOPE_KEY};
 pub use location::{
-    parse_address_part, parse_country, parse_location_name, parse_routing_prefix, parse_time_zone,
-    prefixes_overlap, Location, LocationAddress, LocationInput, LocationRow, NewLocation,
+    parse_address_part, parse_country, parse_location_name, parse_outside_dial_digit, parse_routing_prefix,
+    parse_time_zone, prefixes_overlap, Location, LocationAddress, LocationInput, LocationRow, NewLocation,
     LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
 };
 pub use mode::VirtualExtensionMode;
 pub use names::{DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};
+#[cfg(feature = "phone-metadata")]
+pub use numbering_plan::national_dialing;
 pub use paging::PageIndex;
 pub use virtual_extension::{
     DeleteOutcome, ListQuery, NewVirtualExtension, SavedVirtualExtension, SortKey, VirtualExtension,

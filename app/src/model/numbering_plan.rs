@@ -125,6 +125,22 @@ pub fn check(digits: &str) -> Verdict {
     }
 }
 
+/// How numbers are dialed inside `country` (an ISO 3166 code), for the dial plan: its calling
+/// code, trunk prefix and international prefix (each only when the metadata gives plain digits).
+pub fn national_dialing(country: &str) -> Option<crate::model::dial_plan::NationalDialing> {
+    let meta = DATABASE.by_id(country)?;
+    let digits = |s: &str| (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.to_string());
+    Some(crate::model::dial_plan::NationalDialing {
+        country: country.to_string(),
+        country_code: meta.country_code(),
+        trunk_prefix: meta.national_prefix().and_then(digits),
+        international_prefix: meta
+            .international_prefix()
+            .and_then(|prefix| digits(prefix.as_str()))
+            .or_else(|| meta.preferred_international_prefix().and_then(digits)),
+    })
+}
+
 /// `pattern` with the crate's options (the metadata's patterns span lines of XML whitespace).
 fn compile(pattern: &str) -> Option<Regex> {
     RegexBuilder::new(pattern).ignore_whitespace(true).build().ok()
@@ -476,6 +492,22 @@ mod tests {
         assert_eq!(check("1").parse_failure(), Some("the number is too short after the country code"));
         assert_eq!(check("999").parse_failure(), Some("invalid country code"));
         assert_eq!(check("12015550123").parse_failure(), None);
+    }
+
+    #[test]
+    fn national_dialing_comes_from_the_metadata() {
+        let us = national_dialing("US").expect("US");
+        assert_eq!(
+            (us.country_code, us.trunk_prefix.as_deref(), us.international_prefix.as_deref()),
+            (1, Some("1"), Some("011"))
+        );
+        let gb = national_dialing("GB").expect("GB");
+        assert_eq!(
+            (gb.country_code, gb.trunk_prefix.as_deref(), gb.international_prefix.as_deref()),
+            (44, Some("0"), Some("00"))
+        );
+        assert_eq!(national_dialing("IT").expect("IT").trunk_prefix, None);
+        assert_eq!(national_dialing("XX"), None);
     }
 
     #[test]

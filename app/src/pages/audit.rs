@@ -37,6 +37,7 @@ fn what_label(kind: TargetKind) -> &'static str {
         TargetKind::Administrator => "All administrator changes",
         TargetKind::Import => "All CSV imports",
         TargetKind::ApiToken => "All API token changes",
+        TargetKind::VirtualExtensionRange => "All virtual extension range changes",
     }
 }
 

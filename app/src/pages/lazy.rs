@@ -46,4 +46,8 @@ lazy_page! {
     AddLocationRoute => super::locations::AddLocationPanel,
     EditLocationRoute => super::locations::EditLocationPanel,
     AuditLogRoute => super::audit::AuditLogPage,
+    RangesRoute => super::ranges::RangesPage,
+    AddRangeRoute => super::ranges::AddRangePanel,
+    EditRangeRoute => super::ranges::EditRangePanel,
+    TestCallRoutingRoute => super::calls::TestCallRoutingPage,
 }

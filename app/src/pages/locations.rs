@@ -148,7 +148,13 @@ fn LocationForm(
     let name = RwSignal::new(initial.name);
     let prefix = RwSignal::new(initial.routing_prefix);
     let country = RwSignal::new(initial.country);
-    crate::hydration::keep_typed([("loc-name", name), ("loc-prefix", prefix), ("loc-country", country)]);
+    let outside = RwSignal::new(initial.outside_dial_digit);
+    crate::hydration::keep_typed([
+        ("loc-name", name),
+        ("loc-prefix", prefix),
+        ("loc-country", country),
+        ("loc-outside", outside),
+    ]);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let form_error = RwSignal::new(None::<String>);
     let apply = move |error: Option<AppError>| match error {
@@ -170,6 +176,7 @@ fn LocationForm(
         name: name.get_untracked(),
         routing_prefix: prefix.get_untracked(),
         country: country.get_untracked(),
+        outside_dial_digit: outside.get_untracked(),
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -247,6 +254,14 @@ fn LocationForm(
                 "Optional; a two-letter ISO code such as US, GB or DE, for phone number hints.".to_string(),
                 country,
                 Field::Country,
+            )}
+            {field(
+                "loc-outside",
+                "Outside Dial Digit",
+                "input[outside_dial_digit]",
+                "Optional; the one digit people here dial before an outside number, such as 9.".to_string(),
+                outside,
+                Field::OutsideDialDigit,
             )}
             <div class="panel-actions">
                 <button type="submit" class="button primary" disabled=move || pending.get()>

@@ -2,6 +2,7 @@
 //! checks, administrators, settings, API tokens).
 
 mod admin;
+mod calls;
 mod csv;
 mod serve;
 mod token;
@@ -57,6 +58,29 @@ pub enum Command {
     /// Manage API tokens (the REST API's credentials).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Test call routing: where a call dialed by someone at a location goes, and why.
+    /// Exit status: 0 the call reaches a number, 1 nothing matched (rejected), 2 vext could
+    /// not answer.
+    Route {
+        /// The caller's location (name or id); omit for organization level.
+        #[arg(long)]
+        from: Option<String>,
+        /// What is dialed: an extension, an ESN, a national or + number.
+        dialed: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Caller ID: what a phone at a location shows when a number calls it.
+    /// Exit status: 0 a virtual extension has the number, 1 none has.
+    CallerId {
+        /// The called phone's location (name or id); omit for organization level.
+        #[arg(long)]
+        to: Option<String>,
+        /// The calling number: E.164, national, with or without +.
+        number: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -179,9 +203,12 @@ pub enum LocationCommand {
         /// Digits dialed before a location-level extension from other locations (the ESN).
         #[arg(long, default_value = "")]
         routing_prefix: String,
-        /// ISO 3166-1 alpha-2 country code (e.g. US), used for phone number hints.
+        /// ISO 3166-1 alpha-2 country code (e.g. US), for number hints and national dialing.
         #[arg(long, default_value = "")]
         country: String,
+        /// The one digit dialed here before an outside number (e.g. 9).
+        #[arg(long, default_value = "")]
+        outside_dial_digit: String,
     },
     /// List locations: id, name, routing prefix, country, virtual extensions, location
     /// administrators (tab-separated).
@@ -198,6 +225,8 @@ pub enum LocationCommand {
         routing_prefix: Option<String>,
         #[arg(long)]
         country: Option<String>,
+        #[arg(long)]
+        outside_dial_digit: Option<String>,
     },
     /// Delete a location that has no virtual extensions and no location administrators.
     Delete {
@@ -290,6 +319,12 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Csv(CsvCommand::Export { out }) => {
             return csv::csv_export(&cli.database.database_url, out.as_deref()).await;
         }
+        Command::Route { from, dialed, format } => {
+            return calls::route(&cli.database.database_url, from.as_deref(), &dialed, format).await;
+        }
+        Command::CallerId { to, number, format } => {
+            return calls::caller_id(&cli.database.database_url, to.as_deref(), &number, format).await;
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -309,8 +344,8 @@ async fn migrate(url: &str) -> Result<(), CliError> {
 async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
     let db = store::open(url).await?;
     match command {
-        LocationCommand::Add { name, routing_prefix, country } => {
-            let new = LocationInput { name, routing_prefix, country }
+        LocationCommand::Add { name, routing_prefix, country, outside_dial_digit } => {
+            let new = LocationInput { name, routing_prefix, country, outside_dial_digit }
                 .validate()
                 .map_err(|fields| CliError::App(AppError::validation(fields)))?;
             let created = locations::create(&db, &command_line(), new).await?;
@@ -336,7 +371,7 @@ async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
                 );
             }
         }
-        LocationCommand::Update { location, name, routing_prefix, country } => {
+        LocationCommand::Update { location, name, routing_prefix, country, outside_dial_digit } => {
             let current = find_location(&db, &location).await?;
             let mut input = current.to_input();
             if let Some(name) = name {
@@ -347,6 +382,9 @@ async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
             }
             if let Some(country) = country {
                 input.country = country;
+            }
+            if let Some(digit) = outside_dial_digit {
+                input.outside_dial_digit = digit;
             }
             let new = input.validate().map_err(|fields| CliError::App(AppError::validation(fields)))?;
             let updated = locations::update(&db, &command_line(), &current.id, new).await?;
@@ -368,7 +406,7 @@ async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
 }
 
 /// A location by exact name, else by id.
-async fn find_location(
+pub(super) async fn find_location(
     db: &sea_orm::DatabaseConnection,
     name_or_id: &str,
 ) -> Result<app::model::Location, CliError> {

@@ -17,10 +17,12 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
         .site_addr(args.addr)
         .build();
     let board = crate::services::tasks::Board::default();
-    let backend: app::api::backend::SharedBackend = Arc::new(Services::with_board(db.clone(), board.clone()));
+    let dial_plans = Arc::new(crate::services::calls::DialPlans::default());
+    let backend: app::api::backend::SharedBackend =
+        Arc::new(Services::with_board(db.clone(), board.clone()).with_dial_plans(dial_plans.clone()));
     let worker =
         crate::jobs::Worker::new(db.clone(), board.clone(), Duration::from_secs(args.task_lease_secs.max(1)));
-    let jobs = crate::http::Jobs { wake: worker.waker(), board };
+    let jobs = crate::http::Jobs { wake: worker.waker(), board, dial_plans };
     let router = crate::http::router(options, db.clone(), backend, &args, jobs);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

@@ -81,13 +81,16 @@ async fn healthz(State(db): State<DatabaseConnection>) -> Response {
     }
 }
 
-/// What the HTTP front shares with this replica's import worker.
+/// What the HTTP front shares with the rest of this replica: the import worker, and the pages'
+/// backend.
 #[derive(Clone, Default)]
 pub struct Jobs {
     /// Wakes the worker when a task is queued.
     pub wake: Arc<Notify>,
     /// The progress of the tasks the worker runs.
     pub board: crate::services::tasks::Board,
+    /// The dial-plan snapshot (one per process: the pages and the REST API share it).
+    pub dial_plans: Arc<crate::services::calls::DialPlans>,
 }
 
 /// Builds the whole application router.
@@ -141,6 +144,7 @@ pub fn router(
             board: jobs.board,
             validating: Default::default(),
         },
+        dial_plans: jobs.dial_plans,
     });
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()

@@ -9,7 +9,7 @@ use super::search::search_name;
 use super::virtual_extensions;
 use super::ServiceError;
 use crate::store::entities::virtual_extension as ve;
-use crate::store::{begin_write, new_id, serialize, Lock};
+use crate::store::{begin_write, lock_directory, new_id};
 use app::model::admin::Actor;
 use app::model::csv::Limits;
 use app::model::directory::DirEntry;
@@ -149,7 +149,7 @@ pub async fn import_in(
     require_importer(actor)?;
     // The check reads the directory inside the transaction that writes: what was checked is
     // what is changed, even with other replicas writing.
-    serialize(txn, Lock::Directory).await.map_err(ServiceError::from)?;
+    lock_directory(txn).await.map_err(ServiceError::from)?;
     let rows = txn.begin().await.map_err(ServiceError::from)?;
     // The import's event first: each changed entry's history row refers to it. Its target is
     // the task (the command line imports without one: then the event stands for itself).

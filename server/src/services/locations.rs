@@ -4,7 +4,7 @@ use super::audit::{self, Snapshot, Target};
 use super::ServiceError;
 use crate::store::entities::location;
 use crate::store::entities::{admin_location, api_token, api_token_location, virtual_extension as ve};
-use crate::store::{begin_write, new_id, serialize, Lock};
+use crate::store::{begin_write, lock_directory, new_id};
 use app::error::AppError;
 use app::model::admin::{Actor, Role};
 use app::model::audit::AuditAction;
@@ -83,6 +83,7 @@ pub fn snapshot(location: &Location) -> Snapshot {
         .with("Name", location.name.clone())
         .with("Routing Prefix", location.routing_prefix.clone().unwrap_or_default())
         .with("Country", location.country.clone().unwrap_or_default())
+        .with("Outside Dial Digit", location.outside_dial_digit.map(String::from).unwrap_or_default())
 }
 
 /// Creates a location (full administrators).
@@ -106,7 +107,7 @@ pub async fn create_at(
 ) -> Result<Location, ServiceError> {
     super::require_full(actor, "create a location")?;
     let txn = begin_write(db).await?;
-    serialize(&txn, Lock::Directory).await?;
+    lock_directory(&txn).await?;
     let found = conflicts(&txn, &new, None).await?;
     if !found.is_empty() {
         return Err(AppError::Conflict { fields: found }.into());
@@ -123,6 +124,7 @@ pub async fn create_at(
         state: Set(address.state),
         postal_code: Set(address.postal_code),
         time_zone: Set(address.time_zone),
+        outside_dial_digit: Set(new.outside_dial_digit.map(String::from)),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -320,7 +322,7 @@ pub async fn update(
 ) -> Result<Location, ServiceError> {
     super::require_full(actor, "change a location")?;
     let txn = begin_write(db).await?;
-    serialize(&txn, Lock::Directory).await?;
+    lock_directory(&txn).await?;
     let current = get(&txn, id).await?;
     let mut found = conflicts(&txn, &new, Some(id)).await?;
     if let Some(prefix) =
@@ -338,6 +340,7 @@ pub async fn update(
         name: new.name.clone(),
         routing_prefix: new.routing_prefix.clone(),
         country: new.country.clone(),
+        outside_dial_digit: new.outside_dial_digit,
     };
     if updated == current {
         txn.rollback().await?;
@@ -348,6 +351,7 @@ pub async fn update(
         name: Set(updated.name.clone()),
         routing_prefix: Set(updated.routing_prefix.clone()),
         country: Set(updated.country.clone()),
+        outside_dial_digit: Set(updated.outside_dial_digit.map(String::from)),
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -380,7 +384,7 @@ pub async fn update(
 }
 
 /// Why a location cannot go yet, and what to do about it.
-fn still_used(name: &str, extensions: u64, administrators: u64, tokens: u64) -> FieldError {
+fn still_used(name: &str, extensions: u64, ranges: u64, administrators: u64, tokens: u64) -> FieldError {
     let mut reasons = Vec::new();
     if extensions > 0 {
         reasons.push(match extensions {
@@ -391,6 +395,12 @@ fn still_used(name: &str, extensions: u64, administrators: u64, tokens: u64) -> 
                 "{n} virtual extensions are still at this location: move them to another location or to \
                  organization level, or delete them"
             ),
+        });
+    }
+    if ranges > 0 {
+        reasons.push(match ranges {
+            1 => "1 virtual extension range is at this location: delete it on the Ranges tab".to_string(),
+            n => format!("{n} virtual extension ranges are at this location: delete them on the Ranges tab"),
         });
     }
     if administrators > 0 {
@@ -419,6 +429,7 @@ fn still_used(name: &str, extensions: u64, administrators: u64, tokens: u64) -> 
 async fn in_use(db: &impl ConnectionTrait, location: &Location) -> Result<Option<FieldError>, ServiceError> {
     let id = location.id.as_str();
     let extensions = ve::Entity::find().filter(ve::Column::LocationId.eq(id)).count(db).await?;
+    let ranges = super::ranges::count_at(db, id).await?;
     let administrators =
         admin_location::Entity::find().filter(admin_location::Column::LocationId.eq(id)).count(db).await?;
     // Revoked tokens do not hold a location (the delete drops their links).
@@ -435,19 +446,19 @@ async fn in_use(db: &impl ConnectionTrait, location: &Location) -> Result<Option
         )
         .count(db)
         .await?;
-    Ok((extensions > 0 || administrators > 0 || tokens > 0)
-        .then(|| still_used(&location.name, extensions, administrators, tokens)))
+    Ok((extensions > 0 || ranges > 0 || administrators > 0 || tokens > 0)
+        .then(|| still_used(&location.name, extensions, ranges, administrators, tokens)))
 }
 
 /// Deletes a location nothing depends on (full administrators).
 ///
-/// Errors: `Forbidden`, `NotFound`, `Conflict` (LOCATION_IN_USE: entries or administrators
+/// Errors: `Forbidden`, `NotFound`, `Conflict` (LOCATION_IN_USE: entries, ranges or administrators
 /// still there; the foreign keys refuse it too, should one arrive meanwhile).
 #[tracing::instrument(skip_all)]
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<Location, ServiceError> {
     super::require_full(actor, "delete a location")?;
     let txn = begin_write(db).await?;
-    serialize(&txn, Lock::Directory).await?;
+    lock_directory(&txn).await?;
     let current = get(&txn, id).await?;
     if let Some(used) = in_use(&txn, &current).await? {
         return Err(AppError::Conflict { fields: vec![used] }.into());

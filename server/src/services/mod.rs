@@ -4,11 +4,13 @@
 
 pub mod admins;
 pub mod audit;
+pub mod calls;
 pub mod csv_check;
 pub mod directory;
 pub mod error;
 pub mod import;
 pub mod locations;
+pub mod ranges;
 pub mod search;
 pub mod sessions;
 pub mod settings;

@@ -159,6 +159,17 @@ pub async fn serialize(txn: &DatabaseTransaction, lock: Lock) -> Result<(), DbEr
     Ok(())
 }
 
+/// Takes the directory lock for a change to what the dial plan reads (entries, ranges,
+/// locations, the mode), and marks the directory changed: a dial-plan snapshot built at an
+/// earlier `directory_version` is stale once this transaction commits (see `services::calls`).
+pub async fn lock_directory(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    serialize(txn, Lock::Directory).await?;
+    txn.execute_unprepared("UPDATE org_settings SET directory_version = directory_version + 1 WHERE id = 1")
+        .await?;
+    Ok(())
+}
+
 /// A new opaque id (UUID v7: time-ordered, so inserts stay index-friendly).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -124,6 +124,7 @@ pub fn VirtualExtensionPage() -> impl IntoView {
                 </IfAllowed>
             </div>
         </div>
+        <VirtualExtensionTabs current=paths::VIRTUAL_EXTENSIONS />
         // What the last delete did.
         {move || {
             delete.value().get().and_then(Result::ok).map(|done| view! {
@@ -369,5 +370,26 @@ fn ListFilters(query: Memo<ListQuery>, locations: Vec<Location>) -> impl IntoVie
                 <button type="submit" class="button">"Search"</button>
             </div>
         </form>
+    }
+}
+
+/// The tabs of Services > Call > Features > Virtual Extension: the entries, and the ranges.
+#[component]
+pub fn VirtualExtensionTabs(current: &'static str) -> impl IntoView {
+    let tab = move |href: &'static str, label: &'static str| {
+        let here = href == current;
+        view! {
+            <li>
+                <A href=href attr:class="tab" attr:aria-current=here.then_some("page")>{label}</A>
+            </li>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Virtual Extension">
+            <ul>
+                {tab(paths::VIRTUAL_EXTENSIONS, "Virtual Extensions")}
+                {tab(paths::RANGES, "Ranges")}
+            </ul>
+        </nav>
     }
 }

@@ -215,6 +215,7 @@ async fn create(
         name: body.name,
         routing_prefix: String::new(),
         country: body.address.country.clone().unwrap_or_default(),
+        ..Default::default()
     }
     .validate();
     let new = match new {
@@ -286,25 +287,33 @@ async fn read_calling(
         id: location.id,
         name: location.name,
         routing_prefix: location.routing_prefix,
-        outside_dial_digit: None,
+        outside_dial_digit: location.outside_dial_digit.map(String::from),
     }))
 }
 
-/// A change of calling settings: `routingPrefix` (`null` or `""` removes it).
+/// A change of calling settings: `routingPrefix` and `outsideDialDigit`; an absent key keeps
+/// its value, `null` or `""` removes it.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeCalling {
-    #[serde(default)]
-    pub routing_prefix: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub routing_prefix: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub outside_dial_digit: Option<Option<String>>,
+}
+
+/// A key that is present: `Some(None)` for `null`.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 impl Body for ChangeCalling {
-    const KEYS: &'static [&'static str] = &["routingPrefix"];
+    const KEYS: &'static [&'static str] = &["routingPrefix", "outsideDialDigit"];
 }
 
-/// Change a location's routing prefix (full administrators' tokens), under the Locations
-/// page's rules: digits, no overlap with another location's, and no ESN that would equal an
-/// organization-level extension.
+/// Change a location's routing prefix or outside dial digit (full administrators' tokens),
+/// under the Locations page's rules: prefix digits, no overlap with another location's, and no
+/// ESN that would equal an organization-level extension; one digit 0–9 to dial outside.
 #[utoipa::path(
     put,
     path = "/telephony/config/locations/{id}",
@@ -327,8 +336,13 @@ async fn change_calling(
 ) -> Result<StatusCode, ApiError> {
     crate::services::require_full(&actor, "change a location")?;
     let (current, _) = service::get_with_address(&api.db, &actor, checked_id(&id)?).await?;
-    let input =
-        LocationInput { routing_prefix: body.routing_prefix.unwrap_or_default(), ..current.to_input() };
+    let mut input = current.to_input();
+    if let Some(prefix) = body.routing_prefix {
+        input.routing_prefix = prefix.unwrap_or_default();
+    }
+    if let Some(digit) = body.outside_dial_digit {
+        input.outside_dial_digit = digit.unwrap_or_default();
+    }
     let new = input.validate().map_err(AppError::validation)?;
     service::update(&api.db, &actor, &current.id, new).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -7,11 +7,13 @@
 //! its own rate limit. Every answer carries a `TrackingID` header (the request's, or a new
 //! one), also in the server's log line; refusals have the body [`error::ErrorBody`].
 
+mod calls;
 pub mod error;
 mod imports;
 mod json;
 mod locations;
 mod organizations;
+mod ranges;
 mod virtual_extensions;
 
 use super::auth::client_address;
@@ -47,6 +49,8 @@ pub struct Api {
     /// The organization's id, read once (it never changes): what `orgId` must name.
     pub organization: Arc<tokio::sync::OnceCell<String>>,
     pub imports: ImportJobs,
+    /// The dial-plan snapshot this process answers from.
+    pub dial_plans: Arc<crate::services::calls::DialPlans>,
 }
 
 /// What `/v1/vext/imports` shares with this replica's import worker.
@@ -102,6 +106,8 @@ fn routes(limits: app::model::csv::Limits) -> OpenApiRouter<Api> {
         .merge(locations::routes())
         .merge(organizations::routes())
         .merge(imports::routes(limits))
+        .merge(ranges::routes())
+        .merge(calls::routes())
 }
 
 /// `/v1`, with its own authentication, rate limit, body limit and error answers.

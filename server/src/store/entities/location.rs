@@ -17,6 +17,8 @@ pub struct Model {
     pub state: Option<String>,
     pub postal_code: Option<String>,
     pub time_zone: Option<String>,
+    /// Dialed before an outside number (one digit), for the dial plan.
+    pub outside_dial_digit: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -37,6 +39,12 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl From<Model> for app::model::Location {
     fn from(m: Model) -> Self {
-        Self { id: m.id, name: m.name, routing_prefix: m.routing_prefix, country: m.country }
+        Self {
+            outside_dial_digit: m.outside_dial_digit.as_deref().and_then(|d| d.chars().next()),
+            id: m.id,
+            name: m.name,
+            routing_prefix: m.routing_prefix,
+            country: m.country,
+        }
     }
 }

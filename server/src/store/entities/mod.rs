@@ -13,3 +13,5 @@ pub mod sign_in_failure;
 pub mod task;
 pub mod task_row_error;
 pub mod virtual_extension;
+pub mod virtual_extension_range;
+pub mod virtual_extension_range_pattern;

@@ -11,6 +11,9 @@ pub struct Model {
     pub org_name: String,
     /// The organization's id (the REST API's `orgId`), given once by a migration.
     pub org_id: Option<String>,
+    /// Raised in the transaction of every change the dial plan reads (entries, ranges,
+    /// locations, the mode): a snapshot built at another version is stale.
+    pub directory_version: i64,
     pub updated_at: DateTimeUtc,
 }
 

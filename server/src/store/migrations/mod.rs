@@ -19,6 +19,7 @@ mod m20261202_110000_refold_search_names;
 mod m20261203_100000_create_api_token;
 mod m20261204_100000_add_org_id_and_location_address;
 mod m20261204_110000_task_by_token;
+mod m20261205_100000_create_virtual_extension_range;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_100000_create_api_token::Migration),
             Box::new(m20261204_100000_add_org_id_and_location_address::Migration),
             Box::new(m20261204_110000_task_by_token::Migration),
+            Box::new(m20261205_100000_create_virtual_extension_range::Migration),
         ]
     }
 }
