@@ -397,7 +397,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
     #[test]
-    fn every_entry_is_reached_and_named(picks in proptest::collection::vec((0u8..6, 0u32..2_000_000), 1..1_000)) {
+    fn every_entry_is_reached_and_named(picks in proptest::collection::vec((0u8..6, 0u32..2_000_000), 1_000)) {
         let data = directory(picks);
         let plan = DialPlan::new(data.clone());
         let froms: Vec<Option<String>> = std::iter::once(None).chain((0..5).map(|i| Some(format!("L{i}")))).collect();
