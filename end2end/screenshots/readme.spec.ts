@@ -48,6 +48,23 @@ test('every page at 1280×800 and 800×900', async ({ page }) => {
   await panel!.getByRole('button', { name: 'Submit' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Tasks' })).toBeVisible();
   await expect(page.getByText('Completed with errors').first()).toBeVisible();
+  // A range, for the Ranges tab and Test Call Routing.
+  await openHydrated(page, LIST + '/ranges/new');
+  const add = page.getByRole('dialog', { name: 'Add Range' });
+  await add.getByLabel('Name').fill('Sales Desks');
+  await add.getByLabel('Prefix').fill('+1214555');
+  await add.getByLabel('Patterns').fill('12XX\n130X');
+  await add.getByRole('button', { name: 'Save' }).click();
+  await expect(add).toBeHidden();
+  for (const [width, height, dir] of SIZES) {
+    await page.setViewportSize({ width, height });
+    await openHydrated(page, LIST + '/ranges/new');
+    await page.getByRole('dialog', { name: 'Add Range' }).getByLabel('Patterns').fill('50XX\n5X0X');
+    await shoot(page, `${dir}ranges`);
+    await openHydrated(page, '/services/call/test-call-routing?dialed=8214+4001&calling=%2B12145550101');
+    await expect(page.getByRole('region', { name: 'What the phone shows' })).toContainText('Key Customer');
+    await shoot(page, `${dir}test-call-routing`);
+  }
   for (const [width, height, dir] of SIZES) {
     await page.setViewportSize({ width, height });
     await openHydrated(page, LIST + '/tasks');

@@ -2,6 +2,7 @@
 //! port, and times a list page (`max=100`, with and without a `name` filter), a read and a
 //! create as a client sees them (p50/p95), on SQLite and, when one answers at VEXT_TEST_PG_URL,
 //! PostgreSQL. The token is checked on every request; once known it costs no database read.
+//! Then the dial plan's snapshot is read from the database and built, as after a change.
 //!
 //! `cargo bench -p server --bench api` (VEXT_BENCH_ROWS and VEXT_BENCH_RUNS override the sizes).
 
@@ -107,6 +108,22 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, runs: usize) {
     )
     .await;
     server.abort();
+    // The dial plan's snapshot, read from the database and built (what a replica does after a
+    // change), median of 5.
+    let mut loads = Vec::with_capacity(5);
+    for _ in 0..5 {
+        let start = Instant::now();
+        let (_, data) = server::services::calls::load(db).await.expect("load");
+        let plan = app::model::dial_plan::DialPlan::new(data);
+        loads.push(start.elapsed());
+        assert!(plan.data().entries.len() >= rows);
+    }
+    loads.sort();
+    println!(
+        "  {:<44} {:>8.1} ms (median of 5)",
+        "dial plan snapshot: read + build",
+        percentile(&loads, 0.5).as_secs_f64() * 1e3
+    );
 }
 
 fn main() {

@@ -468,3 +468,49 @@ fn token_create_prints_the_secret_once_list_shows_it_revoke_ends_it() {
     let missing = vext(&url, &["token", "revoke", "Nobody"]);
     assert_eq!(missing.status.code(), Some(1));
 }
+
+#[test]
+fn route_and_caller_id_answer_as_test_call_routing_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vext.db", dir.path().display());
+    let add = ["location", "add", "--name", "Dallas", "--routing-prefix", "8214", "--country", "US"];
+    assert!(vext(&url, &[&add[..], &["--outside-dial-digit", "9"]].concat()).status.success());
+    assert!(vext(&url, &["location", "add", "--name", "Austin", "--routing-prefix", "8300"])
+        .status
+        .success());
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        "Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\n\
+         ADD,Location,Dallas,Key,Customer,Key Customer,+12145550101,4001\n",
+    )
+    .unwrap();
+    let out = vext(&url, &["csv", "import", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // The ESN from another location: exit 0, the destination, the number and the steps.
+    let out = vext(&url, &["route", "--from", "Austin", "82144001"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("VIRTUAL_EXTENSION") && said.contains("Calls +12145550101"), "{said}");
+    assert!(said.contains("An ESN: routing prefix 8214 of Dallas"), "{said}");
+    // The outside dial digit, then a US national number.
+    let out = vext(&url, &["route", "--from", "Dallas", "912145550199"]);
+    assert!(text(&out.stdout).contains("PSTN_NUMBER") && text(&out.stdout).contains("Calls +12145550199"));
+    // Nothing matched: exit 1. JSON for scripts.
+    assert_eq!(vext(&url, &["route", "--from", "Austin", "4001"]).status.code(), Some(1));
+    let out = vext(&url, &["route", "--format", "json", "--from", "Dallas", "4001"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["destination"], "VIRTUAL_EXTENSION");
+    assert_eq!(json["routing_address"], "+12145550101");
+    // Caller ID: the ESN to a phone elsewhere, the extension at home; nobody: exit 1.
+    let out = vext(&url, &["caller-id", "--to", "Austin", "+12145550101"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("Shows: Key Customer 82144001"), "{}", text(&out.stdout));
+    let out = vext(&url, &["caller-id", "--to", "Dallas", "(214) 555-0101"]);
+    assert!(text(&out.stdout).contains("Shows: Key Customer 4001"), "{}", text(&out.stdout));
+    assert_eq!(vext(&url, &["caller-id", "+19995550100"]).status.code(), Some(1));
+    let out = vext(&url, &["route", "--from", "Nowhere", "4001"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not found"), "{}", text(&out.stderr));
+}

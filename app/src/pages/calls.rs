@@ -205,7 +205,7 @@ fn RouteAnswer(report: RouteReport) -> impl IntoView {
     view! {
         <dl class="details" aria-live="polite">
             <dt>"Dialed"</dt>
-            <dd class="mono">{report.dialed.clone()}" "<span class="muted">{format!("from {}", place(report.from.as_deref()))}</span></dd>
+            <dd><span class="mono">{report.dialed.clone()}</span>" "<span class="muted">{format!("from {}", place(report.from.as_deref()))}</span></dd>
             <dt>"Destination"</dt>
             <dd><span class="status" class:is-off=report.is_rejected>{report.destination.label()}</span>" "<span class="muted mono">{report.destination.as_str()}</span></dd>
             <dt>"Number called"</dt>
@@ -236,11 +236,11 @@ fn CallerIdAnswer(report: CallerIdReport) -> impl IntoView {
     view! {
         <dl class="details" aria-live="polite">
             <dt>"Incoming number"</dt>
-            <dd class="mono">{report.calling.clone()}" "<span class="muted">{format!("to a phone {}", place(report.to.as_deref()))}</span></dd>
+            <dd><span class="mono">{report.calling.clone()}</span>" "<span class="muted">{format!("to a phone {}", place(report.to.as_deref()))}</span></dd>
             <dt>"Name shown"</dt>
             <dd>{if report.found { report.name.clone() } else { "Nothing from the directory".to_string() }}</dd>
             <dt>"Number shown"</dt>
-            <dd class="mono">{if report.found { report.number.clone() } else { report.calling.clone() }}" "<span class="muted">{shown_as}</span></dd>
+            <dd><span class="mono">{if report.found { report.number.clone() } else { report.calling.clone() }}</span>" "<span class="muted">{shown_as}</span></dd>
             {link}
             {range}
         </dl>

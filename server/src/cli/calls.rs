@@ -20,18 +20,30 @@ fn print_json<T: serde::Serialize>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
-pub(super) async fn route(url: &str, from: Option<&str>, dialed: &str, format: Format) -> ExitCode {
-    let answer = async {
+/// Opens the database at `url` and runs `ask` on it; a failure is reported (its exit code).
+async fn answer<T>(
+    url: &str,
+    ask: impl AsyncFnOnce(&sea_orm::DatabaseConnection) -> Result<T, CliError>,
+) -> Result<T, ExitCode> {
+    let run = async {
         let db = store::open(url).await?;
-        let from = location_id(&db, from).await?;
-        Ok::<_, CliError>(calls::route(&DialPlans::default(), &db, from.as_deref(), dialed).await?)
+        ask(&db).await
     };
-    let report = match answer.await {
+    run.await.map_err(|error| {
+        error.report();
+        ExitCode::from(error.exit_code())
+    })
+}
+
+pub(super) async fn route(url: &str, from: Option<&str>, dialed: &str, format: Format) -> ExitCode {
+    let report = answer(url, async |db| {
+        let from = location_id(db, from).await?;
+        Ok(calls::route(&DialPlans::default(), db, from.as_deref(), dialed).await?)
+    })
+    .await;
+    let report = match report {
         Ok(report) => report,
-        Err(error) => {
-            error.report();
-            return ExitCode::from(error.exit_code());
-        }
+        Err(code) => return code,
     };
     match format {
         Format::Json => print_json(&report),
@@ -75,17 +87,14 @@ fn print_route(report: &RouteReport) {
 }
 
 pub(super) async fn caller_id(url: &str, to: Option<&str>, number: &str, format: Format) -> ExitCode {
-    let answer = async {
-        let db = store::open(url).await?;
-        let to = location_id(&db, to).await?;
-        Ok::<_, CliError>(calls::caller_id(&DialPlans::default(), &db, number, to.as_deref()).await?)
-    };
-    let report = match answer.await {
+    let report = answer(url, async |db| {
+        let to = location_id(db, to).await?;
+        Ok(calls::caller_id(&DialPlans::default(), db, number, to.as_deref()).await?)
+    })
+    .await;
+    let report = match report {
         Ok(report) => report,
-        Err(error) => {
-            error.report();
-            return ExitCode::from(error.exit_code());
-        }
+        Err(code) => return code,
     };
     match format {
         Format::Json => print_json(&report),

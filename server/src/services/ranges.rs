@@ -2,6 +2,7 @@
 //! rules (`app::model::range`), with the roles and the audit log of entries.
 
 use super::audit::{self, Snapshot, Target};
+use super::search::{contains, starts};
 use super::{settings, ServiceError};
 use crate::store::entities::{
     location, virtual_extension as ve, virtual_extension_range as range,
@@ -17,7 +18,7 @@ use app::model::range::{
 };
 use app::model::{ErrorCode, Field, FieldError, Level, Scope};
 use chrono::Utc;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, SqlErr,
@@ -97,19 +98,11 @@ pub async fn list(
 ) -> Result<(Vec<VirtualExtensionRange>, bool), ServiceError> {
     let mut select = range::Entity::find().find_also_related(location::Entity);
     if let Some(name) = filter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        let needle = format!(
-            "%{}%",
-            name.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-        );
-        select = select.filter(
-            Expr::col((range::Entity, range::Column::NameKey)).like(LikeExpr::new(needle).escape('\\')),
-        );
+        select = select
+            .filter(Expr::col((range::Entity, range::Column::NameKey)).like(contains(&name.to_lowercase())));
     }
     if let Some(prefix) = filter.prefix.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        let needle = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        select = select.filter(
-            Expr::col((range::Entity, range::Column::Prefix)).like(LikeExpr::new(needle).escape('\\')),
-        );
+        select = select.filter(Expr::col((range::Entity, range::Column::Prefix)).like(starts(prefix)));
     }
     if let Some(location_id) = &filter.location_id {
         select = select.filter(range::Column::LocationId.eq(location_id.as_str()));
@@ -173,14 +166,6 @@ fn snapshot(range: &VirtualExtensionRange) -> Snapshot {
 
 fn target(range: &VirtualExtensionRange) -> Target<'_> {
     Target { id: &range.id, label: format!("{} ({})", range.name, range.prefix) }
-}
-
-fn location_not_found() -> FieldError {
-    FieldError::new(
-        Field::Location,
-        ErrorCode::LocationNotFound,
-        "That location does not exist (it may have been deleted): choose another location.",
-    )
 }
 
 /// Everything in `new`'s scope that its patterns could clash with, and the ranges named like it.
@@ -279,18 +264,6 @@ async fn neighbours(
     Ok(RangeNeighbours { place, ranges, names, extensions, esns })
 }
 
-/// The location a range names: it must exist.
-async fn resolve_location(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-) -> Result<Option<location::Model>, ServiceError> {
-    let Some(id) = scope.location_id() else { return Ok(None) };
-    match location::Entity::find_by_id(id.to_string()).one(db).await? {
-        Some(found) => Ok(Some(found)),
-        None => Err(AppError::validation(vec![location_not_found()]).into()),
-    }
-}
-
 /// The whole verdict on a range (`editing`: its id when it exists) without changing anything:
 /// the input's own rules, then its scope's. Used by the validate action and the side panel.
 ///
@@ -306,13 +279,13 @@ pub async fn validate(
         Ok(new) => new,
         Err(verdict) => return Ok(verdict),
     };
-    let location = match resolve_location(db, &new.scope()).await {
+    let location = match super::virtual_extensions::resolve_location(db, &new.scope()).await {
         Ok(location) => location,
         Err(_) => {
             let mut verdict = RangeVerdict::default();
             verdict.errors.push(RangeFault {
                 item: RangeItem::Location(input.location.clone()),
-                error: location_not_found(),
+                error: super::virtual_extensions::location_not_found(),
             });
             return Ok(verdict);
         }
@@ -372,7 +345,7 @@ fn write_error(error: DbErr, new: &NewRange) -> ServiceError {
             )],
         }
         .into(),
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::validation(vec![location_not_found()]).into(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::validation(vec![super::virtual_extensions::location_not_found()]).into(),
         _ => error.into(),
     }
 }
@@ -395,7 +368,7 @@ pub async fn create(
     }
     let txn = begin_write(db).await?;
     lock_directory(&txn).await?;
-    let location = resolve_location(&txn, &new.scope()).await?;
+    let location = super::virtual_extensions::resolve_location(&txn, &new.scope()).await?;
     let id = new_id();
     let verdict = check_range(Some(&id), &new, &neighbours(&txn, &new, location.as_ref()).await?);
     if !verdict.is_ok() {
@@ -503,7 +476,7 @@ pub async fn update(
         }
     }
     let new = input.validate(mode).map_err(refused)?;
-    let location = resolve_location(&txn, &new.scope()).await?;
+    let location = super::virtual_extensions::resolve_location(&txn, &new.scope()).await?;
     let verdict = check_range(Some(id), &new, &neighbours(&txn, &new, location.as_ref()).await?);
     if !verdict.is_ok() {
         return Err(refused(verdict));

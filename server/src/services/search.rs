@@ -56,6 +56,35 @@ pub fn contains(term: &str) -> sea_orm::sea_query::LikeExpr {
     sea_orm::sea_query::LikeExpr::new(like_pattern(term)).escape('\\')
 }
 
+/// `LIKE 'term%' ESCAPE '\'`: starts with `term`, with `%` and `_` matching themselves.
+pub fn starts(term: &str) -> sea_orm::sea_query::LikeExpr {
+    let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')
+}
+
+/// On SQLite, whether at most `bound` entries' names match `search`, counted in the FTS trigram
+/// table alone (cheaper than counting the join the list runs); `None` where that table does not
+/// answer (PostgreSQL, or a term under 3 characters).
+pub async fn names_at_most(
+    db: &impl sea_orm::ConnectionTrait,
+    search: &str,
+    bound: u64,
+) -> Result<Option<bool>, sea_orm::DbErr> {
+    let folded = fold(search);
+    if db.get_database_backend() != DbBackend::Sqlite || !indexable(&folded) {
+        return Ok(None);
+    }
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT count(*) AS n FROM (SELECT rowid FROM ve_search WHERE ve_search MATCH ? LIMIT ?)",
+            [format!("names : {}", fts_phrase(&folded)).into(), (bound as i64 + 1).into()],
+        ))
+        .await?;
+    let n = row.and_then(|r| r.try_get::<i64>("", "n").ok()).unwrap_or(0);
+    Ok(Some(n as u64 <= bound))
+}
+
 /// `%term%` for LIKE with `\` as the escape character, so that `%` and `_` match themselves.
 pub fn like_pattern(term: &str) -> String {
     let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");

@@ -183,10 +183,14 @@ pub async fn select(
 ) -> Result<(Vec<VirtualExtension>, bool), ServiceError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let mut select = ve::Entity::find();
-    let name = selection.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if let Some(name) = name {
-        let name: String = name.chars().take(app::model::SEARCH_MAX_CHARS).collect();
-        select = select.filter(super::search::matches(db.get_database_backend(), &name, None));
+    let name: Option<String> = selection
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(app::model::SEARCH_MAX_CHARS).collect());
+    if let Some(name) = &name {
+        select = select.filter(super::search::matches(db.get_database_backend(), name, None));
     }
     if let Some(extension) = &selection.extension {
         select = select.filter(ve::Column::Extension.eq(extension.trim()));
@@ -200,15 +204,27 @@ pub async fn select(
     if let Some(location) = &selection.location {
         select = select.filter(ve::Column::LocationId.eq(location.as_str()));
     }
-    // Whether a search has few matches: counted only up to the bound.
-    let few = match name {
-        Some(_) => {
+    // Whether a search has few matches: counted only up to the bound. On SQLite the FTS table
+    // counts alone first: few names there are few matches for certain (the other filters only
+    // narrow them), and many there are many when no other filter is given.
+    let only_names = selection.extension.is_none()
+        && selection.phone_number.is_none()
+        && selection.level.is_none()
+        && selection.location.is_none();
+    let names_few = match &name {
+        Some(name) => super::search::names_at_most(db, name, SELECT_SORT_MATCHES_MAX).await?,
+        None => None,
+    };
+    let few = match (&name, names_few) {
+        (Some(_), Some(true)) => true,
+        (Some(_), Some(false)) if only_names => false,
+        (Some(_), _) => {
             use sea_orm::QuerySelect;
             let bounded =
                 select.clone().select_only().column(ve::Column::Id).limit(SELECT_SORT_MATCHES_MAX + 1);
             bounded.count(db).await? <= SELECT_SORT_MATCHES_MAX
         }
-        None => false,
+        (None, _) => false,
     };
     let order = Order { limit: selection.order.limit + 1, ..selection.order.clone() };
     let mut rows = slice(db, select, few, &order).await?;
@@ -302,7 +318,7 @@ pub async fn export_batch(
     Ok(rows.into_iter().map(|(m, l)| to_view(m, l)).collect())
 }
 
-fn location_not_found() -> FieldError {
+pub(crate) fn location_not_found() -> FieldError {
     FieldError::new(
         Field::Location,
         ErrorCode::LocationNotFound,
@@ -338,7 +354,8 @@ async fn validate(
 }
 
 /// The location a scope names, or a validation error saying it does not exist.
-async fn resolve_location(
+/// The location a scope names: it must exist (LOCATION_NOT_FOUND otherwise).
+pub(crate) async fn resolve_location(
     db: &impl ConnectionTrait,
     scope: &Scope,
 ) -> Result<Option<location::Model>, ServiceError> {

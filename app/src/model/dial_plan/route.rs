@@ -364,10 +364,10 @@ impl DialPlan {
                                 country to read a national number with."
                 .to_string(),
             Step::Extension { at, found: true } => {
-                format!("Extension found {}.", self.place(*at))
+                format!("A virtual extension {} has this extension.", self.place(*at))
             }
             Step::Extension { at, found: false } => {
-                format!("No virtual extension with it {}.", self.place(*at))
+                format!("No virtual extension {} has this extension.", self.place(*at))
             }
             Step::Esn { location, extension, found } => {
                 let location = &self.data.locations[*location as usize];

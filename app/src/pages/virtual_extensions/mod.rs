@@ -380,7 +380,9 @@ pub fn VirtualExtensionTabs(current: &'static str) -> impl IntoView {
         let here = href == current;
         view! {
             <li>
-                <A href=href attr:class="tab" attr:aria-current=here.then_some("page")>{label}</A>
+                // A plain link (the router still takes the click): `A` would also mark the
+                // entries' tab current on the Ranges path, which starts with it.
+                <a href=href class="tab" aria-current=here.then_some("page")>{label}</a>
             </li>
         }
     };

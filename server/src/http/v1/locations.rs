@@ -3,7 +3,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::json::{ApiJson, Body, Params};
-use super::{origin, Api};
+use super::Api;
 use crate::services::locations as service;
 use app::error::AppError;
 use app::model::admin::Actor;
@@ -11,7 +11,7 @@ use app::model::{
     parse_address_part, parse_time_zone, FieldErrors, Location, LocationAddress, LocationInput,
 };
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -130,15 +130,14 @@ async fn list(
     let shown = items.len() as u64;
     let mut response = Json(LocationList { items }).into_response();
     if more {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in params.given(&["name", "orgId"]) {
-            query.append_pair(key, value);
-        }
-        query.append_pair("max", &max.to_string()).append_pair("start", &(start + shown).to_string());
-        let link = format!("<{}/v1/locations?{}>; rel=\"next\"", origin(&api, &headers), query.finish());
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
-        }
+        super::link_next(
+            &mut response,
+            &api,
+            &headers,
+            ("/locations", &params, &["name", "orgId"]),
+            max,
+            start + shown,
+        );
     }
     Ok(response)
 }

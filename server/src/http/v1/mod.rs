@@ -221,6 +221,27 @@ async fn check_org_id(api: &Api, query: Option<&str>) -> Result<(), ApiError> {
     ))
 }
 
+/// Puts on a list's answer the RFC 8288 `Link: <…>; rel="next"` to the page after it: `path`
+/// (under `/v1`) with the `filters` the request gave, `max`, and `start` moved past what it showed.
+pub(crate) fn link_next(
+    response: &mut axum::response::Response,
+    api: &Api,
+    headers: &axum::http::HeaderMap,
+    (path, params, filters): (&str, &json::Params, &[&str]),
+    max: u64,
+    next_start: u64,
+) {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params.given(filters) {
+        query.append_pair(name, value);
+    }
+    query.append_pair("max", &max.to_string()).append_pair("start", &next_start.to_string());
+    let link = format!("<{}/v1{path}?{}>; rel=\"next\"", origin(api, headers), query.finish());
+    if let Ok(value) = HeaderValue::from_str(&link) {
+        response.headers_mut().insert(header::LINK, value);
+    }
+}
+
 /// The origin absolute URLs start with: the configured public origin, else the request's
 /// `Host` (http).
 pub(crate) fn origin(api: &Api, headers: &axum::http::HeaderMap) -> String {

@@ -4,13 +4,13 @@
 use super::error::{ApiError, ErrorBody};
 use super::json::{ApiJson, Body, Params};
 use super::virtual_extensions::{ApiLevel, Created};
-use super::{origin, Api};
+use super::Api;
 use crate::services::ranges::{self as service, RangeChange, RangeFilter, RangeSort};
 use app::model::admin::Actor;
 use app::model::range::{PatternAction, RangeFault, RangeInput, RangeItem, VirtualExtensionRange};
 use app::model::{ErrorCode, Level};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -185,15 +185,7 @@ async fn list(State(api): State<Api>, headers: HeaderMap, params: Params) -> Res
         Json(RangeList { virtual_extension_ranges: ranges.into_iter().map(Into::into).collect() })
             .into_response();
     if more {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in params.given(&FILTERS) {
-            query.append_pair(name, value);
-        }
-        query.append_pair("max", &max.to_string()).append_pair("start", &(start + shown).to_string());
-        let link = format!("<{}/v1{PATH}?{}>; rel=\"next\"", origin(&api, &headers), query.finish());
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
-        }
+        super::link_next(&mut response, &api, &headers, (PATH, &params, &FILTERS), max, start + shown);
     }
     Ok(response)
 }

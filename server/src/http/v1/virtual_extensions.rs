@@ -3,13 +3,13 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::json::{ApiJson, Body, Params};
-use super::{origin, Api};
+use super::Api;
 use crate::services::settings;
 use crate::services::virtual_extensions::{self as service, NumberState, Order, Selection};
 use app::model::admin::Actor;
 use app::model::{FieldError, Level, SortKey, VirtualExtension, VirtualExtensionInput, VirtualExtensionMode};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -203,19 +203,8 @@ async fn list(State(api): State<Api>, headers: HeaderMap, params: Params) -> Res
         Json(VirtualExtensionList { virtual_extensions: entries.into_iter().map(Into::into).collect() })
             .into_response();
     if more {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in params.given(&FILTERS) {
-            query.append_pair(name, value);
-        }
-        query.append_pair("max", &max.to_string()).append_pair("start", &(start + shown).to_string());
-        let link = format!(
-            "<{}/v1/telephony/config/virtualExtensions?{}>; rel=\"next\"",
-            origin(&api, &headers),
-            query.finish()
-        );
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
-        }
+        let at = ("/telephony/config/virtualExtensions", &params, &FILTERS[..]);
+        super::link_next(&mut response, &api, &headers, at, max, start + shown);
     }
     Ok(response)
 }
