@@ -8,10 +8,11 @@ use crate::api::locations::list_locations;
 use crate::model::dial_plan::{CallerIdReport, RouteReport, ShownAs};
 use crate::model::Location;
 use crate::paths;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
-use leptos_router::hooks::use_query_map;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// The page's four inputs, as the URL has them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,9 +84,9 @@ pub fn TestCallRoutingPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Routing…"</p> }>
                 {move || Suspend::new(async move {
                     match route.await {
-                        None => view! { <p class="muted">"Choose who calls and type what they dial, then select Test."</p> }.into_any(),
-                        Some(Ok(report)) => view! { <RouteAnswer report /> }.into_any(),
-                        Some(Err(error)) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
+                        None => EitherOf3::A(view! { <p class="muted">"Choose who calls and type what they dial, then select Test."</p> }),
+                        Some(Ok(report)) => EitherOf3::B(route_answer(report)),
+                        Some(Err(error)) => EitherOf3::C(view! { <p class="banner error" role="alert">{error.to_string()}</p> }),
                     }
                 })}
             </Transition>
@@ -95,9 +96,9 @@ pub fn TestCallRoutingPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Looking up…"</p> }>
                 {move || Suspend::new(async move {
                     match shown.await {
-                        None => view! { <p class="muted">"Type an incoming number and the called location, then select Show Caller ID."</p> }.into_any(),
-                        Some(Ok(report)) => view! { <CallerIdAnswer report /> }.into_any(),
-                        Some(Err(error)) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
+                        None => EitherOf3::A(view! { <p class="muted">"Type an incoming number and the called location, then select Show Caller ID."</p> }),
+                        Some(Ok(report)) => EitherOf3::B(caller_id_answer(report)),
+                        Some(Err(error)) => EitherOf3::C(view! { <p class="banner error" role="alert">{error.to_string()}</p> }),
                     }
                 })}
             </Transition>
@@ -117,10 +118,35 @@ fn location_options(locations: &[Location], selected: &str, none: &'static str) 
     }
 }
 
+/// A GET form's submit as the router's navigation (no page load) once the WASM runs; before
+/// that the browser submits it as a plain GET.
+fn navigate_on_submit() -> impl Fn(leptos::ev::SubmitEvent) + 'static {
+    let navigate = use_navigate();
+    move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            use leptos::web_sys::{FormData, HtmlFormElement, UrlSearchParams};
+            let form = ev.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok());
+            let data = form.as_ref().and_then(|f| FormData::new_with_form(f).ok());
+            let query = data.and_then(|d| UrlSearchParams::new_with_str_sequence_sequence(&d).ok());
+            if let Some(query) = query {
+                ev.prevent_default();
+                navigate(
+                    &format!("{}?{}", paths::TEST_CALL_ROUTING, String::from(query.to_string())),
+                    Default::default(),
+                );
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&navigate, ev);
+    }
+}
+
 #[component]
 fn RouteForm(locations: Vec<Location>, q: Questions) -> impl IntoView {
     view! {
-        <Form method="GET" action=paths::TEST_CALL_ROUTING attr:class="filters card" attr:aria-label="Test Call Routing">
+        <form method="get" action=paths::TEST_CALL_ROUTING class="filters card" aria-label="Test Call Routing" on:submit=navigate_on_submit()>
             // The other question stays in the address bar.
             <input type="hidden" name="calling" value=q.calling.clone() />
             <input type="hidden" name="to" value=q.to.clone() />
@@ -138,14 +164,14 @@ fn RouteForm(locations: Vec<Location>, q: Questions) -> impl IntoView {
             <div class="filter-actions">
                 <button type="submit" class="button primary">"Test"</button>
             </div>
-        </Form>
+        </form>
     }
 }
 
 #[component]
 fn CallerIdForm(locations: Vec<Location>, q: Questions) -> impl IntoView {
     view! {
-        <Form method="GET" action=paths::TEST_CALL_ROUTING attr:class="filters card" attr:aria-label="Caller ID">
+        <form method="get" action=paths::TEST_CALL_ROUTING class="filters card" aria-label="Caller ID" on:submit=navigate_on_submit()>
             <input type="hidden" name="from" value=q.from.clone() />
             <input type="hidden" name="dialed" value=q.dialed.clone() />
             <div class="field grow">
@@ -162,7 +188,7 @@ fn CallerIdForm(locations: Vec<Location>, q: Questions) -> impl IntoView {
             <div class="filter-actions">
                 <button type="submit" class="button primary">"Show Caller ID"</button>
             </div>
-        </Form>
+        </form>
     }
 }
 
@@ -170,8 +196,7 @@ fn place(location: Option<&str>) -> String {
     location.map_or_else(|| "organization level".to_string(), |l| format!("at {l}"))
 }
 
-#[component]
-fn RouteAnswer(report: RouteReport) -> impl IntoView {
+fn route_answer(report: RouteReport) -> impl IntoView {
     let matched = match (&report.virtual_extension, &report.range) {
         (Some(m), _) => {
             let href = paths::virtual_extension(&m.entry.id);
@@ -181,7 +206,7 @@ fn RouteAnswer(report: RouteReport) -> impl IntoView {
                 m.entry.extension,
                 place(m.location_name.as_deref())
             );
-            Some(view! { <dt>"Virtual extension"</dt><dd><A href=href>{label}</A></dd> }.into_any())
+            Some(Either::Left(view! { <dt>"Virtual extension"</dt><dd><A href=href>{label}</A></dd> }))
         }
         (None, Some(r)) => {
             let href = paths::range(&r.id);
@@ -192,7 +217,7 @@ fn RouteAnswer(report: RouteReport) -> impl IntoView {
                 r.pattern,
                 place(r.location_name.as_deref())
             );
-            Some(view! { <dt>"Range"</dt><dd><A href=href>{label}</A></dd> }.into_any())
+            Some(Either::Right(view! { <dt>"Range"</dt><dd><A href=href>{label}</A></dd> }))
         }
         _ => None,
     };
@@ -218,8 +243,7 @@ fn RouteAnswer(report: RouteReport) -> impl IntoView {
     }
 }
 
-#[component]
-fn CallerIdAnswer(report: CallerIdReport) -> impl IntoView {
+fn caller_id_answer(report: CallerIdReport) -> impl IntoView {
     let shown_as = report.shown_as.map(|s| match s {
         ShownAs::Extension => "its extension",
         ShownAs::Esn => "its ESN (routing prefix and extension)",
