@@ -1,3 +1,4 @@
+// Last of the specs (zzz-): its entries and ranges would change what earlier specs count.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from './fixtures';
 import { LIST, open, openHydrated, watchConsole } from './helpers';
