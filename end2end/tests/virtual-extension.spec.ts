@@ -10,7 +10,7 @@ test.describe.serial('Services > Call > Features > Virtual Extension', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Virtual Extension' })).toBeVisible();
     const nav = page.getByRole('navigation', { name: 'Main' });
     await expect(nav.getByText('Services')).toBeVisible();
-    await expect(nav.getByText('Call')).toBeVisible();
+    await expect(nav.getByText('Call', { exact: true })).toBeVisible();
     await expect(nav.getByText('Features')).toBeVisible();
     await expect(nav.getByRole('link', { name: 'Virtual Extension' })).toHaveAttribute('aria-current', 'page');
     await expect(page.getByRole('heading', { name: 'No virtual extensions yet' })).toBeVisible();
