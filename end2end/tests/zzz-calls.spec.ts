@@ -34,7 +34,7 @@ test.describe.serial('Calls: ranges, Test Call Routing and Caller ID', () => {
   test('the Ranges tab adds a range (a bad pattern is flagged as typed), edits and deletes it', async ({ page }) => {
     const problems = watchConsole(page);
     await openHydrated(page, LIST);
-    await page.getByRole('navigation', { name: 'Virtual Extension' }).getByRole('link', { name: 'Ranges' }).click();
+    await page.getByRole('navigation', { name: 'Entries and ranges' }).getByRole('link', { name: 'Ranges' }).click();
     await expect(page).toHaveURL(new RegExp(RANGES + '$'));
     await expect(page.getByRole('link', { name: 'Ranges' })).toHaveAttribute('aria-current', 'page');
 

@@ -387,7 +387,7 @@ pub fn VirtualExtensionTabs(current: &'static str) -> impl IntoView {
         }
     };
     view! {
-        <nav class="tabs" aria-label="Virtual Extension">
+        <nav class="tabs" aria-label="Entries and ranges">
             <ul>
                 {tab(paths::VIRTUAL_EXTENSIONS, "Virtual Extensions")}
                 {tab(paths::RANGES, "Ranges")}
