@@ -35,7 +35,7 @@ pub use location::{
     LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
 };
 pub use mode::VirtualExtensionMode;
-pub use names::{DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};
+pub use names::{sip_safe, DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};
 #[cfg(feature = "phone-metadata")]
 pub use numbering_plan::national_dialing;
 pub use paging::PageIndex;

@@ -92,6 +92,29 @@ impl PersonName {
     }
 }
 
+/// `name` as plain text for phone systems that drop it between the quotes of a SIP header
+/// (`From: "Name" <sip:…>`) without escaping it: `"` becomes `'`, `\` and anything that is
+/// not a printable character (control characters, line and paragraph separators) go, and runs
+/// of spaces become one. The rules keep names on one line already; quotes and backslashes stay
+/// theirs (`Ann "AJ" Lee`), and this is where they are made safe.
+pub fn sip_safe(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = match c {
+            '"' => '\'',
+            '\\' => ' ',
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => ' ',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c != ' ' || !(out.is_empty() || out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +137,10 @@ mod tests {
             ("Zoë 👩\u{200D}💻", Ok("Zoë 👩\u{200D}💻".into())),
             ("  padded\u{3000}", Ok("padded".into())),
             ("x", Ok("x".into())),
+            // Caller ID escapes these in the SIP header; they are a name's own business.
+            ("Ann \"AJ\" Lee", Ok("Ann \"AJ\" Lee".into())),
+            ("Sales \\ Support", Ok("Sales \\ Support".into())),
+            ("O'Brien", Ok("O'Brien".into())),
             (&sixty, Ok(sixty.clone())),
             (&sixty_one, Err(ErrorCode::DisplayNameTooLong)),
             (&nfd_sixty, Ok(format!("{}é", "a".repeat(59)))),
@@ -133,6 +160,20 @@ mod tests {
         ];
         for (raw, expected) in cases {
             assert_eq!(code(raw), expected, "input {raw:?}");
+        }
+    }
+
+    #[test]
+    fn sip_safe_table() {
+        for (name, safe) in [
+            ("Alice Remote", "Alice Remote"),
+            ("Ann \"AJ\" Lee", "Ann 'AJ' Lee"),
+            ("IT \\ Help Desk \"24h\"", "IT Help Desk '24h'"),
+            ("Bob Fjällström", "Bob Fjällström"),
+            ("a\r\nb\u{2028}c", "a b c"),
+            ("\\", ""),
+        ] {
+            assert_eq!(sip_safe(name), safe, "{name:?}");
         }
     }
 
@@ -176,6 +217,54 @@ mod tests {
             if let Ok(name) = DisplayName::parse(&raw) {
                 let again = DisplayName::parse(name.as_str()).expect("accepted stays accepted");
                 prop_assert_eq!(again, name);
+            }
+        }
+
+        /// Phone systems read the look-ups' plain text line by line and put names into SIP
+        /// headers (`From: "Name" <sip:…>`, with `"` and `\` escaped there): an accepted name
+        /// never holds a control character or a line break. Quotes and backslashes are names'
+        /// own business and stay accepted.
+        #[test]
+        fn accepted_names_are_single_lines_without_control_characters(
+            raw in proptest::collection::vec(
+                prop_oneof![
+                    Just('"'), Just('\\'), Just('\r'), Just('\n'), Just('\t'), Just('\0'),
+                    Just('\u{85}'), Just('\u{2028}'), Just('\u{7f}'), Just('\''), Just(' '),
+                    any::<char>(), proptest::char::range('a', 'z'),
+                ],
+                0..70,
+            ).prop_map(|chars| chars.into_iter().collect::<String>())
+        ) {
+            let breaks_a_line = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+            if let Ok(name) = DisplayName::parse(&raw) {
+                prop_assert!(!name.as_str().chars().any(breaks_a_line), "{:?}", name);
+                prop_assert_eq!(name.as_str().lines().count(), 1);
+            }
+            for kind in [PersonNameKind::First, PersonNameKind::Last] {
+                if let Ok(Some(name)) = PersonName::parse(&raw, kind) {
+                    prop_assert!(!name.as_str().chars().any(breaks_a_line), "{:?}", name);
+                }
+            }
+        }
+
+        /// Whatever a name holds, its plain-text form for phone systems is one line that a SIP
+        /// header's quoted display name takes as it is: no `"`, `\\` or control character.
+        #[test]
+        fn sip_safe_names_never_break_a_sip_header(
+            raw in proptest::collection::vec(
+                prop_oneof![
+                    Just('"'), Just('\\'), Just('\r'), Just('\n'), Just('\t'), Just('\0'),
+                    Just('\u{85}'), Just('\u{2028}'), Just(' '), any::<char>(),
+                ],
+                0..70,
+            ).prop_map(|chars| chars.into_iter().collect::<String>())
+        ) {
+            let safe = sip_safe(&raw);
+            prop_assert!(!safe.contains(['"', '\\']), "{:?}", safe);
+            prop_assert!(!safe.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')), "{:?}", safe);
+            prop_assert!(!safe.starts_with(' ') && !safe.ends_with(' ') && !safe.contains("  "), "{:?}", safe);
+            if let Ok(name) = DisplayName::parse(&raw) {
+                prop_assert_eq!(sip_safe(name.as_str()).is_empty(), name.as_str().chars().all(|c| c == '\\' || c.is_whitespace()));
             }
         }
 

@@ -7,7 +7,7 @@
 //! name and those digits, as the provider's signalling identifies the extension.
 
 use super::route::{clean, is_e164_digits, MatchedEntry, MatchedRange};
-use super::{DialPlan, PlanEntry, PlanRange, ORGANIZATION};
+use super::{DialPlan, PlanEntry, PlanRange};
 use crate::model::mode::VirtualExtensionMode;
 use crate::model::range::RangePattern;
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,6 @@ impl DialPlan {
     /// the callee's international prefix, or as E.164 without its `+`. `None`: no entry has it.
     pub fn caller_id(&self, calling: &str, to: Option<&str>) -> Option<CallerId<'_>> {
         let callee = to.and_then(|id| self.location_index.get(id).copied());
-        let scope = callee.map_or(ORGANIZATION, |i| i + 1);
         let text = clean(calling)?;
         // The E.164 digits it could be, most likely first.
         let mut candidates: Vec<String> = Vec::with_capacity(3);
@@ -75,9 +74,7 @@ impl DialPlan {
         candidates.retain(|digits| is_e164_digits(digits));
         for digits in &candidates {
             if let Some(entry) = self.entry_by_number(digits) {
-                let (number, shown_as) = self
-                    .dialable_from(scope, entry)
-                    .unwrap_or_else(|| (entry.phone_number.clone(), ShownAs::PhoneNumber));
+                let (number, shown_as) = self.dialed_from(to, entry);
                 return Some(CallerId {
                     source: CallerIdSource::Entry(entry),
                     calling_number: entry.phone_number.clone(),
@@ -167,24 +164,14 @@ impl DialPlan {
         };
         let (what, location_id) = match &found.source {
             CallerIdSource::Entry(entry) => {
-                report.virtual_extension = Some(MatchedEntry {
-                    entry: (*entry).clone(),
-                    location_name: self.location_name(entry.location_id.as_deref()).map(str::to_string),
-                });
+                report.virtual_extension = Some(self.matched_entry(entry));
                 (
                     format!("{} is the virtual extension \"{}\"", found.calling_number, entry.display_name),
                     entry.location_id.as_deref(),
                 )
             }
             CallerIdSource::Range { range, pattern, extension } => {
-                report.range = Some(MatchedRange {
-                    id: range.id.clone(),
-                    name: range.name.clone(),
-                    prefix: range.prefix.clone(),
-                    pattern: pattern.to_string(),
-                    location_id: range.location_id.clone(),
-                    location_name: self.location_name(range.location_id.as_deref()).map(str::to_string),
-                });
+                report.range = Some(self.matched_range(range, pattern));
                 (
                     format!(
                         "{} is extension {extension} of range \"{}\" (Enhanced mode)",

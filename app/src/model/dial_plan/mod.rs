@@ -197,6 +197,22 @@ impl DialPlan {
         self.location_index.get(id).map(|&i| &self.data.locations[i as usize])
     }
 
+    /// The location with this id, or else with this name (in any case).
+    pub fn find_location(&self, id_or_name: &str) -> Option<&PlanLocation> {
+        self.location(id_or_name).or_else(|| {
+            let wanted = id_or_name.trim().to_lowercase();
+            self.data.locations.iter().find(|l| l.name.to_lowercase() == wanted)
+        })
+    }
+
+    /// What callers at `from` (a location id; `None` or unknown: organization level) dial to
+    /// reach `entry`, as phone directories list it and caller ID shows it: its extension when
+    /// the extension step finds it from there, else its ESN, else its own number.
+    pub fn dialed_from(&self, from: Option<&str>, entry: &PlanEntry) -> (String, ShownAs) {
+        let scope = from.and_then(|id| self.location_index.get(id)).map_or(ORGANIZATION, |&i| i + 1);
+        self.dialable_from(scope, entry).unwrap_or_else(|| (entry.phone_number.clone(), ShownAs::PhoneNumber))
+    }
+
     /// The location's name, or `None` at organization level (or for an unknown id).
     pub fn location_name(&self, id: Option<&str>) -> Option<&str> {
         id.and_then(|id| self.location(id)).map(|l| l.name.as_str())

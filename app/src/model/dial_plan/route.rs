@@ -307,20 +307,30 @@ impl DialPlan {
             destination: route.destination,
             routing_address: route.routing_address.clone().unwrap_or_default(),
             is_rejected: route.destination.is_rejected(),
-            virtual_extension: route.entry.map(|entry| MatchedEntry {
-                entry: entry.clone(),
-                location_name: self.location_name(entry.location_id.as_deref()).map(str::to_string),
-            }),
-            range: route.range.map(|(range, pattern)| MatchedRange {
-                id: range.id.clone(),
-                name: range.name.clone(),
-                prefix: range.prefix.clone(),
-                pattern: pattern.to_string(),
-                location_id: range.location_id.clone(),
-                location_name: self.location_name(range.location_id.as_deref()).map(str::to_string),
-            }),
+            virtual_extension: route.entry.map(|entry| self.matched_entry(entry)),
+            range: route.range.map(|(range, pattern)| self.matched_range(range, pattern)),
             signalled_extension: route.signalled_extension.clone(),
             steps: route.steps.iter().map(|step| self.explain(step, &route)).collect(),
+        }
+    }
+
+    /// `entry` as answers carry it, with its location's name.
+    pub fn matched_entry(&self, entry: &PlanEntry) -> MatchedEntry {
+        MatchedEntry {
+            entry: entry.clone(),
+            location_name: self.location_name(entry.location_id.as_deref()).map(str::to_string),
+        }
+    }
+
+    /// `range` and the `pattern` of it that matched, as answers carry them.
+    pub fn matched_range(&self, range: &PlanRange, pattern: &RangePattern) -> MatchedRange {
+        MatchedRange {
+            id: range.id.clone(),
+            name: range.name.clone(),
+            prefix: range.prefix.clone(),
+            pattern: pattern.to_string(),
+            location_id: range.location_id.clone(),
+            location_name: self.location_name(range.location_id.as_deref()).map(str::to_string),
         }
     }
 

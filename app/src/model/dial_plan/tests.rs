@@ -443,3 +443,42 @@ proptest! {
         let _ = plan.caller_id_report(&dialed, from);
     }
 }
+
+#[test]
+fn directories_list_each_entry_as_a_location_dials_it() {
+    let plan = plan();
+    let entry = |id: &str| plan.data().entries.iter().find(|e| e.id == id).expect("entry");
+    let cases = [
+        (Some("dal"), "dal-shadow", "2000", ShownAs::Extension),
+        // Shadowed at Dallas by Dallas's own 2000, and an organization entry has no ESN.
+        (Some("dal"), "org-alice", "+12145550100", ShownAs::PhoneNumber),
+        (Some("lon"), "org-alice", "2000", ShownAs::Extension),
+        (Some("lon"), "dal-shadow", "82142000", ShownAs::Esn),
+        (None, "lon-ann", "84423000", ShownAs::Esn),
+        // Berlin has no routing prefix: from elsewhere only its number reaches Bob.
+        (Some("dal"), "ber-bob", "+4930123456", ShownAs::PhoneNumber),
+        (Some("ber"), "ber-bob", "4000", ShownAs::Extension),
+    ];
+    for (from, id, number, shown_as) in cases {
+        assert_eq!(plan.dialed_from(from, entry(id)), (number.to_string(), shown_as), "{id} from {from:?}");
+    }
+    // Caller ID shows what the directory lists, for every entry at every location.
+    for from in [None, Some("dal"), Some("lon"), Some("ber"), Some("now")] {
+        for e in &plan.data().entries {
+            let shown = plan.caller_id(&e.phone_number, from).expect("caller ID");
+            assert_eq!((shown.number, shown.shown_as), plan.dialed_from(from, e), "{} at {from:?}", e.id);
+        }
+    }
+}
+
+#[test]
+fn locations_are_found_by_id_or_by_name_in_any_case() {
+    let plan = plan();
+    let found = |key: &str| plan.find_location(key).map(|l| l.id.as_str());
+    assert_eq!(found("dal"), Some("dal"));
+    assert_eq!(found("Dallas"), Some("dal"));
+    assert_eq!(found("DALLAS"), Some("dal"));
+    assert_eq!(found(" london "), Some("lon"));
+    assert_eq!(found("Paris"), None);
+    assert_eq!(found(""), None);
+}
