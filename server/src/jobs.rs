@@ -268,6 +268,7 @@ impl Worker {
         txn.commit().await?;
         drop(tracked);
         if applied {
+            crate::store::directory_changed();
             crate::services::import::after_bulk_load(&self.db, &report).await;
         }
         Ok(Ran::Finished(status))

@@ -22,12 +22,15 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
         Arc::new(Services::with_board(db.clone(), board.clone()).with_dial_plans(dial_plans.clone()));
     let worker =
         crate::jobs::Worker::new(db.clone(), board.clone(), Duration::from_secs(args.task_lease_secs.max(1)));
+    // The look-ups answer from memory: keep the snapshot current (built now, before the first call).
+    let watch = tokio::spawn(dial_plans.clone().watch(db.clone()));
     let jobs = crate::http::Jobs { wake: worker.waker(), board, dial_plans };
     let router = crate::http::router(options, db.clone(), backend, &args, jobs);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.addr)))?;
-    tracing::info!("vext listening on http://{}", args.addr);
+    let bound = listener.local_addr().unwrap_or(args.addr);
+    tracing::info!("vext listening on http://{bound}");
     let grace = Duration::from_secs(args.shutdown_grace_secs);
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(worker.run(stopping, grace));
@@ -41,6 +44,7 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
     if let Err(error) = worker.await {
         tracing::error!(%error, "import worker ended abnormally");
     }
+    watch.abort();
     db.close().await.ok();
     tracing::info!("vext stopped");
     Ok(())

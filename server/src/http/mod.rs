@@ -81,6 +81,67 @@ async fn healthz(State(db): State<DatabaseConnection>) -> Response {
     }
 }
 
+/// What `/readyz` looks at.
+#[derive(Clone)]
+struct Readiness {
+    db: DatabaseConnection,
+    dial_plans: Arc<crate::services::calls::DialPlans>,
+}
+
+/// Ready to serve: the database answers, its schema is this binary's, and the in-memory
+/// directory is current. `503` with the reasons otherwise (a stale directory still answers
+/// the look-ups, from the last snapshot).
+async fn readyz(State(ready): State<Readiness>) -> Response {
+    use crate::services::calls::Freshness;
+    use sea_orm_migration::MigratorTrait;
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+    let mut problems: Vec<String> = Vec::new();
+    let database = match tokio::time::timeout(WAIT, ready.db.ping()).await {
+        Ok(Ok(())) => "ok".to_string(),
+        Ok(Err(error)) => {
+            problems.push("the database does not answer".to_string());
+            error.to_string()
+        }
+        Err(_) => {
+            problems.push("the database does not answer".to_string());
+            format!("no answer within {} s", WAIT.as_secs())
+        }
+    };
+    let pending =
+        tokio::time::timeout(WAIT, crate::store::Migrator::get_pending_migrations_read_only(&ready.db)).await;
+    let migrations = match pending {
+        Ok(Ok(pending)) if pending.is_empty() => "current".to_string(),
+        Ok(Ok(pending)) => {
+            problems.push(format!("{} migrations have not run", pending.len()));
+            format!("{} pending", pending.len())
+        }
+        _ => "unknown".to_string(),
+    };
+    if ready.dial_plans.health() == Freshness::NotLoaded {
+        let _ = tokio::time::timeout(WAIT, ready.dial_plans.current(&ready.db)).await;
+    }
+    let directory = match ready.dial_plans.health() {
+        Freshness::Fresh { version } => serde_json::json!({ "fresh": true, "version": version }),
+        Freshness::Stale { version, for_secs, error } => {
+            problems.push(format!("the directory in memory is stale: not confirmed for {for_secs} s"));
+            serde_json::json!({ "fresh": false, "version": version, "staleForSecs": for_secs, "error": error })
+        }
+        Freshness::NotLoaded => {
+            problems.push("the directory is not loaded".to_string());
+            serde_json::json!({ "fresh": false })
+        }
+    };
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = serde_json::json!({
+        "status": if problems.is_empty() { "ready" } else { "not ready" },
+        "problems": problems,
+        "database": database,
+        "migrations": migrations,
+        "directory": directory,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
 /// What the HTTP front shares with the rest of this replica: the import worker, and the pages'
 /// backend.
 #[derive(Clone, Default)]
@@ -118,9 +179,11 @@ pub fn router(
         provide_context(cookie);
     };
     // Plain axum routes beside Leptos': health, and downloads a browser saves as files.
+    let readiness = Readiness { db: db.clone(), dial_plans: jobs.dial_plans.clone() };
     let plain = Router::new()
         .route("/healthz", get(healthz))
         .with_state(db.clone())
+        .merge(Router::new().route("/readyz", get(readyz)).with_state(readiness))
         .merge(export::router(db.clone()));
     // Uploads have their own body limit (the CSV size limit), outside the general one.
     let uploads = imports::router(Imports {
@@ -145,6 +208,7 @@ pub fn router(
             validating: Default::default(),
         },
         dial_plans: jobs.dial_plans,
+        phone_books: Default::default(),
     });
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
     Router::new()

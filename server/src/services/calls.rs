@@ -1,9 +1,18 @@
-//! Calls: the dial plan and caller ID (`app::model::dial_plan`) over a snapshot of the store.
+//! Calls: the dial plan and caller ID (`app::model::dial_plan`) over a snapshot of the store,
+//! answered from memory.
 //!
 //! A snapshot is built from one consistent read of the directory and kept while the store's
 //! `org_settings.directory_version` stays the same (every change to entries, ranges, locations or
-//! the mode raises it, in its own transaction: `store::lock_directory`). Asking costs one
-//! one-row read; a stale snapshot is rebuilt by one caller while the others wait for it.
+//! the mode raises it, in its own transaction: `store::lock_directory`). A look-up reads the
+//! database only when it may be stale:
+//! - a change committed by this process ([`crate::store::directory_changes`] moved) is seen by
+//!   the next look-up, which reads the version (one row) and rebuilds when it moved;
+//! - a change made elsewhere (another replica, the command line) is seen within a second: on
+//!   PostgreSQL its `NOTIFY` wakes [`DialPlans::watch`], which rebuilds in the background while
+//!   look-ups go on answering; and the watch (or, without one, a look-up) reads the version at
+//!   least every [`CHECK_EVERY`] as the safety net;
+//! - while the database does not answer, the last snapshot keeps answering and
+//!   [`DialPlans::health`] says since when it is stale.
 
 use super::ServiceError;
 use crate::store::entities::{
@@ -22,36 +31,229 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How often [`DialPlans::watch`] reads the version when nothing announced a change (the
+/// safety net).
+pub const CHECK_EVERY: Duration = Duration::from_millis(500);
+/// A look-up reads the version itself when nothing has for this long (no watch runs, or it is
+/// stuck on a database that does not answer).
+const LOOKUP_CHECK_AFTER: Duration = Duration::from_secs(1);
+/// How long a look-up that has a snapshot waits for the version before answering from it.
+const VERSION_WAIT: Duration = Duration::from_millis(250);
+/// A snapshot not confirmed for this long is stale (`/readyz` says so).
+pub const STALE_AFTER: Duration = Duration::from_secs(3);
+
+/// The snapshot, and when it was last confirmed current.
+struct Held {
+    plan: Arc<DialPlan>,
+    version: i64,
+    /// [`crate::store::directory_changes`] when the version was read.
+    seen: u64,
+    /// When the version was last read (successfully or not).
+    checked_at: Instant,
+    /// When the version was last read successfully.
+    confirmed_at: Instant,
+}
 
 /// The current snapshot, shared by every request of this process.
 #[derive(Default)]
 pub struct DialPlans {
-    current: RwLock<Option<(i64, Arc<DialPlan>)>>,
-    rebuilding: tokio::sync::Mutex<()>,
+    held: RwLock<Option<Held>>,
+    /// One reader of the database at a time.
+    checking: tokio::sync::Mutex<()>,
+    /// The last failure to read the directory, while the snapshot is not confirmed.
+    failure: RwLock<Option<String>>,
+}
+
+/// Is the snapshot current?
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Confirmed within [`STALE_AFTER`].
+    Fresh { version: i64 },
+    /// Not confirmed for `for_secs`; `error` says why (the database does not answer, …).
+    Stale { version: i64, for_secs: u64, error: Option<String> },
+    /// None built yet.
+    NotLoaded,
 }
 
 impl DialPlans {
-    /// The snapshot of the directory as it is now.
+    /// The snapshot of the directory as it is now (see the module's documentation for "now").
     pub async fn current(&self, db: &DatabaseConnection) -> Result<Arc<DialPlan>, ServiceError> {
-        let version = directory_version(db).await?;
-        if let Some(plan) = self.at(version) {
-            return Ok(plan);
+        let seen = crate::store::directory_changes();
+        let held = {
+            let held = self.held.read().ok();
+            match held.as_deref().and_then(Option::as_ref) {
+                Some(h) if h.seen == seen && h.checked_at.elapsed() < LOOKUP_CHECK_AFTER => {
+                    return Ok(h.plan.clone())
+                }
+                Some(h) => Some((h.plan.clone(), h.seen != seen)),
+                None => None,
+            }
+        };
+        match held {
+            // Only the interval ran out: if another request is already reading, answer now.
+            Some((plan, false)) => match self.checking.try_lock() {
+                Ok(_one) => self.refresh(db, Some(VERSION_WAIT)).await,
+                Err(_) => Ok(plan),
+            },
+            _ => {
+                let _one = self.checking.lock().await;
+                if let Some(plan) = self.confirmed_since(seen) {
+                    return Ok(plan);
+                }
+                self.refresh(db, Some(VERSION_WAIT)).await
+            }
         }
-        let _one = self.rebuilding.lock().await;
-        if let Some(plan) = self.at(directory_version(db).await?) {
-            return Ok(plan);
-        }
-        let (version, data) = load(db).await?;
-        let plan = Arc::new(DialPlan::new(data));
-        if let Ok(mut current) = self.current.write() {
-            *current = Some((version, plan.clone()));
-        }
-        Ok(plan)
     }
 
-    fn at(&self, version: i64) -> Option<Arc<DialPlan>> {
-        let current = self.current.read().ok()?;
-        current.as_ref().filter(|(v, _)| *v == version).map(|(_, plan)| plan.clone())
+    /// The snapshot, when it was read after this process's `seen`-th change.
+    fn confirmed_since(&self, seen: u64) -> Option<Arc<DialPlan>> {
+        let held = self.held.read().ok()?;
+        held.as_ref()
+            .filter(|h| h.seen >= seen && h.checked_at.elapsed() < LOOKUP_CHECK_AFTER)
+            .map(|h| h.plan.clone())
+    }
+
+    /// Reads the version and rebuilds the snapshot when it moved; the caller holds `checking`.
+    /// When the database fails, or does not give the version within `wait` (a look-up, which
+    /// has a snapshot to answer from), the snapshot there is keeps answering (and goes stale).
+    async fn refresh(
+        &self,
+        db: &DatabaseConnection,
+        wait: Option<Duration>,
+    ) -> Result<Arc<DialPlan>, ServiceError> {
+        let seen = crate::store::directory_changes();
+        let held = self.held.read().ok().and_then(|h| h.as_ref().map(|h| (h.plan.clone(), h.version)));
+        let read = async {
+            let version = match (wait, &held) {
+                (Some(wait), Some(_)) => {
+                    tokio::time::timeout(wait, directory_version(db)).await.unwrap_or_else(|_| {
+                        Err(AppError::Network { message: "the database did not answer in time".to_string() }
+                            .into())
+                    })?
+                }
+                _ => directory_version(db).await?,
+            };
+            match &held {
+                Some((plan, at)) if *at == version => Ok((version, plan.clone())),
+                _ => {
+                    let started = Instant::now();
+                    let (version, data) = load(db).await?;
+                    let plan = Arc::new(DialPlan::new(data));
+                    tracing::info!(version, ms = started.elapsed().as_millis() as u64, "dial plan rebuilt");
+                    Ok::<_, ServiceError>((version, plan))
+                }
+            }
+        };
+        let now = Instant::now();
+        match read.await {
+            Ok((version, plan)) => {
+                if let Ok(mut slot) = self.held.write() {
+                    *slot =
+                        Some(Held { plan: plan.clone(), version, seen, checked_at: now, confirmed_at: now });
+                }
+                if let Ok(mut failure) = self.failure.write() {
+                    failure.take();
+                }
+                Ok(plan)
+            }
+            Err(error) => {
+                let Some((plan, _)) = held else { return Err(error) };
+                tracing::warn!(%error, "cannot read the directory: answering from the last snapshot");
+                if let Ok(mut slot) = self.held.write() {
+                    if let Some(h) = slot.as_mut() {
+                        // Not again before the next interval: every look-up waiting for a
+                        // database that does not answer would stop the calls.
+                        h.checked_at = now;
+                        h.seen = h.seen.max(seen);
+                    }
+                }
+                if let Ok(mut failure) = self.failure.write() {
+                    *failure = Some(error.to_string());
+                }
+                Ok(plan)
+            }
+        }
+    }
+
+    /// Reads the version now (rebuilding when it moved), whatever the interval says.
+    pub async fn check(&self, db: &DatabaseConnection) -> Result<Arc<DialPlan>, ServiceError> {
+        let _one = self.checking.lock().await;
+        self.refresh(db, None).await
+    }
+
+    /// Whether the snapshot is current, for `/readyz`.
+    pub fn health(&self) -> Freshness {
+        let Some((version, confirmed_at)) =
+            self.held.read().ok().and_then(|h| h.as_ref().map(|h| (h.version, h.confirmed_at)))
+        else {
+            return Freshness::NotLoaded;
+        };
+        let age = confirmed_at.elapsed();
+        if age <= STALE_AFTER {
+            return Freshness::Fresh { version };
+        }
+        let error = self.failure.read().ok().and_then(|f| f.clone());
+        Freshness::Stale { version, for_secs: age.as_secs(), error }
+    }
+
+    /// Keeps the snapshot current for as long as the process runs: builds it now, reads the
+    /// version every [`CHECK_EVERY`], and on PostgreSQL rebuilds as soon as another replica
+    /// announces a change. Look-ups answer from the snapshot meanwhile.
+    pub async fn watch(self: Arc<Self>, db: DatabaseConnection) {
+        let announced = Arc::new(tokio::sync::Notify::new());
+        if db.get_database_backend() == DbBackend::Postgres {
+            tokio::spawn(listen(db.get_postgres_connection_pool().clone(), announced.clone()));
+        }
+        let mut tick = tokio::time::interval(CHECK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = announced.notified() => {}
+            }
+            if let Err(error) = self.check(&db).await {
+                tracing::warn!(%error, "cannot build the dial plan yet");
+            }
+        }
+    }
+}
+
+/// Wakes `announced` on every directory change PostgreSQL announces (`LISTEN`), and when the
+/// connection was lost (changes may have been missed then); reconnects for as long as the
+/// process runs.
+async fn listen(pool: sea_orm::sqlx::PgPool, announced: Arc<tokio::sync::Notify>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let listening = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(crate::store::DIRECTORY_CHANNEL).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        };
+        let mut listener = match listening.await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for directory changes (reading the version every interval meanwhile): trying again");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+        };
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => announced.notify_one(),
+                Ok(None) => {
+                    tracing::warn!("the directory listener lost its connection: reconnecting");
+                    announced.notify_one();
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the directory listener failed: reconnecting");
+                    announced.notify_one();
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    break;
+                }
+            }
+        }
     }
 }
 

@@ -103,6 +103,7 @@ pub async fn import(
     let outcome = import_in(&txn, actor, None, file_name, input, options, &Progress::default()).await?;
     if outcome.applied {
         txn.commit().await.map_err(ServiceError::from)?;
+        crate::store::directory_changed();
         after_bulk_load(db, &outcome.report).await;
     } else {
         txn.rollback().await.map_err(ServiceError::from)?;
@@ -149,7 +150,8 @@ pub async fn import_in(
     require_importer(actor)?;
     // The check reads the directory inside the transaction that writes: what was checked is
     // what is changed, even with other replicas writing.
-    lock_directory(txn).await.map_err(ServiceError::from)?;
+    // Dropped before the caller commits: the callers tell `store::directory_changed` after it.
+    let _early = lock_directory(txn).await.map_err(ServiceError::from)?;
     let rows = txn.begin().await.map_err(ServiceError::from)?;
     // The import's event first: each changed entry's history row refers to it. Its target is
     // the task (the command line imports without one: then the event stands for itself).

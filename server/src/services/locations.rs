@@ -107,7 +107,7 @@ pub async fn create_at(
 ) -> Result<Location, ServiceError> {
     super::require_full(actor, "create a location")?;
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let found = conflicts(&txn, &new, None).await?;
     if !found.is_empty() {
         return Err(AppError::Conflict { fields: found }.into());
@@ -322,7 +322,7 @@ pub async fn update(
 ) -> Result<Location, ServiceError> {
     super::require_full(actor, "change a location")?;
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let current = get(&txn, id).await?;
     let mut found = conflicts(&txn, &new, Some(id)).await?;
     if let Some(prefix) =
@@ -458,7 +458,7 @@ async fn in_use(db: &impl ConnectionTrait, location: &Location) -> Result<Option
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<Location, ServiceError> {
     super::require_full(actor, "delete a location")?;
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let current = get(&txn, id).await?;
     if let Some(used) = in_use(&txn, &current).await? {
         return Err(AppError::Conflict { fields: vec![used] }.into());

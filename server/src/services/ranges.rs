@@ -367,7 +367,7 @@ pub async fn create(
         return Err(super::forbidden(actor, "create a virtual extension range at this level"));
     }
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let location = super::virtual_extensions::resolve_location(&txn, &new.scope()).await?;
     let id = new_id();
     let verdict = check_range(Some(&id), &new, &neighbours(&txn, &new, location.as_ref()).await?);
@@ -440,7 +440,7 @@ pub async fn update(
 ) -> Result<SavedRange, ServiceError> {
     let mode = settings::virtual_extension_mode(db).await?;
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let current = get(&txn, id).await?;
     if !actor.may_change(&current.scope()) {
         return Err(super::forbidden(actor, "change a virtual extension range at this level"));
@@ -533,7 +533,7 @@ pub async fn update(
 #[tracing::instrument(skip_all)]
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: &str) -> Result<(), ServiceError> {
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let current = get(&txn, id).await?;
     if !actor.may_change(&current.scope()) {
         return Err(super::forbidden(actor, "delete a virtual extension range at this level"));

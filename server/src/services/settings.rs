@@ -27,7 +27,7 @@ pub async fn set_virtual_extension_mode(
     use sea_orm::{ActiveModelTrait, Set};
     super::require_full(actor, "change the virtual extension mode")?;
     let txn = crate::store::begin_write(db).await?;
-    crate::store::lock_directory(&txn).await?;
+    let _changed = crate::store::lock_directory(&txn).await?;
     let previous = virtual_extension_mode(&txn).await?;
     if previous == mode {
         txn.commit().await?;

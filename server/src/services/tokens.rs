@@ -4,7 +4,8 @@
 //!
 //! Checking a token costs no database round trip once it is known: [`TokenCache`] keeps what
 //! a token may do and reads it again at most every [`RECHECK`], so a revocation made on any
-//! replica is honoured on every other within that time.
+//! replica is honoured on every other within that time. While the database does not answer, a
+//! token checked before keeps its last answer (the phone systems' look-ups go on from memory).
 
 use super::admins::{check_role_locations, resolve_locations};
 use super::audit::{self, Snapshot, Target};
@@ -38,6 +39,9 @@ pub const RECHECK: std::time::Duration = std::time::Duration::from_millis(500);
 const LAST_USED_STEP: Duration = Duration::seconds(60);
 /// Tokens remembered at most (unknown ones included); beyond, the cache starts over.
 const CACHE_MAX: usize = 10_000;
+/// How long a request whose token was checked before waits for the database to check it again;
+/// past it (or when the database fails) the last answer stands until the next [`RECHECK`].
+const RECHECK_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 /// Secret bytes: 256 bits.
 const SECRET_BYTES: usize = 32;
 
@@ -139,9 +143,28 @@ impl TokenCache {
         known.insert(hash, Known { grant, read_at });
     }
 
-    fn recall(&self, hash: &str, now: Instant) -> Option<Option<Grant>> {
+    /// The last answer for this hash, and whether it is recent enough to stand.
+    fn recall(&self, hash: &str, now: Instant) -> Option<(Option<Grant>, bool)> {
         let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        known.get(hash).filter(|k| now.duration_since(k.read_at) < RECHECK).map(|k| k.grant.clone())
+        known.get(hash).map(|k| (k.grant.clone(), now.duration_since(k.read_at) < RECHECK))
+    }
+
+    /// Remembers what the database said of a token, and records its use (in the background:
+    /// the request does not wait for that write).
+    fn fresh(
+        &self,
+        db: &DatabaseConnection,
+        hash: String,
+        grant: Option<Grant>,
+        now: Instant,
+    ) -> Option<Grant> {
+        if let Some(grant) = &grant {
+            if grant.last_used_at.is_none_or(|at| Utc::now() - at >= LAST_USED_STEP) {
+                tokio::spawn(touch(db.clone(), grant.token_id.clone()));
+            }
+        }
+        self.remember(hash, grant.clone(), now);
+        grant
     }
 
     /// The actor a bearer token acts as, from `from` (the client's address): `Unauthorized`
@@ -159,14 +182,27 @@ impl TokenCache {
         let hash = token_hash(secret);
         let now = Instant::now();
         let grant = match self.recall(&hash, now) {
-            Some(grant) => grant,
+            Some((grant, true)) => grant,
+            Some((last, false)) => {
+                // Checked before: a database that is down or slow must not stop the requests
+                // (the phone systems' look-ups answer from memory): the last answer stands.
+                let read =
+                    tokio::time::timeout(RECHECK_WAIT, read_grant(db, &hash)).await.unwrap_or_else(|_| {
+                        Err(AppError::Network { message: "the database did not answer in time".to_string() }
+                            .into())
+                    });
+                match read {
+                    Ok(grant) => self.fresh(db, hash, grant, now),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot check an API token again: its last check stands");
+                        self.remember(hash, last.clone(), now);
+                        last
+                    }
+                }
+            }
             None => {
                 let grant = read_grant(db, &hash).await?;
-                if let Some(grant) = &grant {
-                    touch(db, grant).await;
-                }
-                self.remember(hash, grant.clone(), now);
-                grant
+                self.fresh(db, hash, grant, now)
             }
         };
         let Some(grant) = grant.filter(|g| g.expires_at.is_none_or(|at| at > Utc::now())) else {
@@ -205,20 +241,16 @@ async fn read_grant(db: &impl ConnectionTrait, hash: &str) -> Result<Option<Gran
     }))
 }
 
-/// Records that a token was used, at most once per [`LAST_USED_STEP`]. A busy database only
-/// delays the record: the request goes ahead.
-async fn touch(db: &DatabaseConnection, grant: &Grant) {
-    let now = Utc::now();
-    if grant.last_used_at.is_some_and(|at| now - at < LAST_USED_STEP) {
-        return;
-    }
+/// Records that a token was used (at most once per [`LAST_USED_STEP`], see `fresh`). A busy
+/// database only delays the record, or loses it.
+async fn touch(db: DatabaseConnection, token_id: String) {
     let written = api_token::Entity::update_many()
-        .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
-        .filter(api_token::Column::Id.eq(grant.token_id.as_str()))
-        .exec(db)
+        .col_expr(api_token::Column::LastUsedAt, Expr::value(Utc::now()))
+        .filter(api_token::Column::Id.eq(token_id.as_str()))
+        .exec(&db)
         .await;
     if let Err(error) = written {
-        tracing::debug!(%error, token = %grant.token_id, "last use of an API token not recorded");
+        tracing::debug!(%error, token = %token_id, "last use of an API token not recorded");
     }
 }
 

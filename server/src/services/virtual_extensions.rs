@@ -481,7 +481,7 @@ pub async fn create(
         return Err(super::forbidden(actor, "create a virtual extension at this level"));
     }
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let location = resolve_location(&txn, &new.scope).await?;
     let candidate = candidate(new_id(), &new);
     let verdict = load_around(&txn, &candidate).await?.check(&candidate);
@@ -587,7 +587,7 @@ pub async fn update(
 ) -> Result<SavedVirtualExtension, ServiceError> {
     let new = validate(db, input).await?;
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let current = get(&txn, id).await?;
     if !actor.may_change(&current.scope()) || !actor.may_change(&new.scope) {
         return Err(super::forbidden(actor, "change a virtual extension at this level"));
@@ -711,7 +711,7 @@ pub async fn delete(
         .into());
     }
     let txn = begin_write(db).await?;
-    lock_directory(&txn).await?;
+    let _changed = lock_directory(&txn).await?;
     let found: Vec<VirtualExtension> = ve::Entity::find()
         .filter(ve::Column::Id.is_in(wanted.iter().map(|id| id.as_str())))
         .find_also_related(location::Entity)

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use migrations::Migrator;
@@ -159,15 +160,49 @@ pub async fn serialize(txn: &DatabaseTransaction, lock: Lock) -> Result<(), DbEr
     Ok(())
 }
 
+/// The PostgreSQL channel on which every directory change is announced when it commits.
+pub const DIRECTORY_CHANNEL: &str = "vext_directory";
+
+/// Changes to the directory this process has committed (see [`DirectoryChange`]).
+static DIRECTORY_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// How many directory changes this process has committed so far: when it moves, a dial-plan
+/// snapshot of this process may be stale.
+pub fn directory_changes() -> u64 {
+    DIRECTORY_CHANGES.load(Ordering::Acquire)
+}
+
+/// Tells this process's dial-plan snapshots that the directory may have changed. Call it after
+/// the commit (a snapshot that looks before the commit would see the old version, and keep it).
+pub fn directory_changed() {
+    DIRECTORY_CHANGES.fetch_add(1, Ordering::AcqRel);
+}
+
+/// A change to the directory in a transaction: when dropped (after the commit, or after a
+/// rollback, where looking again is merely unneeded) it calls [`directory_changed`].
+#[must_use = "hold it until the transaction has committed: dropping it tells this process's dial plans to look again"]
+pub struct DirectoryChange(());
+
+impl Drop for DirectoryChange {
+    fn drop(&mut self) {
+        directory_changed();
+    }
+}
+
 /// Takes the directory lock for a change to what the dial plan reads (entries, ranges,
 /// locations, the mode), and marks the directory changed: a dial-plan snapshot built at an
 /// earlier `directory_version` is stale once this transaction commits (see `services::calls`).
-pub async fn lock_directory(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+/// On PostgreSQL the commit also announces it on [`DIRECTORY_CHANNEL`], for other replicas.
+pub async fn lock_directory(txn: &DatabaseTransaction) -> Result<DirectoryChange, DbErr> {
     use sea_orm::ConnectionTrait;
     serialize(txn, Lock::Directory).await?;
     txn.execute_unprepared("UPDATE org_settings SET directory_version = directory_version + 1 WHERE id = 1")
         .await?;
-    Ok(())
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Delivered at commit, once however often the transaction asks.
+        txn.execute_unprepared(&format!("NOTIFY {DIRECTORY_CHANNEL}")).await?;
+    }
+    Ok(DirectoryChange(()))
 }
 
 /// A new opaque id (UUID v7: time-ordered, so inserts stay index-friendly).
