@@ -299,9 +299,17 @@ on_both_databases! {
         assert_eq!(delete.status(), StatusCode::FORBIDDEN);
         // Revoked: refused within a second (the server's cache reads tokens again every RECHECK).
         assert_eq!(s.get(&reader, ENTRIES).send().await.unwrap().status(), StatusCode::OK);
-        let listed = tokens::list(&t.db, &command_line()).await.unwrap();
-        let reader_id = listed.iter().find(|l| l.name == "Reader").unwrap().id.clone();
-        assert!(listed.iter().any(|l| l.name == "Reader" && l.last_used_at.is_some()), "last use recorded");
+        // The last use is written in the background (the request does not wait for it).
+        let recorded = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let reader_id = loop {
+            let listed = tokens::list(&t.db, &command_line()).await.unwrap();
+            let reader = listed.iter().find(|l| l.name == "Reader").unwrap();
+            if reader.last_used_at.is_some() {
+                break reader.id.clone();
+            }
+            assert!(std::time::Instant::now() < recorded, "the last use was never recorded");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
         tokens::revoke(&t.db, &command_line(), &reader_id).await.unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
         loop {
@@ -739,6 +747,9 @@ on_both_databases! {
             "DELETE /telephony/config/virtualExtensionRanges/{id}",
             "POST /telephony/config/virtualExtensionRanges/actions/validate/invoke",
             "POST /telephony/config/actions/testCallRouting/invoke",
+            "GET /vext/route",
+            "GET /vext/callerId",
+            "GET /vext/directory",
         ];
         expected.sort();
         assert_eq!(documented, expected);
@@ -758,6 +769,7 @@ async fn a_token_over_its_rate_gets_429_with_retry_after() {
         organization: Default::default(),
         imports: Default::default(),
         dial_plans: Default::default(),
+        phone_books: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -976,5 +988,142 @@ on_both_databases! {
         assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
         let missing = s.send(reqwest::Method::POST, &full, ROUTE, json!({"originatorType": "USER"})).send().await.unwrap();
         assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    }
+}
+
+on_both_databases! {
+    async fn phone_systems_look_up_routes_caller_ids_and_directories(t: &TestDb) {
+        let s = serve(t).await;
+        let full = token(t, "Admin", "full", &[]).await;
+        let phones = token(t, "Kamailio", "read-only", &[]).await;
+        let dallas = location(t, "Dallas", "8214").await;
+        location(t, "Austin", "8512").await;
+        let dallas_only = token(t, "Dallas phones", "location", &[&dallas]).await;
+        let create = |body: Value| s.send(reqwest::Method::POST, &full, ENTRIES, body).send();
+        for body in [
+            json!({"displayName": "Ann Lee", "firstName": "Ann", "lastName": "Lee", "phoneNumber": "+12015550123", "extension": "4001", "locationId": dallas}),
+            json!({"displayName": "Front Desk", "phoneNumber": "+12015550124", "extension": "2000"}),
+            json!({"displayName": "Tom & Jerry <Sales>", "phoneNumber": "+12015550126", "extension": "2001"}),
+            json!({"displayName": "Zoë", "firstName": "Zoë", "lastName": "Ødegaard", "phoneNumber": "+12015550125", "extension": "4002"}),
+        ] {
+            assert_eq!(create(body).await.unwrap().status(), StatusCode::CREATED);
+        }
+        let range = s.send(reqwest::Method::POST, &full, "/v1/telephony/config/virtualExtensionRanges", json!({"name": "Sales", "prefix": "+1214555", "patterns": ["12XX"]})).send().await.unwrap();
+        assert_eq!(range.status(), StatusCode::CREATED);
+        let get = |token: &str, path: &str| s.get(token, path).send();
+        let text = |response: reqwest::Response| async move {
+            let status = response.status();
+            let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+            (status, kind, response.text().await.unwrap())
+        };
+        let plain = Some("text/plain; charset=utf-8".to_string());
+
+        // Route: the number to call, as one line; the location by id or by name in any case.
+        let route = |location: &str, dialed: &str| format!("/v1/vext/route?location={location}&dialed={dialed}&format=text");
+        assert_eq!(text(get(&phones, &route(&dallas, "4001")).await.unwrap()).await, (StatusCode::OK, plain.clone(), "+12015550123\n".into()));
+        assert_eq!(text(get(&phones, &route("dallas", "4001")).await.unwrap()).await.2, "+12015550123\n");
+        assert_eq!(text(get(&phones, &route("Austin", "82144001")).await.unwrap()).await.2, "+12015550123\n", "the ESN from elsewhere");
+        assert_eq!(text(get(&phones, &route("Austin", "2000")).await.unwrap()).await.2, "+12015550124\n", "organization level");
+        assert_eq!(text(get(&phones, &route("Austin", "1234")).await.unwrap()).await.2, "+12145551234\n", "a range number");
+        // Nothing matches: 404 and no body, whatever the format.
+        for dialed in ["4001", "4999", "abc"] {
+            for format in ["text", "json"] {
+                let path = format!("/v1/vext/route?location=Austin&dialed={dialed}&format={format}");
+                let (status, _, body) = text(get(&phones, &path).await.unwrap()).await;
+                assert_eq!((status, body.as_str()), (StatusCode::NOT_FOUND, ""), "{path}");
+            }
+        }
+        // JSON by default; plain text when Accept asks for it.
+        let routed = json_of(get(&phones, "/v1/vext/route?location=Dallas&dialed=4001").await.unwrap()).await;
+        assert_eq!(routed["number"], "+12015550123");
+        assert_eq!(routed["destinationType"], "VIRTUAL_EXTENSION");
+        assert_eq!(routed["virtualExtension"]["displayName"], "Ann Lee");
+        assert_eq!(routed["virtualExtension"]["locationName"], "Dallas");
+        let ranged = json_of(get(&phones, "/v1/vext/route?location=Dallas&dialed=1299").await.unwrap()).await;
+        assert_eq!((ranged["destinationType"].as_str(), ranged["virtualExtensionRange"]["name"].as_str()), (Some("VIRTUAL_EXTENSION_RANGE"), Some("Sales")));
+        let accepted = s.get(&phones, "/v1/vext/route?location=Dallas&dialed=4001").header("accept", "text/plain, application/json;q=0.5").send().await.unwrap();
+        assert_eq!(text(accepted).await, (StatusCode::OK, plain.clone(), "+12015550123\n".into()));
+
+        // Caller ID: the name, then the extension or ESN as the callee's location dials it.
+        let caller = |number: &str, location: &str| format!("/v1/vext/callerId?number={number}&location={location}&format=text");
+        assert_eq!(text(get(&phones, &caller("%2B12015550123", "Dallas")).await.unwrap()).await, (StatusCode::OK, plain.clone(), "Ann Lee\n4001\n".into()));
+        assert_eq!(text(get(&phones, &caller("%2B12015550123", "Austin")).await.unwrap()).await.2, "Ann Lee\n82144001\n");
+        assert_eq!(text(get(&phones, &caller("2015550123", "Austin")).await.unwrap()).await.2, "Ann Lee\n82144001\n", "a national number");
+        assert_eq!(text(get(&phones, &caller("12015550124", "Austin")).await.unwrap()).await.2, "Front Desk\n2000\n", "E.164 without its +");
+        let unknown = text(get(&phones, &caller("%2B12015559999", "Austin")).await.unwrap()).await;
+        assert_eq!((unknown.0, unknown.2.as_str()), (StatusCode::NOT_FOUND, ""));
+        let shown = json_of(get(&phones, "/v1/vext/callerId?number=%2B12015550123&location=Austin").await.unwrap()).await;
+        assert_eq!((shown["name"].as_str(), shown["number"].as_str(), shown["shownAs"].as_str()), (Some("Ann Lee"), Some("82144001"), Some("ESN")));
+
+        // Basic authentication, the token as password (any user name): what phones put in a URL.
+        let basic = s.http.get(s.url(&route("Dallas", "4001"))).basic_auth("kamailio", Some(&phones)).send().await.unwrap();
+        assert_eq!(text(basic).await.2, "+12015550123\n");
+        for refused in [
+            s.http.get(s.url(&route("Dallas", "4001"))).basic_auth("kamailio", Some("not-a-token")),
+            s.http.get(s.url(&route("Dallas", "4001"))),
+        ] {
+            let response = refused.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(response.headers()["www-authenticate"], "Basic realm=\"vext\", charset=\"UTF-8\"");
+        }
+        // Basic is for the look-ups only: the rest of the API takes Bearer.
+        let elsewhere = s.http.get(s.url(ENTRIES)).basic_auth("x", Some(&full)).send().await.unwrap();
+        assert_eq!(elsewhere.status(), StatusCode::UNAUTHORIZED);
+        assert!(elsewhere.headers().get("www-authenticate").is_none());
+
+        // A location token looks up its own locations only; unknown locations are named.
+        assert_eq!(get(&dallas_only, &route("Dallas", "4001")).await.unwrap().status(), StatusCode::OK);
+        assert_eq!(refusal(get(&dallas_only, &route("Austin", "4001")).await.unwrap(), StatusCode::BAD_REQUEST).await, [code(ErrorCode::OutsideYourLocations)]);
+        assert_eq!(refusal(get(&dallas_only, "/v1/vext/route?dialed=4001").await.unwrap(), StatusCode::BAD_REQUEST).await, [code(ErrorCode::OutsideYourLocations)]);
+        assert_eq!(refusal(get(&phones, &route("Houston", "4001")).await.unwrap(), StatusCode::BAD_REQUEST).await, [code(ErrorCode::LocationNotFound)]);
+        assert_eq!(get(&phones, "/v1/vext/route?location=Dallas").await.unwrap().status(), StatusCode::BAD_REQUEST);
+        assert_eq!(get(&phones, "/v1/vext/route?location=Dallas&dialed=4001&format=xml").await.unwrap().status(), StatusCode::BAD_REQUEST);
+
+        // The directory as Austin's phones dial it, sorted by display name.
+        let book = json_of(get(&phones, "/v1/vext/directory?location=Austin").await.unwrap()).await;
+        let listed: Vec<(String, String, String)> = book["items"].as_array().unwrap().iter().map(|i| (
+            i["displayName"].as_str().unwrap().to_string(), i["number"].as_str().unwrap().to_string(), i["dialedAs"].as_str().unwrap().to_string(),
+        )).collect();
+        let expected = [("Ann Lee", "82144001", "ESN"), ("Front Desk", "2000", "EXTENSION"), ("Tom & Jerry <Sales>", "2001", "EXTENSION"), ("Zoë", "4002", "EXTENSION")];
+        assert_eq!(listed, expected.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())));
+        assert_eq!((book["location"].as_str(), book["total"].as_u64(), book["pages"].as_u64()), (Some("Austin"), Some(4), Some(1)));
+        let searched = json_of(get(&phones, "/v1/vext/directory?location=Austin&name=ODE").await.unwrap()).await;
+        assert_eq!(searched["items"].as_array().unwrap().iter().map(|i| i["displayName"].as_str().unwrap()).collect::<Vec<_>>(), ["Zoë"], "a last name's start, accents ignored");
+        let yealink = text(get(&phones, "/v1/vext/directory?location=Austin&format=yealink").await.unwrap()).await;
+        assert_eq!(yealink.1.as_deref(), Some("text/xml; charset=utf-8"));
+        assert!(yealink.2.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<YealinkIPPhoneDirectory>\n"), "{}", yealink.2);
+        assert!(yealink.2.contains("<DirectoryEntry><Name>Ann Lee</Name><Telephone>82144001</Telephone></DirectoryEntry>"), "{}", yealink.2);
+        assert!(yealink.2.contains("<Name>Tom &amp; Jerry &lt;Sales&gt;</Name>"), "{}", yealink.2);
+        assert!(yealink.2.contains("<Name>Zoë</Name>"), "UTF-8 as it is: {}", yealink.2);
+
+        // Cisco: 32 entries a page, a prompt, and soft keys to page on.
+        for i in 0..40 {
+            let body = json!({"displayName": format!("Person {i:02}"), "phoneNumber": format!("+1201555{:04}", 1000 + i), "extension": format!("{}", 5000 + i)});
+            assert_eq!(create(body).await.unwrap().status(), StatusCode::CREATED, "a change is seen by the next look-up");
+        }
+        let first = text(get(&phones, "/v1/vext/directory?location=Dallas&format=cisco").await.unwrap()).await.2;
+        assert_eq!(first.matches("<DirectoryEntry>").count(), 32, "{first}");
+        assert!(first.contains("<Title>Directory: Dallas</Title>"), "{first}");
+        assert!(first.contains("<Prompt>Page 1 of 2 (44)</Prompt>"), "{first}");
+        assert!(first.contains("<Name>Ann Lee</Name><Telephone>4001</Telephone>"), "{first}");
+        let next = format!("{}/v1/vext/directory?location=Dallas&amp;format=cisco&amp;page=2", s.base);
+        assert!(first.contains(&format!("<SoftKeyItem><Name>Next</Name><URL>{next}</URL>")), "{first}");
+        assert!(first.contains("<URL>SoftKey:Dial</URL>") && !first.contains("Previous"), "{first}");
+        let second = text(get(&phones, "/v1/vext/directory?location=Dallas&format=cisco&page=2").await.unwrap()).await.2;
+        assert_eq!(second.matches("<DirectoryEntry>").count(), 12, "{second}");
+        assert!(second.contains("<Name>Previous</Name>") && !second.contains("<Name>Next</Name>"), "{second}");
+        let form = text(get(&phones, "/v1/vext/directory?location=Dallas&format=cisco-search").await.unwrap()).await.2;
+        assert!(form.contains("<CiscoIPPhoneInput>") && form.contains("<QueryStringParam>name</QueryStringParam>"), "{form}");
+        let found = text(get(&phones, "/v1/vext/directory?location=Dallas&format=cisco&name=person%200").await.unwrap()).await.2;
+        assert_eq!(found.matches("<DirectoryEntry>").count(), 10, "{found}");
+        assert_eq!(refusal(get(&dallas_only, "/v1/vext/directory?location=Austin&format=cisco").await.unwrap(), StatusCode::BAD_REQUEST).await, [code(ErrorCode::OutsideYourLocations)]);
+        assert_eq!(get(&phones, "/v1/vext/directory?format=vcard").await.unwrap().status(), StatusCode::BAD_REQUEST);
+
+        // Quotes and a backslash are a name's own: JSON keeps them, plain text is SIP-safe.
+        let quoted = json!({"displayName": "Ann \"AJ\" O'Lee \\ Sales", "phoneNumber": "+12015550199", "extension": "2999"});
+        assert_eq!(create(quoted).await.unwrap().status(), StatusCode::CREATED);
+        assert_eq!(text(get(&phones, &caller("%2B12015550199", "Dallas")).await.unwrap()).await.2, "Ann 'AJ' O'Lee Sales\n2999\n");
+        let shown = json_of(get(&phones, "/v1/vext/callerId?number=%2B12015550199&location=Dallas").await.unwrap()).await;
+        assert_eq!(shown["name"], "Ann \"AJ\" O'Lee \\ Sales");
     }
 }

@@ -47,7 +47,7 @@ pub fn client_address(request: &Request, trust_forwarded_for: bool) -> Option<St
 
 /// What anyone may reach: the sign-in page and its server function, static files, health.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/sign-in" | "/api/sign_in" | "/healthz") || is_static_file(path)
+    matches!(path, "/sign-in" | "/api/sign_in" | "/healthz" | "/readyz") || is_static_file(path)
 }
 
 /// The site's own files, the same for everyone (the only answers a cache may keep).

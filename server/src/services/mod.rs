@@ -10,6 +10,7 @@ pub mod directory;
 pub mod error;
 pub mod import;
 pub mod locations;
+pub mod phones;
 pub mod ranges;
 pub mod search;
 pub mod sessions;

@@ -2,7 +2,8 @@
 //! script or SDK written against it works with vext by changing its base URL and token. Every
 //! handler calls `crate::services`, the same rules as the pages, the CSV and the CLI.
 //!
-//! Only `Authorization: Bearer <API token>` is accepted: a browser's session cookie is not
+//! Only `Authorization: Bearer <API token>` is accepted (and, for the phone systems' read-only
+//! look-ups, the token as Basic authentication's password): a browser's session cookie is not
 //! (so `/v1` has nothing to forge across sites), and the pages take no token. Each token has
 //! its own rate limit. Every answer carries a `TrackingID` header (the request's, or a new
 //! one), also in the server's log line; refusals have the body [`error::ErrorBody`].
@@ -12,6 +13,7 @@ pub mod error;
 mod imports;
 mod json;
 mod locations;
+mod lookups;
 mod organizations;
 mod ranges;
 mod virtual_extensions;
@@ -51,6 +53,8 @@ pub struct Api {
     pub imports: ImportJobs,
     /// The dial-plan snapshot this process answers from.
     pub dial_plans: Arc<crate::services::calls::DialPlans>,
+    /// The phone directory of that snapshot, sorted by name.
+    pub phone_books: Arc<crate::services::phones::PhoneBooks>,
 }
 
 /// What `/v1/vext/imports` shares with this replica's import worker.
@@ -96,6 +100,8 @@ impl utoipa::Modify for BearerAuth {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        // The phone systems' look-ups also take the token as Basic authentication's password.
+        components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
     }
 }
 
@@ -108,6 +114,7 @@ fn routes(limits: app::model::csv::Limits) -> OpenApiRouter<Api> {
         .merge(imports::routes(limits))
         .merge(ranges::routes())
         .merge(calls::routes())
+        .merge(lookups::routes())
 }
 
 /// `/v1`, with its own authentication, rate limit, body limit and error answers.
@@ -143,15 +150,18 @@ async fn track(request: Request, next: Next) -> Response {
         .map(str::to_string);
     let id = given.unwrap_or_else(|| format!("VEXT_{}", crate::store::new_id()));
     let span = tracing::info_span!("api", tracking_id = %id, method = %request.method(), path = %request.uri().path());
+    // The phone systems' look-ups come at the call rate: logged at debug level only.
+    let lookup = lookups::is_lookup(request.uri().path());
     let started = Instant::now();
     let mut response =
         TRACKING_ID.scope(id.clone(), tracing::Instrument::instrument(next.run(request), span.clone())).await;
+    let (status, ms) = (response.status().as_u16(), started.elapsed().as_millis() as u64);
     span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-            "api request"
-        )
+        if lookup {
+            tracing::debug!(status, ms, "api request");
+        } else {
+            tracing::info!(status, ms, "api request");
+        }
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(TRACKING_HEADER.clone(), value);
@@ -159,24 +169,35 @@ async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// The bearer token's actor, or 401; then the token's rate limit, or 429.
+/// The token's actor, or 401; then the token's rate limit, or 429. The token comes as
+/// `Authorization: Bearer <token>`; the phone systems' look-ups (read-only) also take it as the
+/// password of Basic authentication, and are not rate limited.
 async fn authenticate(State(api): State<Api>, mut request: Request, next: Next) -> Response {
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_string());
-    let Some(secret) = bearer else {
+    let lookup = lookups::is_lookup(request.uri().path());
+    let refuse = |why: &str| {
+        let mut response = ApiError::unauthorized(why).into_response();
+        if lookup {
+            // Phones and proxies send a URL's credentials once asked for them.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"vext\", charset=\"UTF-8\""),
+            );
+        }
+        response
+    };
+    let Some(secret) = credentials(request.headers(), lookup) else {
         let why = if request.headers().contains_key(header::COOKIE) {
             "The REST API takes an API token, not a browser session: send Authorization: Bearer <token>. \
              A full administrator creates tokens under Management > API Tokens."
+        } else if lookup {
+            "Send Authorization: Bearer <token>, or the token as the password of Basic authentication \
+             (any user name; in a URL: https://phone:<token>@host/...). A full administrator creates \
+             tokens under Management > API Tokens (or with `vext token create`)."
         } else {
             "Send Authorization: Bearer <token>, with a token a full administrator created under \
              Management > API Tokens (or with `vext token create`)."
         };
-        return ApiError::unauthorized(why).into_response();
+        return refuse(why);
     };
     let from = client_address(&request, api.trust_forwarded_for);
     let actor = match api.tokens.authenticate(&api.db, &secret, from).await {
@@ -184,22 +205,41 @@ async fn authenticate(State(api): State<Api>, mut request: Request, next: Next) 
         Err(error) => {
             let error = app::error::AppError::from(error);
             return match error {
-                app::error::AppError::Unauthorized => ApiError::unauthorized(
+                app::error::AppError::Unauthorized => refuse(
                     "The token is not valid: it is unknown, revoked or expired. Ask a full administrator for a new one.",
-                )
-                .into_response(),
+                ),
                 other => ApiError::from(other).into_response(),
             };
         }
     };
-    if let Err(wait) = api.limits.take(&actor.id, Instant::now()) {
-        return ApiError::too_many_requests(wait.as_secs().max(1)).into_response();
+    if !lookup {
+        if let Err(wait) = api.limits.take(&actor.id, Instant::now()) {
+            return ApiError::too_many_requests(wait.as_secs().max(1)).into_response();
+        }
     }
     if let Err(refused) = check_org_id(&api, request.uri().query()).await {
         return refused.into_response();
     }
     request.extensions_mut().insert(actor);
     next.run(request).await
+}
+
+/// The token a request carries: `Bearer <token>`, or (when `basic` is allowed) the password of
+/// `Basic base64(user:password)`.
+fn credentials(headers: &axum::http::HeaderMap, basic: bool) -> Option<String> {
+    use base64::Engine as _;
+    let (scheme, value) = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim().split_once(' ')?;
+    let value = value.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(value.to_string()).filter(|t| !t.is_empty());
+    }
+    if basic && scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (_, password) = text.split_once(':')?;
+        return Some(password.to_string()).filter(|t| !t.is_empty());
+    }
+    None
 }
 
 /// The optional `orgId` query parameter, on any route: accepted when it names this
