@@ -69,6 +69,7 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, runs: usize) {
         organization: Default::default(),
         imports: Default::default(),
         dial_plans: Default::default(),
+        phone_books: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));

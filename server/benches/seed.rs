@@ -97,3 +97,39 @@ pub fn on_both_databases(bench: impl AsyncFn(&str, &DatabaseConnection)) {
         admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.ok();
     });
 }
+
+/// `count` organization-level ranges, each one pattern (`6nnnXX` after `+1312nnn`), inserted
+/// directly.
+pub async fn seed_ranges(db: &DatabaseConnection, count: usize) {
+    use server::store::entities::{
+        virtual_extension_range as range, virtual_extension_range_pattern as pattern,
+    };
+    let now = chrono::Utc::now();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+        let ids: Vec<String> = chunk.iter().map(|_| server::store::new_id()).collect();
+        range::Entity::insert_many(chunk.iter().zip(&ids).map(|(&i, id)| range::ActiveModel {
+            id: Set(id.clone()),
+            name: Set(format!("Range {i:04}")),
+            name_key: Set(format!("range {i:04}")),
+            prefix: Set(format!("+1312{:03}", i % 1000)),
+            level: Set("ORGANIZATION".to_string()),
+            location_id: Set(None),
+            scope_key: Set("org".to_string()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        }))
+        .exec(db)
+        .await
+        .expect("insert ranges");
+        pattern::Entity::insert_many(chunk.iter().zip(&ids).map(|(&i, id)| pattern::ActiveModel {
+            range_id: Set(id.clone()),
+            pattern: Set(format!("6{:03}XX", i % 1000)),
+            scope_key: Set("org".to_string()),
+            position: Set(0),
+        }))
+        .exec(db)
+        .await
+        .expect("insert patterns");
+    }
+}
