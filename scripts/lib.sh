@@ -63,6 +63,15 @@ ensure_chromium() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 }
 
+# Kamailio (with http_client) and SIPp for scripts/sip-test and scripts/sip-load.
+ensure_sip_tools() {
+  if command -v kamailio >/dev/null && command -v sipp >/dev/null \
+    && [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/http_client.so ]; then return; fi
+  log "Installing Debian's Kamailio and SIPp for the SIP tests"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y kamailio kamailio-utils-modules kamailio-json-modules sip-tester
+}
+
 ensure_toolchain() {
   ensure_wasm_target
   ensure_cargo_leptos
