@@ -126,7 +126,7 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, secs: u64, conne
     let (b, rows_n) = (base.clone(), rows);
     let site_id = site.clone();
     load("route", &http, connections, secs, move |i| {
-        let n = (i * 7) % rows_n;
+        let n = (i * 7) % (rows_n - 3); // each case below stays under `rows`
         let (dialed, status) = match i % 5 {
             0 => (format!("{}", 100_000 + (n / 30) * 30 + 3), 200), // Site 03's own (i % 3 == 0, i % 10 == 3)
             1 => (format!("8{:02}{}", (n / 3 * 3) % 10, 100_000 + n / 3 * 3), 200), // an ESN
@@ -150,7 +150,7 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, secs: u64, conne
         (
             format!(
                 "{b}/v1/vext/route?location={site_id}&dialed={}",
-                100_000 + ((i * 7) % rows_n / 3) * 3 + 1
+                100_000 + ((i * 7) % (rows_n - 3) / 3) * 3 + 1
             ),
             200,
         )
