@@ -119,7 +119,7 @@ test.describe.serial('Bulk Add in CSV and the Tasks list', () => {
     // A page of row errors past the end says which pages there are and links to the last.
     const taskUrl = page.url();
     await page.goto(taskUrl + '?page=99');
-    await expect(page.getByRole('heading', { name: 'There is no page 100' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'There is no page 99' })).toBeVisible();
     await expect(page.getByText('There is only 1 page.')).toBeVisible();
     await page.getByRole('link', { name: 'Go to page 1' }).click();
     await expect(table.getByRole('row')).toHaveCount(3);

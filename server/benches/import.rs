@@ -6,8 +6,14 @@
 //! into a fresh SQLite file and a throwaway PostgreSQL database, then a second file that updates
 //! every entry it added (each with its before and after in the entry's history). Validate runs
 //! on a database of its own. Prints the times, rows per second and the process's peak resident
-//! memory during the first import, and SQLite's own time for the same rows (the floor no import
-//! can beat).
+//! memory during the first import.
+//!
+//! Side by side, in the same run, each database's **floor**: the same rows written by one
+//! `INSERT … SELECT` that the database generates itself (no CSV, no checks, no vext code),
+//! through the same triggers and indexes, in one transaction. No import can beat it, so the
+//! targets are ratios to it: the import ≤ 1.25× the floor on SQLite, ≤ 1.5× on PostgreSQL; the
+//! all-UPDATE file ≤ 1.5× the all-ADD one. Then, unless `VEXT_BENCH_SCALE_ROWS=0`, a file ten
+//! times as long (default 1,000,000 rows) on SQLite: ≤ 10.5× the time, peak memory ≤ 200 MiB.
 
 use app::model::LocationInput;
 use sea_orm::{ConnectionTrait, Database};
@@ -115,36 +121,53 @@ async fn create_locations(db: &sea_orm::DatabaseConnection) {
     }
 }
 
-/// What SQLite itself needs for the same rows in the same schema: one `INSERT … SELECT` that
-/// generates them inside the engine (no CSV, no checks, no binding, no vext code), through
-/// the same triggers and indexes, in one transaction. The import cannot be faster than this.
-async fn sqlite_floor(dir: &std::path::Path, rows: usize) {
-    use sea_orm::TransactionTrait;
-    let db = server::store::open(&format!("sqlite://{}/floor.db", dir.display())).await.expect("sqlite");
-    create_locations(&db).await;
-    let sql = format!(
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}), \
-         locs(k, id) AS (SELECT row_number() OVER (ORDER BY name) - 1, id FROM location) \
-         INSERT INTO virtual_extension (id, level, location_id, scope_key, extension, first_name, \
-           last_name, display_name, phone_number, created_at, updated_at, version, search_name, search_rowid) \
-         SELECT printf('0190%04x-%04x-7%03x-8000-%012x', i / 65536, i % 65536, i % 4096, i), \
-           CASE WHEN i % 3 = 0 THEN 'LOCATION' ELSE 'ORGANIZATION' END, \
-           CASE WHEN i % 3 = 0 THEN locs.id END, CASE WHEN i % 3 = 0 THEN locs.id ELSE 'org' END, \
-           100000 + i, 'First' || (i % 16), 'Last' || (i % 13), 'Person ' || i, \
-           printf('+1201%d%04d', 200 + i / 10000, i % 10000), \
-           '2026-11-27T00:00:00Z', '2026-11-27T00:00:00Z', 1, \
-           'person ' || i || char(10) || 'first' || (i % 16) || char(10) || 'last' || (i % 13), i + 1 \
-         FROM n JOIN locs ON locs.k = n.i % 10",
-        last = rows - 1
-    );
+/// The floor on `db` (fresh, with the bench's locations): what the database itself needs to
+/// write the same rows in the same schema with one `INSERT … SELECT` that generates them
+/// inside the engine, through the same triggers and indexes, in one transaction. Seconds.
+async fn floor(db: &sea_orm::DatabaseConnection, rows: usize) -> f64 {
+    use sea_orm::{DbBackend, TransactionTrait};
+    let last = rows - 1;
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => format!(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}), \
+             locs(k, id) AS (SELECT row_number() OVER (ORDER BY name) - 1, id FROM location) \
+             INSERT INTO virtual_extension (id, level, location_id, scope_key, extension, first_name, \
+               last_name, display_name, phone_number, created_at, updated_at, version, search_name, search_rowid) \
+             SELECT printf('0190%04x-%04x-7%03x-8000-%012x', i / 65536, i % 65536, i % 4096, i), \
+               CASE WHEN i % 3 = 0 THEN 'LOCATION' ELSE 'ORGANIZATION' END, \
+               CASE WHEN i % 3 = 0 THEN locs.id END, CASE WHEN i % 3 = 0 THEN locs.id ELSE 'org' END, \
+               100000 + i, 'First' || (i % 16), 'Last' || (i % 13), 'Person ' || i, \
+               printf('+1201%d%04d', 200 + i / 10000, i % 10000), \
+               '2026-11-27T00:00:00Z', '2026-11-27T00:00:00Z', 1, \
+               'person ' || i || char(10) || 'first' || (i % 16) || char(10) || 'last' || (i % 13), i + 1 \
+             FROM n JOIN locs ON locs.k = n.i % 10"
+        ),
+        _ => format!(
+            "WITH locs AS (SELECT (row_number() OVER (ORDER BY name) - 1)::int AS k, id FROM location) \
+             INSERT INTO virtual_extension (id, level, location_id, scope_key, extension, first_name, \
+               last_name, display_name, phone_number, created_at, updated_at, version, search_name) \
+             SELECT format('0190%s-%s-7%s-8000-%s', lpad(to_hex(i / 65536), 4, '0'), \
+                 lpad(to_hex(i % 65536), 4, '0'), lpad(to_hex(i % 4096), 3, '0'), lpad(to_hex(i), 12, '0')), \
+               CASE WHEN i % 3 = 0 THEN 'LOCATION' ELSE 'ORGANIZATION' END, \
+               CASE WHEN i % 3 = 0 THEN locs.id END, CASE WHEN i % 3 = 0 THEN locs.id ELSE 'org' END, \
+               (100000 + i)::text, 'First' || (i % 16), 'Last' || (i % 13), 'Person ' || i, \
+               format('+1201%s%s', 200 + i / 10000, lpad((i % 10000)::text, 4, '0')), \
+               now(), now(), 1, \
+               'person ' || i || chr(10) || 'first' || (i % 16) || chr(10) || 'last' || (i % 13) \
+             FROM generate_series(0, {last}) AS i JOIN locs ON locs.k = i % 10"
+        ),
+    };
     let start = Instant::now();
     let txn = db.begin().await.unwrap();
     txn.execute_unprepared(&sql).await.expect("floor insert");
     txn.commit().await.unwrap();
-    println!(
-        "SQLite floor: the same {rows} rows by one INSERT … SELECT inside SQLite (no vext code): {:.2} s",
-        start.elapsed().as_secs_f64()
-    );
+    start.elapsed().as_secs_f64()
+}
+
+/// What one database's run measured, in seconds.
+struct Timings {
+    import: f64,
+    updates: f64,
 }
 
 /// Validate on `check_db`, then the import and an import that updates every entry on
@@ -156,14 +179,14 @@ async fn run(
     files: (&std::path::Path, &std::path::Path),
     rows: usize,
     bad: usize,
-) {
+) -> Timings {
     let (file, updates) = files;
     create_locations(check_db).await;
     create_locations(import_db).await;
     // The check alone (what Validate does), to see where the time goes.
     let start = Instant::now();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
-    let report = server::services::csv_check::check(
+    let report = server::services::import::check(
         check_db,
         &server::services::audit::command_line(),
         reader,
@@ -190,6 +213,7 @@ async fn run(
     .await
     .expect("import");
     let elapsed = start.elapsed().as_secs_f64();
+    let import_elapsed = elapsed;
     let s = &outcome.report.summary;
     assert_eq!(s.failed as usize, bad, "the bad rows, and only those, fail");
     assert_eq!(s.add as usize, rows - bad);
@@ -218,10 +242,77 @@ async fn run(
         rows - bad,
         (rows - bad) as f64 / elapsed
     );
+    Timings { import: import_elapsed, updates: elapsed }
+}
+
+/// The floor on a fresh database, then the ratios this run's timings make with it.
+async fn compare(
+    label: &str,
+    floor_db: &sea_orm::DatabaseConnection,
+    rows: usize,
+    timings: &Timings,
+    target: f64,
+) {
+    create_locations(floor_db).await;
+    let floor = floor(floor_db, rows).await;
+    let ratio = timings.import / floor;
+    println!(
+        "{label}: floor (the same {rows} rows by one INSERT … SELECT, no vext code) {floor:.2} s; \
+         import {:.2} s = {ratio:.2}× the floor (target ≤ {target}×): {}",
+        timings.import,
+        verdict(ratio <= target)
+    );
+    let updates = timings.updates / timings.import;
+    println!(
+        "{label}: the all-UPDATE file took {updates:.2}× the all-ADD one (target ≤ 1.5×): {}",
+        verdict(updates <= 1.5)
+    );
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "NOT MET"
+    }
+}
+
+/// The import of a file `scale` times as long as the first, on a fresh SQLite file: its time
+/// against the first's, and its peak memory.
+async fn at_scale(dir: &std::path::Path, rows: usize, first: f64) {
+    let file = dir.join("scale.csv");
+    let bad = generate(&file, rows);
+    let db = server::store::open(&format!("sqlite://{}/scale.db", dir.display())).await.expect("sqlite");
+    create_locations(&db).await;
+    reset_peak();
+    let start = Instant::now();
+    let reader = std::io::BufReader::new(std::fs::File::open(&file).unwrap());
+    let outcome = import(
+        &db,
+        &server::services::audit::command_line(),
+        "scale.csv",
+        reader,
+        ImportOptions { limits: app::model::csv::Limits::NONE, ..Default::default() },
+    )
+    .await
+    .expect("import at scale");
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(outcome.report.summary.failed as usize, bad);
+    let peak = peak_rss_mib();
+    println!(
+        "SQLite at scale: {rows} rows in {elapsed:.2} s = {:.2}× the first file's time (target ≤ 10.5×): {}; \
+         peak RSS {peak:.0} MiB (target ≤ 200 MiB): {}",
+        elapsed / first,
+        verdict(elapsed / first <= 10.5),
+        verdict(peak <= 200.0)
+    );
+    db.close().await.ok();
+    std::fs::remove_file(&file).ok();
 }
 
 fn main() {
     let rows = env_number("VEXT_BENCH_ROWS", 100_000);
+    let scale_rows = env_number("VEXT_BENCH_SCALE_ROWS", 10 * rows);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -237,16 +328,18 @@ fn main() {
 
         let updates = dir.path().join("updates.csv");
         generate_updates(&updates, rows);
-        let check_db = server::store::open(&format!("sqlite://{}/check.db", dir.path().display()))
-            .await
-            .expect("sqlite");
-        let db = server::store::open(&format!("sqlite://{}/bench.db", dir.path().display()))
-            .await
-            .expect("sqlite");
-        run("SQLite", &check_db, &db, (&file, &updates), rows, bad).await;
+        let sqlite_url = |name: &str| format!("sqlite://{}/{name}.db", dir.path().display());
+        let check_db = server::store::open(&sqlite_url("check")).await.expect("sqlite");
+        let db = server::store::open(&sqlite_url("bench")).await.expect("sqlite");
+        let sqlite = run("SQLite", &check_db, &db, (&file, &updates), rows, bad).await;
         check_db.close().await.ok();
         db.close().await.ok();
-        sqlite_floor(dir.path(), rows).await;
+        let floor_db = server::store::open(&sqlite_url("floor")).await.expect("sqlite");
+        compare("SQLite", &floor_db, rows, &sqlite, 1.25).await;
+        floor_db.close().await.ok();
+        if scale_rows > 0 {
+            at_scale(dir.path(), scale_rows, sqlite.import).await;
+        }
 
         let admin_url = std::env::var("VEXT_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
@@ -256,7 +349,7 @@ fn main() {
         };
         let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(server, _)| server);
         let mut pools = Vec::new();
-        for role in ["check", "import"] {
+        for role in ["check", "import", "floor"] {
             let name = format!("vext_bench_{role}_{}", std::process::id());
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
@@ -267,7 +360,8 @@ fn main() {
                 server::store::open(&format!("{base}/{name}")).await.expect("postgres"),
             ));
         }
-        run("PostgreSQL", &pools[0].1, &pools[1].1, (&file, &updates), rows, bad).await;
+        let postgres = run("PostgreSQL", &pools[0].1, &pools[1].1, (&file, &updates), rows, bad).await;
+        compare("PostgreSQL", &pools[2].1, rows, &postgres, 1.5).await;
         for (name, pool) in pools {
             pool.close().await.ok();
             admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.ok();

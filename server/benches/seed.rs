@@ -2,8 +2,8 @@
 
 #![allow(dead_code)]
 
+use app::model::search::search_name;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
-use server::services::search::search_name;
 use server::store::entities::{location, virtual_extension as ve};
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! Implements app's `Backend` port with the services, for the server functions.
 
 use crate::services::calls::DialPlans;
+use crate::services::import::{tasks, Board};
 use crate::services::sessions::{self, SessionPolicy};
-use crate::services::tasks::{self, Board};
 use crate::services::{admins, audit, calls, locations, ranges, settings, tokens, virtual_extensions};
 use app::api::backend::Backend;
 use app::api::backend::ClientInfo;

@@ -2,7 +2,7 @@
 
 use crate::store::DEFAULT_DATABASE_URL;
 use app::model::csv::Limits;
-use clap::Args;
+use clap::{Args, FromArgMatches};
 use std::net::SocketAddr;
 
 /// Settings every subcommand shares.
@@ -80,19 +80,30 @@ pub struct ServeArgs {
 }
 
 impl Default for ServeArgs {
+    /// The defaults the flags above declare (the environment is not read): one list of
+    /// defaults, for tests and benches that start a server in-process.
     fn default() -> Self {
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
-            site_root: "target/site".to_string(),
-            body_limit: 1024 * 1024,
-            public_origin: None,
-            trust_forwarded_for: false,
-            sign_in_limit: 20,
-            shutdown_grace_secs: 20,
-            csv: CsvLimitArgs::default(),
-            task_lease_secs: 60,
-            api_rate: 100,
-            api_burst: 200,
-        }
+        let command = Self::augment_args(clap::Command::new("serve")).mut_args(|arg| arg.env(None::<&str>));
+        command
+            .try_get_matches_from(["serve"])
+            .and_then(|matches| Self::from_arg_matches(&matches))
+            .unwrap_or_else(|error| unreachable!("every serve flag has a default or is optional: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serve_defaults_are_the_flags_defaults() {
+        let args = ServeArgs::default();
+        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 3000)));
+        assert_eq!(args.site_root, "target/site");
+        assert_eq!((args.body_limit, args.sign_in_limit, args.task_lease_secs), (1024 * 1024, 20, 60));
+        assert_eq!((args.api_rate, args.api_burst, args.shutdown_grace_secs), (100, 200, 20));
+        assert_eq!(args.public_origin, None);
+        assert!(!args.trust_forwarded_for);
+        assert_eq!(args.csv.limits(), Limits::default());
     }
 }

@@ -4,6 +4,5 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod http;
-pub mod jobs;
 pub mod services;
 pub mod store;

@@ -19,24 +19,41 @@ impl SessionCookie {
             Self { name: "vext_session", secure: false }
         }
     }
+}
 
+#[cfg(feature = "ssr")]
+impl SessionCookie {
     /// The `Set-Cookie` value that stores `token` (or, with `None`, removes the cookie).
     pub fn header(&self, token: Option<&str>) -> String {
-        let secure = if self.secure { "; Secure" } else { "" };
-        match token {
-            Some(token) => format!("{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}", self.name),
-            None => format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}", self.name),
+        let mut cookie = cookie::Cookie::build((self.name, token.unwrap_or_default()))
+            .path("/")
+            .http_only(true)
+            .same_site(cookie::SameSite::Strict)
+            .secure(self.secure);
+        if token.is_none() {
+            cookie = cookie.max_age(cookie::time::Duration::ZERO);
+        }
+        cookie.build().to_string()
+    }
+
+    /// Stores `token` in the browser (or, with `None`, removes the cookie) through the server
+    /// function's response.
+    fn send(&self, token: Option<&str>) {
+        if let (Some(response), Ok(value)) =
+            (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&self.header(token)))
+        {
+            response.insert_header(http::header::SET_COOKIE, value);
         }
     }
 
     /// This cookie's value in a request's `Cookie` headers.
     pub fn read<'a>(&self, cookie_headers: impl Iterator<Item = &'a str>) -> Option<String> {
         cookie_headers
-            .flat_map(|h| h.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == self.name)
-            .map(|(_, value)| value.to_string())
-            .filter(|v| !v.is_empty())
+            .flat_map(cookie::Cookie::split_parse)
+            .filter_map(Result::ok)
+            .find(|cookie| cookie.name() == self.name)
+            .map(|cookie| cookie.value().to_string())
+            .filter(|value| !value.is_empty())
     }
 }
 
@@ -88,12 +105,7 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     let next = safe_next(&next);
     let token = backend()?.sign_in(email, password, client).await?;
     let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
-    if let (Some(response), Ok(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::HeaderValue::from_str(&cookie.header(Some(&token))),
-    ) {
-        response.insert_header(http::header::SET_COOKIE, value);
-    }
+    cookie.send(Some(&token));
     leptos_axum::redirect(&next);
     Ok(())
 }
@@ -110,12 +122,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     use super::backend::{actor, backend};
     let me = actor()?;
     backend()?.end_admin_sessions(&me, me.id.clone(), None).await?;
-    let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
-    if let (Some(response), Ok(value)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie.header(None)))
-    {
-        response.insert_header(http::header::SET_COOKIE, value);
-    }
+    use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false)).send(None);
     leptos_axum::redirect(crate::paths::SIGN_IN);
     Ok(())
 }
@@ -130,11 +137,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Some(token) = token {
         backend()?.sign_out(token).await?;
     }
-    if let (Some(response), Ok(value)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie.header(None)))
-    {
-        response.insert_header(http::header::SET_COOKIE, value);
-    }
+    cookie.send(None);
     leptos_axum::redirect(crate::paths::SIGN_IN);
     Ok(())
 }
@@ -143,16 +146,28 @@ pub async fn sign_out() -> Result<(), AppError> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn cookies_are_strict_and_https_only_behind_https() {
+        let attributes = |header: String| {
+            let mut parts: Vec<String> = header.split("; ").map(str::to_string).collect();
+            parts[1..].sort();
+            parts
+        };
         let plain = SessionCookie::for_https(false);
-        assert_eq!(plain.header(Some("t")), "vext_session=t; Path=/; HttpOnly; SameSite=Strict");
+        assert_eq!(
+            attributes(plain.header(Some("t"))),
+            ["vext_session=t", "HttpOnly", "Path=/", "SameSite=Strict"]
+        );
         let https = SessionCookie::for_https(true);
         assert_eq!(
-            https.header(Some("t")),
-            "__Host-vext_session=t; Path=/; HttpOnly; SameSite=Strict; Secure"
+            attributes(https.header(Some("t"))),
+            ["__Host-vext_session=t", "HttpOnly", "Path=/", "SameSite=Strict", "Secure"]
         );
-        assert!(https.header(None).contains("Max-Age=0"));
+        assert_eq!(
+            attributes(plain.header(None)),
+            ["vext_session=", "HttpOnly", "Max-Age=0", "Path=/", "SameSite=Strict"]
+        );
         assert_eq!(plain.read(["a=1; vext_session=abc; b=2"].into_iter()), Some("abc".into()));
         assert_eq!(plain.read(["vext_session="].into_iter()), None);
         assert_eq!(https.read(["vext_session=abc"].into_iter()), None);

@@ -9,12 +9,17 @@ pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 128;
 
 /// What an administrator may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
 pub enum Role {
     /// Everything.
     Full,
-    /// Sees everything and exports; changes nothing.
+    /// Sees everything and exports; changes nothing. (`READONLY`: a typed role read with its
+    /// separators left out.)
+    #[strum(to_string = "READ_ONLY", serialize = "READONLY")]
     ReadOnly,
     /// Manages the location-level entries of their assigned locations only.
     Location,
@@ -24,11 +29,7 @@ impl Role {
     pub const ALL: [Role; 3] = [Role::Full, Role::ReadOnly, Role::Location];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Full => "FULL",
-            Role::ReadOnly => "READ_ONLY",
-            Role::Location => "LOCATION",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -42,15 +43,13 @@ impl Role {
     /// Accepts `full`, `read-only`/`read_only`/`readonly`, `location`, in any case.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let key: String = raw.trim().chars().filter(|c| *c != '-' && *c != '_' && *c != ' ').collect();
-        Role::ALL.into_iter().find(|r| r.as_str().replace('_', "").eq_ignore_ascii_case(&key)).ok_or_else(
-            || {
-                FieldError::new(
-                    Field::Role,
-                    ErrorCode::RoleInvalid,
-                    format!("Role {:?} is not one vext knows: use full, read-only or location.", raw.trim()),
-                )
-            },
-        )
+        key.parse().map_err(|_| {
+            FieldError::new(
+                Field::Role,
+                ErrorCode::RoleInvalid,
+                format!("Role {:?} is not one vext knows: use full, read-only or location.", raw.trim()),
+            )
+        })
     }
 }
 
@@ -321,6 +320,12 @@ mod tests {
         assert_eq!(Role::parse("read_only"), Ok(Role::ReadOnly));
         assert_eq!(Role::parse("LOCATION"), Ok(Role::Location));
         assert_eq!(Role::parse("owner").unwrap_err().code, ErrorCode::RoleInvalid);
+        assert_eq!(Role::parse("read only"), Ok(Role::ReadOnly));
+        assert_eq!(Role::parse(" readonly "), Ok(Role::ReadOnly));
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role), "the stored form reads back");
+        }
+        assert_eq!(Role::ReadOnly.as_str(), "READ_ONLY");
     }
 
     #[test]

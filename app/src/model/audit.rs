@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What kind of thing a change touched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TargetKind {
     VirtualExtension,
     Location,
@@ -29,45 +32,59 @@ impl TargetKind {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            TargetKind::VirtualExtension => "virtual_extension",
-            TargetKind::Location => "location",
-            TargetKind::Settings => "settings",
-            TargetKind::Administrator => "administrator",
-            TargetKind::Import => "import",
-            TargetKind::ApiToken => "api_token",
-            TargetKind::VirtualExtensionRange => "virtual_extension_range",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+        raw.parse().ok()
     }
 }
 
 /// One kind of change. The stored form (`as_str`) is stable: filters and exports use it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
+    #[strum(serialize = "virtual_extension.created")]
     VirtualExtensionCreated,
+    #[strum(serialize = "virtual_extension.updated")]
     VirtualExtensionUpdated,
+    #[strum(serialize = "virtual_extension.moved")]
     VirtualExtensionMoved,
+    #[strum(serialize = "virtual_extension.deleted")]
     VirtualExtensionDeleted,
+    #[strum(serialize = "settings.mode_changed")]
     ModeChanged,
+    #[strum(serialize = "location.created")]
     LocationCreated,
+    #[strum(serialize = "location.updated")]
     LocationUpdated,
+    #[strum(serialize = "location.deleted")]
     LocationDeleted,
+    #[strum(serialize = "import.applied")]
     ImportApplied,
+    #[strum(serialize = "administrator.created")]
     AdministratorCreated,
+    #[strum(serialize = "administrator.updated")]
     AdministratorUpdated,
+    #[strum(serialize = "administrator.disabled")]
     AdministratorDisabled,
+    #[strum(serialize = "administrator.enabled")]
     AdministratorEnabled,
+    #[strum(serialize = "administrator.password_reset")]
     AdministratorPasswordReset,
+    #[strum(serialize = "administrator.sessions_ended")]
     AdministratorSessionsEnded,
+    #[strum(serialize = "api_token.created")]
     ApiTokenCreated,
+    #[strum(serialize = "api_token.revoked")]
     ApiTokenRevoked,
+    #[strum(serialize = "virtual_extension_range.created")]
     RangeCreated,
+    #[strum(serialize = "virtual_extension_range.updated")]
     RangeUpdated,
+    #[strum(serialize = "virtual_extension_range.deleted")]
     RangeDeleted,
 }
 
@@ -96,28 +113,7 @@ impl AuditAction {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::VirtualExtensionCreated => "virtual_extension.created",
-            AuditAction::VirtualExtensionUpdated => "virtual_extension.updated",
-            AuditAction::VirtualExtensionMoved => "virtual_extension.moved",
-            AuditAction::VirtualExtensionDeleted => "virtual_extension.deleted",
-            AuditAction::ModeChanged => "settings.mode_changed",
-            AuditAction::LocationCreated => "location.created",
-            AuditAction::LocationUpdated => "location.updated",
-            AuditAction::LocationDeleted => "location.deleted",
-            AuditAction::ImportApplied => "import.applied",
-            AuditAction::AdministratorCreated => "administrator.created",
-            AuditAction::AdministratorUpdated => "administrator.updated",
-            AuditAction::AdministratorDisabled => "administrator.disabled",
-            AuditAction::AdministratorEnabled => "administrator.enabled",
-            AuditAction::AdministratorPasswordReset => "administrator.password_reset",
-            AuditAction::AdministratorSessionsEnded => "administrator.sessions_ended",
-            AuditAction::ApiTokenCreated => "api_token.created",
-            AuditAction::ApiTokenRevoked => "api_token.revoked",
-            AuditAction::RangeCreated => "virtual_extension_range.created",
-            AuditAction::RangeUpdated => "virtual_extension_range.updated",
-            AuditAction::RangeDeleted => "virtual_extension_range.deleted",
-        }
+        self.into()
     }
 
     /// What the Audit page shows.
@@ -147,7 +143,7 @@ impl AuditAction {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == raw)
+        raw.parse().ok()
     }
 
     pub fn target(self) -> TargetKind {
@@ -239,9 +235,22 @@ pub struct AuditQuery {
 }
 
 impl AuditQuery {
-    /// The query string that restores these filters (for links and the CSV export).
-    pub fn to_query_string(&self) -> String {
-        let mut parts = Vec::new();
+    /// Reads the URL's parameters (`actor`, `what`, `target`, `from`, `to`, `page` counted
+    /// from 1); anything missing reads as no filter.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            actor: get("actor").unwrap_or_default(),
+            what: get("what").unwrap_or_default(),
+            target: get("target").unwrap_or_default(),
+            from: get("from").unwrap_or_default(),
+            to: get("to").unwrap_or_default(),
+            page: super::PageIndex::parse(&get("page").unwrap_or_default()),
+        }
+    }
+
+    /// The URL parameters that restore these filters, as (name, value): only the ones set.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
         for (name, value) in [
             ("actor", &self.actor),
             ("what", &self.what),
@@ -250,13 +259,18 @@ impl AuditQuery {
             ("to", &self.to),
         ] {
             if !value.trim().is_empty() {
-                parts.push(format!("{name}={}", encode_component(value.trim())));
+                params.push((name, value.trim().to_string()));
             }
         }
         if self.page > super::PageIndex::FIRST {
-            parts.push(format!("page={}", self.page));
+            params.push(("page", self.page.to_string()));
         }
-        parts.join("&")
+        params
+    }
+
+    /// The query string that restores these filters (for links and the CSV export).
+    pub fn to_query_string(&self) -> String {
+        super::query::query_string(&self.to_params())
     }
 
     /// Checks the day filters: `YYYY-MM-DD` or empty.
@@ -277,16 +291,6 @@ impl AuditQuery {
     }
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-pub fn encode_component(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// One page of the audit log, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
@@ -294,6 +298,37 @@ pub struct AuditPage {
     pub total: u64,
     pub page: super::PageIndex,
     pub per_page: u32,
+}
+
+/// An entry's values as the audit log records them (the Location by name).
+pub struct RecordedEntry<'a> {
+    pub level: super::Level,
+    pub location: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub display_name: &'a str,
+    pub extension: &'a str,
+    pub phone_number: &'a str,
+}
+
+/// The audit log's field labels for an entry, in the order `recorded_fields` gives them (and
+/// an import's snapshots store their values, unlabelled).
+pub const RECORDED_FIELDS: [&str; 7] =
+    ["Level", "Location", "First Name", "Last Name", "Display Name", "Extension", "Phone Number"];
+
+/// The audit log's fields of an entry, labelled and in order: one list for the pages' edits and
+/// for imports, so that an entry's history reads the same whichever way it changed.
+pub fn recorded_fields(entry: RecordedEntry<'_>) -> [(&'static str, &str); 7] {
+    let [level, location, first_name, last_name, display_name, extension, phone_number] = RECORDED_FIELDS;
+    [
+        (level, entry.level.label()),
+        (location, entry.location),
+        (first_name, entry.first_name),
+        (last_name, entry.last_name),
+        (display_name, entry.display_name),
+        (extension, entry.extension),
+        (phone_number, entry.phone_number),
+    ]
 }
 
 #[cfg(test)]
@@ -324,9 +359,13 @@ mod tests {
         };
         assert_eq!(
             query.to_query_string(),
-            "what=virtual_extension&target=Zo%C3%AB%20%26%20co&from=2026-11-01&page=2"
+            "what=virtual_extension&target=Zo%C3%AB%20%26%20co&from=2026-11-01&page=3",
+            "the third page: addresses count pages from 1"
         );
         assert_eq!(AuditQuery::default().to_query_string(), "");
+        let params = query.to_params();
+        let back = AuditQuery::from_params(|name| params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()));
+        assert_eq!(back, AuditQuery { to: String::new(), ..query });
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! the CLI and the REST API therefore get one verdict for one situation.
 
 use super::error::{ErrorCode, Field, FieldError};
+use super::Scope;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -23,8 +24,8 @@ pub struct DirLocation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirEntry {
     pub id: String,
-    /// `None` for organization level.
-    pub location_id: Option<String>,
+    /// Organization level, or the location's.
+    pub scope: Scope,
     pub extension: String,
     pub phone_number: String,
     pub display_name: String,
@@ -60,21 +61,9 @@ pub struct Directory {
     at_locations: HashMap<String, Vec<String>>,
 }
 
-fn scope_key(location_id: Option<&str>) -> String {
-    location_id.unwrap_or(super::ORGANIZATION_SCOPE_KEY).to_string()
-}
-
 impl Directory {
     pub fn new(locations: impl IntoIterator<Item = DirLocation>) -> Self {
         Self { locations: locations.into_iter().map(|l| (l.id.clone(), l)).collect(), ..Self::default() }
-    }
-
-    pub fn location(&self, id: &str) -> Option<&DirLocation> {
-        self.locations.get(id)
-    }
-
-    pub fn locations(&self) -> impl Iterator<Item = &DirLocation> {
-        self.locations.values()
     }
 
     pub fn entry(&self, id: &str) -> Option<&DirEntry> {
@@ -86,27 +75,19 @@ impl Directory {
         self.entries.into_values()
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The entry with this extension in this scope (how CSV rows name what they change).
-    pub fn find(&self, location_id: Option<&str>, extension: &str) -> Option<&DirEntry> {
+    pub fn find(&self, scope: &Scope, extension: &str) -> Option<&DirEntry> {
         self.by_scope_extension
-            .get(&(scope_key(location_id), extension.to_string()))
+            .get(&(scope.key().to_string(), extension.to_string()))
             .and_then(|id| self.entries.get(id))
     }
 
     /// What callers elsewhere dial to reach an entry with this scope and extension: the
     /// extension itself at organization level, the ESN at a location with a routing prefix.
-    pub fn dialable(&self, location_id: Option<&str>, extension: &str) -> Option<String> {
-        match location_id {
-            None => Some(extension.to_string()),
-            Some(id) => {
+    pub fn dialable(&self, scope: &Scope, extension: &str) -> Option<String> {
+        match scope {
+            Scope::Organization => Some(extension.to_string()),
+            Scope::Location(id) => {
                 self.locations.get(id)?.routing_prefix.as_ref().map(|prefix| format!("{prefix}{extension}"))
             }
         }
@@ -114,13 +95,13 @@ impl Directory {
 
     pub fn insert(&mut self, entry: DirEntry) {
         self.remove(&entry.id);
-        let key = (scope_key(entry.location_id.as_deref()), entry.extension.clone());
+        let key = (entry.scope.key().to_string(), entry.extension.clone());
         self.by_scope_extension.insert(key, entry.id.clone());
         self.by_number.insert(entry.phone_number.clone(), entry.id.clone());
-        if let Some(dialable) = self.dialable(entry.location_id.as_deref(), &entry.extension) {
+        if let Some(dialable) = self.dialable(&entry.scope, &entry.extension) {
             self.by_dialable.entry(dialable).or_default().push(entry.id.clone());
         }
-        if entry.location_id.is_some() {
+        if entry.scope.location_id().is_some() {
             self.at_locations.entry(entry.extension.clone()).or_default().push(entry.id.clone());
         }
         self.entries.insert(entry.id.clone(), entry);
@@ -128,14 +109,14 @@ impl Directory {
 
     pub fn remove(&mut self, id: &str) -> Option<DirEntry> {
         let entry = self.entries.remove(id)?;
-        let key = (scope_key(entry.location_id.as_deref()), entry.extension.clone());
+        let key = (entry.scope.key().to_string(), entry.extension.clone());
         if self.by_scope_extension.get(&key).is_some_and(|owner| owner == id) {
             self.by_scope_extension.remove(&key);
         }
         if self.by_number.get(&entry.phone_number).is_some_and(|owner| owner == id) {
             self.by_number.remove(&entry.phone_number);
         }
-        if let Some(dialable) = self.dialable(entry.location_id.as_deref(), &entry.extension) {
+        if let Some(dialable) = self.dialable(&entry.scope, &entry.extension) {
             if let Some(ids) = self.by_dialable.get_mut(&dialable) {
                 ids.retain(|other| other != id);
                 if ids.is_empty() {
@@ -143,7 +124,7 @@ impl Directory {
                 }
             }
         }
-        if entry.location_id.is_some() {
+        if entry.scope.location_id().is_some() {
             if let Some(ids) = self.at_locations.get_mut(&entry.extension) {
                 ids.retain(|other| other != id);
                 if ids.is_empty() {
@@ -154,8 +135,8 @@ impl Directory {
         Some(entry)
     }
 
-    fn place(&self, location_id: Option<&str>) -> String {
-        match location_id.and_then(|id| self.locations.get(id)) {
+    fn place(&self, scope: &Scope) -> String {
+        match scope.location_id().and_then(|id| self.locations.get(id)) {
             Some(location) => format!("at {}", location.name),
             None => "at organization level".to_string(),
         }
@@ -165,12 +146,12 @@ impl Directory {
     pub fn check(&self, candidate: &DirEntry) -> Verdict {
         let mut verdict = Verdict::default();
         let others = |id: &&String| **id != candidate.id;
-        let location_id = candidate.location_id.as_deref();
+        let scope = &candidate.scope;
         let ext = &candidate.extension;
 
         if let Some(owner) = self
             .by_scope_extension
-            .get(&(scope_key(location_id), ext.clone()))
+            .get(&(scope.key().to_string(), ext.clone()))
             .filter(others)
             .and_then(|id| self.entries.get(id))
         {
@@ -179,7 +160,7 @@ impl Directory {
                 ErrorCode::ExtensionInUse,
                 format!(
                     "Extension {ext} is already used {} by \"{}\": choose another extension.",
-                    self.place(location_id),
+                    self.place(scope),
                     owner.display_name
                 ),
             ));
@@ -199,7 +180,7 @@ impl Directory {
             ));
         }
 
-        if let Some(dialable) = self.dialable(location_id, ext) {
+        if let Some(dialable) = self.dialable(scope, ext) {
             let clash = self
                 .by_dialable
                 .get(&dialable)
@@ -208,22 +189,22 @@ impl Directory {
                 .filter(|id| **id != candidate.id)
                 .filter_map(|id| self.entries.get(id))
                 // Same scope and extension is EXTENSION_IN_USE, reported above.
-                .find(|other| other.location_id.as_deref() != location_id);
+                .find(|other| other.scope != *scope);
             if let Some(other) = clash {
-                let (mine, theirs) = match location_id {
-                    Some(_) => (
-                        format!("The ESN {dialable} ({} + {ext})", self.place(location_id)),
+                let (mine, theirs) = match scope {
+                    Scope::Location(_) => (
+                        format!("The ESN {dialable} ({} + {ext})", self.place(scope)),
                         format!(
                             "organization-level extension {} of \"{}\"",
                             other.extension, other.display_name
                         ),
                     ),
-                    None => (
+                    Scope::Organization => (
                         format!("Extension {ext}"),
                         format!(
                             "the ESN of \"{}\" ({} + {})",
                             other.display_name,
-                            self.place(other.location_id.as_deref()),
+                            self.place(&other.scope),
                             other.extension
                         ),
                     ),
@@ -240,10 +221,10 @@ impl Directory {
         }
 
         // A location-level extension may equal an organization-level one, but it wins there.
-        if let Some(location_id) = location_id {
+        if let Scope::Location(_) = scope {
             if let Some(org) = self
                 .by_scope_extension
-                .get(&(scope_key(None), ext.clone()))
+                .get(&(Scope::Organization.key().to_string(), ext.clone()))
                 .filter(others)
                 .and_then(|id| self.entries.get(id))
             {
@@ -254,7 +235,7 @@ impl Directory {
                         "Organization-level extension {ext} belongs to \"{}\": callers {} will reach \
                          this one instead of the organization-level one.",
                         org.display_name,
-                        self.place(Some(location_id))
+                        self.place(scope)
                     ),
                 ));
             }
@@ -269,8 +250,7 @@ impl Directory {
                 .filter_map(|id| self.entries.get(id))
                 .collect();
             shadowing.sort_by(|a, b| {
-                (self.place(a.location_id.as_deref()), &a.display_name)
-                    .cmp(&(self.place(b.location_id.as_deref()), &b.display_name))
+                (self.place(&a.scope), &a.display_name).cmp(&(self.place(&b.scope), &b.display_name))
             });
             if let Some(first) = shadowing.first() {
                 let more = match shadowing.len() - 1 {
@@ -285,7 +265,7 @@ impl Directory {
                         "Extension {ext} also belongs to \"{}\" {}{more}: callers there will reach \
                          that one instead of this organization-level one.",
                         first.display_name,
-                        self.place(first.location_id.as_deref()),
+                        self.place(&first.scope),
                     ),
                 ));
             }
@@ -310,7 +290,7 @@ mod tests {
     fn entry(id: &str, location: Option<&str>, ext: &str, phone: &str) -> DirEntry {
         DirEntry {
             id: id.into(),
-            location_id: location.map(str::to_string),
+            scope: Scope::of(location.map(str::to_string)),
             extension: ext.into(),
             phone_number: phone.into(),
             display_name: format!("Person {id}"),
@@ -401,17 +381,17 @@ mod tests {
         dir.insert(entry("org", None, "4001", "+12015550001"));
         let v = dir.check(&entry("loc", Some("L-x"), "4001", "+12015550002"));
         assert!(v.is_ok());
-        assert_eq!(dir.dialable(Some("L-x"), "4001"), None);
+        assert_eq!(dir.dialable(&Scope::Location("L-x".into()), "4001"), None);
     }
 
     #[test]
     fn remove_frees_extension_number_and_esn() {
         let mut dir = Directory::new([dallas()]);
         dir.insert(entry("a", Some("L-dal"), "4001", "+12015550001"));
-        assert_eq!(dir.find(Some("L-dal"), "4001").map(|e| e.id.as_str()), Some("a"));
+        assert_eq!(dir.find(&Scope::Location("L-dal".into()), "4001").map(|e| e.id.as_str()), Some("a"));
         dir.remove("a");
-        assert!(dir.find(Some("L-dal"), "4001").is_none());
+        assert!(dir.find(&Scope::Location("L-dal".into()), "4001").is_none());
         assert!(dir.check(&entry("b", None, "82144001", "+12015550001")).is_ok());
-        assert!(dir.is_empty());
+        assert!(dir.entry("a").is_none());
     }
 }

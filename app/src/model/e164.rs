@@ -242,6 +242,15 @@ impl E164Number {
         }
     }
 
+    /// [`Self::hint_for_country`] over a field's errors, when the location has a country.
+    #[cfg(feature = "phone-metadata")]
+    pub fn hint_all(errors: Vec<FieldError>, raw: &str, country: Option<&str>) -> Vec<FieldError> {
+        match country {
+            Some(country) => errors.into_iter().map(|e| Self::hint_for_country(e, raw, country)).collect(),
+            None => errors,
+        }
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }

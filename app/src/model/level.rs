@@ -4,8 +4,21 @@ use super::error::{ErrorCode, Field, FieldError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
 pub enum Level {
     /// Everyone in the organization dials the same extension.
     #[default]
@@ -19,10 +32,7 @@ impl Level {
 
     /// The stored and wire form: `ORGANIZATION` / `LOCATION`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Organization => "ORGANIZATION",
-            Level::Location => "LOCATION",
-        }
+        self.into()
     }
 
     /// What admins read: `Organization` / `Location`.
@@ -43,7 +53,7 @@ impl Level {
                 "Level is required: choose Organization or Location.",
             ));
         }
-        Level::ALL.into_iter().find(|level| value.eq_ignore_ascii_case(level.as_str())).ok_or_else(|| {
+        value.parse().map_err(|_| {
             FieldError::new(
                 Field::Level,
                 ErrorCode::LevelInvalid,
@@ -68,6 +78,11 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The scope of a stored row: its location's, or organization level without one.
+    pub fn of(location_id: Option<String>) -> Self {
+        location_id.map_or(Scope::Organization, Scope::Location)
+    }
+
     pub fn level(&self) -> Level {
         match self {
             Scope::Organization => Level::Organization,

@@ -1,4 +1,4 @@
-//! The shared domain: types, validation and (later) the CSV schema and dial plan.
+//! The shared domain: types, validation, the CSV schema, the directory rules and the dial plan.
 //!
 //! Pure code: no I/O, no server dependency. It compiles to WASM and runs the same in the browser
 //! and on the server, so every way data gets in applies one set of rules.
@@ -18,7 +18,9 @@ mod names;
 #[cfg(feature = "phone-metadata")]
 mod numbering_plan;
 mod paging;
+pub mod query;
 pub mod range;
+pub mod search;
 pub mod task;
 pub mod text;
 pub mod token;

@@ -12,8 +12,21 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
 pub enum VirtualExtensionMode {
     #[default]
     Standard,
@@ -26,10 +39,7 @@ impl VirtualExtensionMode {
 
     /// The stored and wire form.
     pub fn as_str(self) -> &'static str {
-        match self {
-            VirtualExtensionMode::Standard => "STANDARD",
-            VirtualExtensionMode::Enhanced => "ENHANCED",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -41,7 +51,7 @@ impl VirtualExtensionMode {
 
     /// Reads the stored form, in any case.
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| raw.trim().eq_ignore_ascii_case(m.as_str()))
+        raw.trim().parse().ok()
     }
 
     /// Whether Phone Number must also be assigned in its country's numbering plan.

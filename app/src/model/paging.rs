@@ -21,14 +21,20 @@ impl PageIndex {
         Self(index.min(u64::from(Self::MAX)) as u32)
     }
 
-    /// A zero-based page number as a URL carries it: digits (however many), else the first page.
+    /// A page number as every address carries it, counted from 1 (`?page=2` is the second
+    /// page): digits (however many), else the first page.
     pub fn parse(text: &str) -> Self {
         let text = text.trim();
         if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Self::FIRST;
         }
         // All digits but too long for u64: beyond the last page.
-        Self::new(text.parse::<u64>().unwrap_or(u64::MAX))
+        Self::new(text.parse::<u64>().unwrap_or(u64::MAX).saturating_sub(1))
+    }
+
+    /// The page's number as people and addresses count it: from 1.
+    pub fn number(self) -> u64 {
+        u64::from(self.0) + 1
     }
 
     pub fn get(self) -> u32 {
@@ -62,9 +68,10 @@ impl From<PageIndex> for u64 {
     }
 }
 
+/// The page's number, counted from 1 (as [`PageIndex::parse`] reads it).
 impl fmt::Display for PageIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.number().fmt(f)
     }
 }
 
@@ -75,8 +82,12 @@ mod tests {
     #[test]
     fn every_spelling_is_bounded() {
         assert_eq!(PageIndex::parse("0"), PageIndex::FIRST);
-        assert_eq!(PageIndex::parse("7").get(), 7);
+        assert_eq!(PageIndex::parse("1"), PageIndex::FIRST);
+        assert_eq!(PageIndex::parse("7").get(), 6, "addresses count from 1");
+        assert_eq!(PageIndex::parse("7").to_string(), "7");
+        assert_eq!(PageIndex::new(6).number(), 7);
         assert_eq!(PageIndex::parse("92233720368547759").get(), PageIndex::MAX);
+        assert_eq!(PageIndex::parse("1000001").get(), PageIndex::MAX);
         assert_eq!(PageIndex::parse("18446744073709551615").get(), PageIndex::MAX);
         assert_eq!(PageIndex::parse("99999999999999999999999999").get(), PageIndex::MAX);
         for junk in ["", "-1", "1e9", "0x10", " ", "１"] {

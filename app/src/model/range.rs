@@ -177,10 +177,7 @@ pub struct VirtualExtensionRange {
 
 impl VirtualExtensionRange {
     pub fn scope(&self) -> Scope {
-        match &self.location_id {
-            Some(id) => Scope::Location(id.clone()),
-            None => Scope::Organization,
-        }
+        Scope::of(self.location_id.clone())
     }
 
     /// The form's values for this range.
@@ -261,10 +258,7 @@ pub struct NewRange {
 
 impl NewRange {
     pub fn scope(&self) -> Scope {
-        match &self.location_id {
-            Some(id) => Scope::Location(id.clone()),
-            None => Scope::Organization,
-        }
+        Scope::of(self.location_id.clone())
     }
 }
 
@@ -455,8 +449,9 @@ pub fn check_range(id: Option<&str>, range: &NewRange, neighbours: &RangeNeighbo
 }
 
 /// How a PUT changes a range's patterns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
 pub enum PatternAction {
     Add,
     Remove,
@@ -465,12 +460,7 @@ pub enum PatternAction {
 
 impl PatternAction {
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_uppercase().as_str() {
-            "ADD" => Some(Self::Add),
-            "REMOVE" => Some(Self::Remove),
-            "REPLACE" => Some(Self::Replace),
-            _ => None,
-        }
+        raw.trim().parse().ok()
     }
 
     /// The patterns after the action, as typed strings (the new list is then validated whole).

@@ -1,10 +1,14 @@
 //! CSV imports as tasks: what the Tasks list and a task's page show.
 
+use super::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 /// Where a task is. Stored as `as_str`; shown as `label`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TaskStatus {
     /// Stored, waiting for a worker.
     Queued,
@@ -31,18 +35,11 @@ impl TaskStatus {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Queued => "queued",
-            TaskStatus::Validating => "validating",
-            TaskStatus::Importing => "importing",
-            TaskStatus::Completed => "completed",
-            TaskStatus::CompletedWithErrors => "completed_with_errors",
-            TaskStatus::Failed => "failed",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+        raw.parse().ok()
     }
 
     pub fn label(self) -> &'static str {
@@ -59,6 +56,68 @@ impl TaskStatus {
     /// Queued or running: the task will still change.
     pub fn is_active(self) -> bool {
         matches!(self, TaskStatus::Queued | TaskStatus::Validating | TaskStatus::Importing)
+    }
+}
+
+/// What an import run came to, as the rule naming its task's final status reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportRun {
+    /// Why the file as a whole could not be read (encoding, header, size), if it could not.
+    pub file_error: Option<(ErrorCode, String)>,
+    /// Whether the valid rows were written.
+    pub applied: bool,
+    /// "Reject the whole file if any row has an error" was chosen.
+    pub all_or_nothing: bool,
+    /// Rows with an error.
+    pub failed: u64,
+    /// Rows without one: added, updated, deleted or unchanged.
+    pub valid: u64,
+}
+
+/// A finished task's status, and the code and message that say why when nothing was changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskOutcome {
+    pub status: TaskStatus,
+    pub code: Option<ErrorCode>,
+    pub message: Option<String>,
+}
+
+impl ImportRun {
+    /// The rule: an unreadable file fails; no failed row completes; a failed row under
+    /// all-or-nothing rejects the whole file; every row failing changes nothing; otherwise the
+    /// valid rows were applied and the task completes with errors.
+    pub fn outcome(self) -> TaskOutcome {
+        let failed = |code: ErrorCode, message: String| TaskOutcome {
+            status: TaskStatus::Failed,
+            code: Some(code),
+            message: Some(message),
+        };
+        if let Some((code, message)) = self.file_error {
+            return failed(code, message);
+        }
+        if self.failed == 0 {
+            return TaskOutcome { status: TaskStatus::Completed, code: None, message: None };
+        }
+        if !self.applied && self.all_or_nothing {
+            return failed(
+                ErrorCode::RejectedWholeFile,
+                format!(
+                    "Nothing was changed: {} row{} had errors and \"Reject the whole file if any row has an \
+                     error\" was chosen. Download the errors, fix them and submit the file again.",
+                    self.failed,
+                    if self.failed == 1 { "" } else { "s" }
+                ),
+            );
+        }
+        if self.valid == 0 {
+            return failed(
+                ErrorCode::NoValidRow,
+                "Nothing was changed: every row had an error. Download the errors, fix them and submit \
+                 the file again."
+                    .to_string(),
+            );
+        }
+        TaskOutcome { status: TaskStatus::CompletedWithErrors, code: None, message: None }
     }
 }
 
@@ -172,6 +231,48 @@ pub mod routes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(failed: u64, valid: u64, applied: bool, all_or_nothing: bool) -> ImportRun {
+        ImportRun { file_error: None, applied, all_or_nothing, failed, valid }
+    }
+
+    #[test]
+    fn a_finished_import_names_its_status() {
+        use TaskStatus::*;
+        let unreadable = ImportRun {
+            file_error: Some((ErrorCode::HeaderMissingColumn, "No Extension column.".to_string())),
+            ..run(0, 0, false, false)
+        };
+        let table: [(&str, ImportRun, TaskStatus, Option<ErrorCode>); 8] = [
+            ("unreadable file", unreadable, Failed, Some(ErrorCode::HeaderMissingColumn)),
+            ("every row applied", run(0, 10, true, false), Completed, None),
+            ("nothing to change", run(0, 10, false, false), Completed, None),
+            ("empty file", run(0, 0, false, true), Completed, None),
+            ("some rows failed", run(2, 8, true, false), CompletedWithErrors, None),
+            (
+                "all-or-nothing, a row failed",
+                run(1, 9, false, true),
+                Failed,
+                Some(ErrorCode::RejectedWholeFile),
+            ),
+            ("every row failed", run(5, 0, false, false), Failed, Some(ErrorCode::NoValidRow)),
+            (
+                "all-or-nothing, every row failed",
+                run(5, 0, false, true),
+                Failed,
+                Some(ErrorCode::RejectedWholeFile),
+            ),
+        ];
+        for (case, run, status, code) in table {
+            let outcome = run.outcome();
+            assert_eq!((outcome.status, outcome.code), (status, code), "{case}");
+            assert_eq!(outcome.message.is_some(), code.is_some(), "{case}: a message exactly when it failed");
+        }
+        let one = run(1, 9, false, true).outcome().message.unwrap();
+        assert!(one.contains("1 row had errors"), "{one}");
+        let three = run(3, 9, false, true).outcome().message.unwrap();
+        assert!(three.contains("3 rows had errors"), "{three}");
+    }
 
     #[test]
     fn statuses_round_trip() {

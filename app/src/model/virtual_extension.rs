@@ -30,10 +30,7 @@ pub struct VirtualExtensionInput {
 impl VirtualExtension {
     /// Where the entry lives (its location decides; the level follows).
     pub fn scope(&self) -> Scope {
-        match &self.location_id {
-            Some(location) => Scope::Location(location.clone()),
-            None => Scope::Organization,
-        }
+        Scope::of(self.location_id.clone())
     }
 
     /// The form's values for this entry (blank where unset).
@@ -136,8 +133,21 @@ pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
 /// A column the list sorts by.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SortKey {
     #[default]
     DisplayName,
@@ -160,14 +170,7 @@ impl SortKey {
 
     /// The URL's form (`sort=phone_number`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            SortKey::DisplayName => "display_name",
-            SortKey::FirstName => "first_name",
-            SortKey::LastName => "last_name",
-            SortKey::Extension => "extension",
-            SortKey::PhoneNumber => "phone_number",
-            SortKey::Location => "location",
-        }
+        self.into()
     }
 
     /// The column heading.
@@ -183,7 +186,7 @@ impl SortKey {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+        raw.parse().ok()
     }
 }
 
@@ -259,7 +262,7 @@ impl ListQuery {
             location: get("location").filter(|l| !l.is_empty()),
             sort: get("sort").and_then(|s| SortKey::parse(&s)).unwrap_or_default(),
             descending: get("dir").as_deref() == Some("desc"),
-            page: get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).saturating_sub(1),
+            page: super::PageIndex::parse(&get("page").unwrap_or_default()).get(),
             per_page: get("per_page").and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_PAGE_SIZE),
         }
         .normalized()
@@ -285,7 +288,7 @@ impl ListQuery {
             params.push(("dir", "desc".to_string()));
         }
         if self.page > 0 {
-            params.push(("page", (self.page + 1).to_string()));
+            params.push(("page", super::PageIndex::new(self.page.into()).to_string()));
         }
         if self.per_page != DEFAULT_PAGE_SIZE {
             params.push(("per_page", self.per_page.to_string()));
@@ -312,11 +315,7 @@ impl ListQuery {
 
     /// The URL parameters that restore this query (defaults left out).
     pub fn to_query_string(&self) -> String {
-        self.to_params()
-            .into_iter()
-            .map(|(name, value)| format!("{name}={}", super::audit::encode_component(&value)))
-            .collect::<Vec<_>>()
-            .join("&")
+        super::query::query_string(&self.to_params())
     }
 
     /// The digits of the search, when it could be (part of) an extension or phone number:

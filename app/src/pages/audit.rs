@@ -17,16 +17,7 @@ use leptos_router::hooks::use_query_map;
 /// The filters as the URL has them.
 fn query_from_url() -> Memo<AuditQuery> {
     let map = use_query_map();
-    Memo::new(move |_| {
-        map.with(|q| AuditQuery {
-            actor: q.get("actor").unwrap_or_default(),
-            what: q.get("what").unwrap_or_default(),
-            target: q.get("target").unwrap_or_default(),
-            from: q.get("from").unwrap_or_default(),
-            to: q.get("to").unwrap_or_default(),
-            page: PageIndex::parse(&q.get("page").unwrap_or_default()),
-        })
-    })
+    Memo::new(move |_| map.with(|q| AuditQuery::from_params(|name| q.get(name))))
 }
 
 fn what_label(kind: TargetKind) -> &'static str {
@@ -211,7 +202,7 @@ fn AuditTable(
     if page.is_empty() {
         let pages = total.div_ceil(u64::from(per_page.max(1))).max(1);
         return view! {
-            <PastTheLastPage asked=u64::from(page_no) + 1 pages last_href=link(PageIndex::new(pages - 1)) />
+            <PastTheLastPage asked=page_no.number() pages last_href=link(PageIndex::new(pages - 1)) />
         }
         .into_any();
     }

@@ -260,7 +260,7 @@ pub fn TaskPage() -> impl IntoView {
                                 let pages = detail.total_problems.div_ceil(TASK_ERRORS_PAGE);
                                 view! {
                                     <PastTheLastPage
-                                        asked=u64::from(page_no.get()) + 1
+                                        asked=page_no.number()
                                         pages
                                         last_href=link(PageIndex::new(pages - 1))
                                     />

@@ -35,7 +35,7 @@ pub(super) async fn csv_check(
     format: Format,
     limits: app::model::csv::Limits,
 ) -> ExitCode {
-    use crate::services::csv_check::{check, CheckError};
+    use crate::services::import::{check, CheckError};
     let shown = path.display().to_string();
     let file_failure = |code: ErrorCode, message: String| failure(&shown, format, "valid", code, &message);
     let (file, db) = match open(url, path).await {
@@ -62,7 +62,7 @@ pub(super) async fn csv_check(
 /// answer (None for a check).
 fn print_report(
     shown: &str,
-    report: &crate::services::csv_check::CheckReport,
+    report: &crate::services::import::CheckReport,
     applied: Option<bool>,
     format: Format,
 ) {
@@ -115,8 +115,8 @@ pub(super) async fn csv_import(
     options: crate::services::import::ImportOptions,
     format: Format,
 ) -> ExitCode {
-    use crate::services::csv_check::CheckError;
     use crate::services::import::import;
+    use crate::services::import::CheckError;
     let shown = path.display().to_string();
     let file_failure = |code: ErrorCode, message: String| failure(&shown, format, "applied", code, &message);
     let (file, db) = match open(url, path).await {

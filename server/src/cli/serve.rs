@@ -16,12 +16,15 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
         .site_root(args.site_root.clone())
         .site_addr(args.addr)
         .build();
-    let board = crate::services::tasks::Board::default();
+    let board = crate::services::import::Board::default();
     let dial_plans = Arc::new(crate::services::calls::DialPlans::default());
     let backend: app::api::backend::SharedBackend =
         Arc::new(Services::with_board(db.clone(), board.clone()).with_dial_plans(dial_plans.clone()));
-    let worker =
-        crate::jobs::Worker::new(db.clone(), board.clone(), Duration::from_secs(args.task_lease_secs.max(1)));
+    let worker = crate::services::import::Worker::new(
+        db.clone(),
+        board.clone(),
+        Duration::from_secs(args.task_lease_secs.max(1)),
+    );
     // The look-ups answer from memory: keep the snapshot current (built now, before the first call).
     let watch = tokio::spawn(dial_plans.clone().watch(db.clone()));
     let jobs = crate::http::Jobs { wake: worker.waker(), board, dial_plans };

@@ -15,6 +15,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// A path in a query value: encoded like any value, but its slashes stay readable.
+const PATH: &percent_encoding::AsciiSet = &app::model::query::COMPONENT.remove(b'/');
+
 #[derive(Clone)]
 pub struct Gate {
     pub db: DatabaseConnection,
@@ -105,15 +108,7 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
         None if path.starts_with("/api/") => AppError::Unauthorized.status_response(),
         None => {
             let target = request.uri().path_and_query().map_or(path.clone(), |pq| pq.as_str().to_string());
-            let encoded: String = target
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
+            let encoded = percent_encoding::utf8_percent_encode(&target, PATH);
             Redirect::to(&format!("/sign-in?next={encoded}")).into_response()
         }
     }

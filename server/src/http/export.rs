@@ -2,10 +2,11 @@
 //! virtual extensions as CSV.
 
 use super::auth::StatusResponse;
-use crate::services::audit;
+use crate::services::{audit, ServiceError};
 use app::error::AppError;
 use app::model::admin::Actor;
 use app::model::audit::AuditQuery;
+use app::model::VirtualExtension;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -14,6 +15,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
+use std::future::Future;
 
 /// The download routes.
 pub fn router(db: DatabaseConnection) -> Router {
@@ -26,7 +28,7 @@ pub fn router(db: DatabaseConnection) -> Router {
 /// Rows read from the database per step of the download.
 const BATCH: u64 = 1_000;
 
-fn csv_line(cells: &[String]) -> Result<Bytes, csv::Error> {
+fn csv_line(cells: impl IntoIterator<Item = String>) -> Result<Bytes, csv::Error> {
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     writer.write_record(cells)?;
     writer.into_inner().map(Bytes::from).map_err(|e| csv::Error::from(e.into_error()))
@@ -42,60 +44,19 @@ pub async fn audit_csv(
     query.page = app::model::PageIndex::FIRST;
     // Entries written while the download runs are left out, so batches never shift.
     let until = chrono::Utc::now();
-    // Refusals and bad filters answer with a status before the download starts.
-    let first = match audit::export_batch(&db, &actor, &query, BATCH, 0, until).await {
-        Ok(first) => first,
-        Err(error) => return AppError::from(error).status_response(),
+    let download = Download {
+        file_name: format!("vext-audit-{}.csv", chrono::Utc::now().format("%Y-%m-%d")),
+        header: audit::CSV_HEADER.map(str::to_string).to_vec(),
+        record: audit::csv_record,
+        start: 0,
+        advance: |index, _| index + 1,
     };
-    let header = csv_line(&audit::CSV_HEADER.map(str::to_string)).unwrap_or_default();
-    let head = futures_util::stream::iter([
-        Ok::<Bytes, std::io::Error>(Bytes::from_static("\u{feff}".as_bytes())),
-        Ok(header),
-    ]);
-    let rows = futures_util::stream::unfold(Step::Next(0, Some(first)), move |step| {
-        let (db, actor, query) = (db.clone(), actor.clone(), query.clone());
-        async move {
-            let Step::Next(index, prefetched) = step else { return None };
-            let entries = match prefetched {
-                Some(entries) => entries,
-                None => match audit::export_batch(&db, &actor, &query, BATCH, index, until).await {
-                    Ok(entries) => entries,
-                    // Mid-download the status is sent: cut the body short so the browser
-                    // reports a failed download rather than saving a partial file as whole.
-                    Err(error) => {
-                        let error = AppError::from(error);
-                        return Some((Err(std::io::Error::other(error.to_string())), Step::Done));
-                    }
-                },
-            };
-            if entries.is_empty() {
-                return None;
-            }
-            let mut chunk = Vec::new();
-            for entry in &entries {
-                chunk.extend_from_slice(&csv_line(&audit::csv_record(entry)).unwrap_or_default());
-            }
-            let next = if (entries.len() as u64) < BATCH { Step::Done } else { Step::Next(index + 1, None) };
-            Some((Ok(Bytes::from(chunk)), next))
-        }
-    });
-    let day = chrono::Utc::now().format("%Y-%m-%d");
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"vext-audit-{day}.csv\"")),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        // Fused: the compression layer may poll again after the end, which `unfold` forbids.
-        Body::from_stream(StreamExt::fuse(StreamExt::chain(head, rows))),
-    )
-        .into_response()
-}
-
-/// Where a download stands: the next batch (maybe already read), or finished.
-enum Step {
-    Next(u64, Option<Vec<app::model::audit::AuditEntry>>),
-    Done,
+    download
+        .stream(move |index| {
+            let (db, actor, query) = (db.clone(), actor.clone(), query.clone());
+            async move { audit::export_batch(&db, &actor, &query, BATCH, index, until).await }
+        })
+        .await
 }
 
 /// `GET /api/virtual_extensions.csv?q=…&level=…&location=…`: the entries the list's search and
@@ -109,46 +70,91 @@ pub async fn virtual_extensions_csv(
     use crate::services::virtual_extensions::{export_batch, export_record};
     use app::model::csv::Column;
     let query = app::model::ListQuery::from_params(|name| params.get(name).cloned());
-    let first = match export_batch(&db, &query, None, BATCH).await {
-        Ok(first) => first,
-        Err(error) => return AppError::from(error).status_response(),
+    let download = Download {
+        file_name: format!("virtual-extensions-{}.csv", chrono::Utc::now().format("%Y-%m-%d")),
+        header: Column::ALL.map(|c| c.header().to_string()).to_vec(),
+        record: export_record,
+        start: None,
+        // Keyset paging: the batch after the last id seen.
+        advance: |_, batch: &[VirtualExtension]| batch.last().map(|entry| entry.id.clone()),
     };
-    let header = csv_line(&Column::ALL.map(|c| c.header().to_string())).unwrap_or_default();
-    let head = futures_util::stream::iter([
-        Ok::<Bytes, std::io::Error>(Bytes::from_static("\u{feff}".as_bytes())),
-        Ok(header),
-    ]);
-    let rows = futures_util::stream::unfold(Some((None::<String>, Some(first))), move |step| {
-        let (db, query) = (db.clone(), query.clone());
-        async move {
-            let (after, prefetched) = step?;
-            let entries = match prefetched {
-                Some(entries) => entries,
-                None => match export_batch(&db, &query, after.as_deref(), BATCH).await {
-                    Ok(entries) => entries,
-                    Err(error) => {
-                        let error = AppError::from(error);
-                        return Some((Err(std::io::Error::other(error.to_string())), None));
-                    }
-                },
-            };
-            let last = entries.last()?.id.clone();
-            let mut chunk = Vec::new();
-            for entry in &entries {
-                chunk.extend_from_slice(&csv_line(&export_record(entry)).unwrap_or_default());
+    download
+        .stream(move |after: Option<String>| {
+            let (db, query) = (db.clone(), query.clone());
+            async move { export_batch(&db, &query, after.as_deref(), BATCH).await }
+        })
+        .await
+}
+
+/// A CSV file streamed in batches of `BATCH` rows: a byte order mark (for spreadsheets), the
+/// header, then each batch's records, until a batch comes back short.
+struct Download<T, R, C> {
+    file_name: String,
+    header: Vec<String>,
+    record: fn(&T) -> R,
+    /// Where the first batch starts, and where the batch after `batch` does.
+    start: C,
+    advance: fn(C, &[T]) -> C,
+}
+
+impl<T, R, C> Download<T, R, C>
+where
+    T: Send + 'static,
+    R: IntoIterator<Item = String> + 'static,
+    C: Clone + Send + 'static,
+{
+    /// The download, reading each batch with `fetch`. The first is read before answering, so
+    /// that a refusal or a bad filter is a status; a later failure cuts the body short, so
+    /// that the browser reports a failed download rather than saving a partial file as whole.
+    async fn stream<F, Fut>(self, fetch: F) -> Response
+    where
+        F: Fn(C) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<T>, ServiceError>> + Send,
+    {
+        let Download { file_name, header, record, start, advance } = self;
+        let first = match fetch(start.clone()).await {
+            Ok(first) => first,
+            Err(error) => return AppError::from(error).status_response(),
+        };
+        let head = futures_util::stream::iter([
+            Ok::<Bytes, std::io::Error>(Bytes::from_static("\u{feff}".as_bytes())),
+            Ok(csv_line(header).unwrap_or_default()),
+        ]);
+        let fetch = std::sync::Arc::new(fetch);
+        let rows = futures_util::stream::unfold(Some((start, Some(first))), move |step| {
+            let fetch = fetch.clone();
+            async move {
+                let (cursor, prefetched) = step?;
+                let batch = match prefetched {
+                    Some(batch) => batch,
+                    None => match fetch(cursor.clone()).await {
+                        Ok(batch) => batch,
+                        Err(error) => {
+                            let error = AppError::from(error);
+                            return Some((Err(std::io::Error::other(error.to_string())), None));
+                        }
+                    },
+                };
+                if batch.is_empty() {
+                    return None;
+                }
+                let mut chunk = Vec::new();
+                for item in &batch {
+                    chunk.extend_from_slice(&csv_line(record(item)).unwrap_or_default());
+                }
+                let next = (batch.len() as u64 == BATCH).then(|| (advance(cursor, &batch), None));
+                Some((Ok(Bytes::from(chunk)), next))
             }
-            let next = ((entries.len() as u64) == BATCH).then_some((Some(last), None));
-            Some((Ok(Bytes::from(chunk)), next))
-        }
-    });
-    let day = chrono::Utc::now().format("%Y-%m-%d");
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"virtual-extensions-{day}.csv\"")),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        Body::from_stream(StreamExt::fuse(StreamExt::chain(head, rows))),
-    )
-        .into_response()
+        });
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            // Fused: the compression layer may poll again after the end, which `unfold` forbids.
+            Body::from_stream(StreamExt::fuse(StreamExt::chain(head, rows))),
+        )
+            .into_response()
+    }
 }

@@ -3,11 +3,12 @@
 //! form posts to Submit and is redirected to the Tasks list (or back, with the reason).
 
 use super::auth::StatusResponse;
-use crate::services::csv_check::{CheckError, CheckReport};
-use crate::services::tasks;
+use crate::services::import::tasks;
+use crate::services::import::{CheckError, CheckReport};
 use app::error::AppError;
 use app::model::admin::Actor;
 use app::model::csv::Limits;
+use app::model::query::encode_component;
 use app::model::task::{routes, TaskRowError, UploadError, ValidationReport, VALIDATE_PROBLEMS_SHOWN};
 use app::model::ErrorCode;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -174,7 +175,7 @@ fn validation_report(report: CheckReport) -> ValidationReport {
                 column: p.column.to_string(),
                 code: p.code.as_str().to_string(),
                 message: p.message,
-                is_error: p.severity == crate::services::csv_check::Severity::Error,
+                is_error: p.severity == crate::services::import::Severity::Error,
             })
             .collect(),
     }
@@ -231,7 +232,7 @@ async fn submit(
             ),
             _ => "The file was not accepted: validate it to see why.".to_string(),
         };
-        Redirect::to(&format!("{}?error={}", app::paths::BULK_ADD, encode(&reason))).into_response()
+        Redirect::to(&format!("{}?error={}", app::paths::BULK_ADD, encode_component(&reason))).into_response()
     };
     let upload = match read_upload(form, imports.limits).await {
         Ok(upload) => upload,
@@ -259,21 +260,11 @@ async fn submit(
             }
         }
         Err(CheckError::File(file)) if page => {
-            Redirect::to(&format!("{}?error={}", app::paths::BULK_ADD, encode(&file.message))).into_response()
+            Redirect::to(&format!("{}?error={}", app::paths::BULK_ADD, encode_component(&file.message)))
+                .into_response()
         }
         Err(error) => back(check_error(error)),
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `GET /api/imports/{id}/errors.csv`.
@@ -293,7 +284,10 @@ async fn errors_csv(
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                     (
                         header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", encode(&name)),
+                        format!(
+                            "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                            encode_component(&name)
+                        ),
                     ),
                     (header::CACHE_CONTROL, "no-store".to_string()),
                 ],

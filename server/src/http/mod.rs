@@ -149,7 +149,7 @@ pub struct Jobs {
     /// Wakes the worker when a task is queued.
     pub wake: Arc<Notify>,
     /// The progress of the tasks the worker runs.
-    pub board: crate::services::tasks::Board,
+    pub board: crate::services::import::Board,
     /// The dial-plan snapshot (one per process: the pages and the REST API share it).
     pub dial_plans: Arc<crate::services::calls::DialPlans>,
 }

@@ -1,14 +1,13 @@
 //! The audit log: every change records who, when, from where, what, and the values before and
 //! after, in the same transaction as the change (a rolled-back change leaves no entry).
 
-use super::virtual_extensions::RECORDED_FIELDS;
 use super::ServiceError;
 use crate::store::entities::{audit_event, import_change};
 use crate::store::new_id;
 use app::error::AppError;
 use app::model::admin::{Actor, Role};
 use app::model::audit::{
-    AuditAction, AuditChange, AuditEntry, AuditPage, AuditQuery, TargetKind, AUDIT_PAGE_SIZE,
+    AuditAction, AuditChange, AuditEntry, AuditPage, AuditQuery, TargetKind, AUDIT_PAGE_SIZE, RECORDED_FIELDS,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};

@@ -3,8 +3,10 @@
 
 use super::ServiceError;
 use crate::store::entities::{location, virtual_extension as ve};
+use app::error::AppError;
 use app::model::directory::{DirEntry, DirLocation, Directory};
 use app::model::ORGANIZATION_SCOPE_KEY;
+use app::model::{ErrorCode, Field, FieldError, Scope};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use std::collections::{BTreeSet, HashMap};
@@ -16,7 +18,7 @@ fn dir_location(l: location::Model) -> DirLocation {
 pub fn dir_entry(m: ve::Model) -> DirEntry {
     DirEntry {
         id: m.id,
-        location_id: m.location_id,
+        scope: Scope::of(m.location_id),
         extension: m.extension,
         phone_number: m.phone_number,
         display_name: m.display_name,
@@ -65,7 +67,7 @@ pub async fn load_for(
             Some(id) => {
                 let org = by_scope.entry(ORGANIZATION_SCOPE_KEY).or_default();
                 org.insert(probe.extension.to_string());
-                if let Some(esn) = directory.dialable(Some(id), probe.extension) {
+                if let Some(esn) = directory.dialable(&Scope::Location(id.to_string()), probe.extension) {
                     org.insert(esn);
                 }
             }
@@ -149,13 +151,13 @@ async fn point_lookups(
 /// would probe every location for every row).
 pub async fn load_around(db: &impl ConnectionTrait, candidate: &DirEntry) -> Result<Directory, ServiceError> {
     let probe = Probe {
-        location_id: candidate.location_id.as_deref(),
+        location_id: candidate.scope.location_id(),
         extension: &candidate.extension,
         phone_number: Some(&candidate.phone_number),
     };
     let locations = locations(db).await?;
     let mut directory = load_for(db, &locations, &[probe]).await?;
-    if candidate.location_id.is_none() {
+    if candidate.scope == Scope::Organization {
         let ids: Vec<&str> = locations.iter().map(|l| l.id.as_str()).collect();
         for chunk in ids.chunks(LOOKUP_CHUNK) {
             // Each (scope_key, extension) pair is one probe of the unique index.
@@ -170,4 +172,25 @@ pub async fn load_around(db: &impl ConnectionTrait, candidate: &DirEntry) -> Res
         }
     }
     Ok(directory)
+}
+
+/// A validation error: the location named does not exist.
+pub fn location_not_found() -> FieldError {
+    FieldError::new(
+        Field::Location,
+        ErrorCode::LocationNotFound,
+        "That location does not exist (it may have been deleted): choose another location.",
+    )
+}
+
+/// The location a scope names: it must exist (LOCATION_NOT_FOUND otherwise).
+pub async fn resolve_location(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Option<location::Model>, ServiceError> {
+    let Some(id) = scope.location_id() else { return Ok(None) };
+    match location::Entity::find_by_id(id.to_string()).one(db).await? {
+        Some(found) => Ok(Some(found)),
+        None => Err(AppError::validation(vec![location_not_found()]).into()),
+    }
 }

@@ -4,13 +4,13 @@
 //! from a query per call.
 
 use super::calls::DialPlans;
-use super::search::fold;
 use super::ServiceError;
 use app::error::AppError;
 use app::model::admin::{Actor, Role};
 use app::model::dial_plan::{
     CallerIdSource, DestinationType, DialPlan, MatchedEntry, MatchedRange, PlanLocation, ShownAs,
 };
+use app::model::search::fold;
 use app::model::{ErrorCode, Field, FieldError};
 use sea_orm::DatabaseConnection;
 use std::sync::{Arc, Mutex};

@@ -279,13 +279,13 @@ pub async fn validate(
         Ok(new) => new,
         Err(verdict) => return Ok(verdict),
     };
-    let location = match super::virtual_extensions::resolve_location(db, &new.scope()).await {
+    let location = match super::directory::resolve_location(db, &new.scope()).await {
         Ok(location) => location,
         Err(_) => {
             let mut verdict = RangeVerdict::default();
             verdict.errors.push(RangeFault {
                 item: RangeItem::Location(input.location.clone()),
-                error: super::virtual_extensions::location_not_found(),
+                error: super::directory::location_not_found(),
             });
             return Ok(verdict);
         }
@@ -345,7 +345,7 @@ fn write_error(error: DbErr, new: &NewRange) -> ServiceError {
             )],
         }
         .into(),
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::validation(vec![super::virtual_extensions::location_not_found()]).into(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::validation(vec![super::directory::location_not_found()]).into(),
         _ => error.into(),
     }
 }
@@ -368,7 +368,7 @@ pub async fn create(
     }
     let txn = begin_write(db).await?;
     let _changed = lock_directory(&txn).await?;
-    let location = super::virtual_extensions::resolve_location(&txn, &new.scope()).await?;
+    let location = super::directory::resolve_location(&txn, &new.scope()).await?;
     let id = new_id();
     let verdict = check_range(Some(&id), &new, &neighbours(&txn, &new, location.as_ref()).await?);
     if !verdict.is_ok() {
@@ -476,7 +476,7 @@ pub async fn update(
         }
     }
     let new = input.validate(mode).map_err(refused)?;
-    let location = super::virtual_extensions::resolve_location(&txn, &new.scope()).await?;
+    let location = super::directory::resolve_location(&txn, &new.scope()).await?;
     let verdict = check_range(Some(id), &new, &neighbours(&txn, &new, location.as_ref()).await?);
     if !verdict.is_ok() {
         return Err(refused(verdict));

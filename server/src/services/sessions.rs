@@ -4,7 +4,7 @@
 //! after a period of inactivity, at an absolute lifetime, when its administrator is disabled,
 //! or when their password changes.
 
-use super::admins::{verify_password, Admin};
+use super::accounts::{self, verify_password, Admin};
 use super::ServiceError;
 use crate::store::begin_write;
 use crate::store::entities::{admin_user, session, sign_in_failure};
@@ -49,13 +49,13 @@ fn refused() -> ServiceError {
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn new_token() -> String {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// A real Argon2id hash to check unknown emails against, so they take as long as known ones.
@@ -66,7 +66,7 @@ async fn decoy_hash() -> Result<String, ServiceError> {
     if let Some(hash) = DECOY.get() {
         return Ok(hash.clone());
     }
-    let hash = super::admins::hash_password("decoy password for unknown emails".into()).await?;
+    let hash = accounts::hash_password("decoy password for unknown emails".into()).await?;
     Ok(DECOY.get_or_init(|| hash).clone())
 }
 
@@ -257,7 +257,7 @@ pub async fn sign_in(
     .await?;
     txn.commit().await?;
     tracing::info!(admin = %row.id, client = %from, "signed in");
-    let admin = super::admins::load(db, row).await?;
+    let admin = accounts::load(db, row).await?;
     Ok((token, admin))
 }
 
@@ -295,7 +295,7 @@ pub async fn authenticate(
             .update(db)
             .await?;
     }
-    Ok(Some(super::admins::load(db, row).await?))
+    Ok(Some(accounts::load(db, row).await?))
 }
 
 /// Ends one session.

@@ -87,12 +87,7 @@ pub async fn current_actor(db: &impl ConnectionTrait, id: &str) -> Result<Option
 fn new_secret() -> String {
     let mut bytes = [0u8; SECRET_BYTES];
     OsRng.fill_bytes(&mut bytes);
-    let mut secret = String::with_capacity(TOKEN_PREFIX.len() + 2 * SECRET_BYTES);
-    secret.push_str(TOKEN_PREFIX);
-    for b in bytes {
-        secret.push_str(&format!("{b:02x}"));
-    }
-    secret
+    format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
 }
 
 /// Whether `secret` has the shape of a token (so that garbage costs no database read).

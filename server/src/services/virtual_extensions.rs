@@ -2,39 +2,28 @@
 //! from `app::model::directory`; the database's unique indexes enforce the same again.
 
 use super::audit::{self, Snapshot, Target};
-use super::directory::load_around;
+use super::directory::{dir_entry, load_around, location_not_found, resolve_location};
 use super::{settings, ServiceError};
 use crate::store::entities::{location, virtual_extension as ve};
+use crate::store::virtual_extensions as ve_store;
 use crate::store::{begin_write, lock_directory, new_id};
 use app::error::AppError;
 use app::model::admin::Actor;
-use app::model::audit::{AuditAction, AuditEntry, TargetKind};
+use app::model::audit::{recorded_fields, AuditAction, AuditEntry, RecordedEntry, TargetKind};
 use app::model::directory::{DirEntry, Verdict};
 use app::model::{
     DeleteOutcome, E164Number, ErrorCode, Field, FieldError, Level, ListQuery, NewVirtualExtension,
-    SavedVirtualExtension, Scope, SortKey, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
+    SavedVirtualExtension, SortKey, VirtualExtension, VirtualExtensionInput, VirtualExtensionPage,
     DELETE_MAX,
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryOrder,
-    QuerySelect, Set, SqlErr,
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, SqlErr,
 };
 
 fn to_view(model: ve::Model, location: Option<location::Model>) -> VirtualExtension {
-    VirtualExtension {
-        level: if model.location_id.is_some() { Level::Location } else { Level::Organization },
-        id: model.id,
-        location_id: model.location_id,
-        routing_prefix: location.as_ref().and_then(|l| l.routing_prefix.clone()),
-        location_name: location.map(|l| l.name),
-        first_name: model.first_name,
-        last_name: model.last_name,
-        display_name: model.display_name,
-        extension: model.extension,
-        phone_number: model.phone_number,
-        version: model.version,
-    }
+    let version = model.version;
+    view(dir_entry(model), version, location)
 }
 
 /// The entry's fields as the audit log records them.
@@ -49,37 +38,6 @@ pub fn snapshot(entry: &VirtualExtension) -> Snapshot {
         phone_number: &entry.phone_number,
     });
     fields.into_iter().fold(Snapshot::new(), |snapshot, (label, value)| snapshot.with(label, value))
-}
-
-/// An entry's values as the audit log records them (the Location by name).
-pub struct RecordedEntry<'a> {
-    pub level: Level,
-    pub location: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
-    pub display_name: &'a str,
-    pub extension: &'a str,
-    pub phone_number: &'a str,
-}
-
-/// The audit log's field labels for an entry, in the order `recorded_fields` gives them (and
-/// an import's snapshots store their values, unlabelled).
-pub const RECORDED_FIELDS: [&str; 7] =
-    ["Level", "Location", "First Name", "Last Name", "Display Name", "Extension", "Phone Number"];
-
-/// The audit log's fields of an entry, labelled and in order: one list for the pages' edits and
-/// for imports, so that an entry's history reads the same whichever way it changed.
-pub fn recorded_fields(entry: RecordedEntry<'_>) -> [(&'static str, &str); 7] {
-    let [level, location, first_name, last_name, display_name, extension, phone_number] = RECORDED_FIELDS;
-    [
-        (level, entry.level.label()),
-        (location, entry.location),
-        (first_name, entry.first_name),
-        (last_name, entry.last_name),
-        (display_name, entry.display_name),
-        (extension, entry.extension),
-        (phone_number, entry.phone_number),
-    ]
 }
 
 fn target(entry: &VirtualExtension) -> Target<'_> {
@@ -318,14 +276,6 @@ pub async fn export_batch(
     Ok(rows.into_iter().map(|(m, l)| to_view(m, l)).collect())
 }
 
-pub(crate) fn location_not_found() -> FieldError {
-    FieldError::new(
-        Field::Location,
-        ErrorCode::LocationNotFound,
-        "That location does not exist (it may have been deleted): choose another location.",
-    )
-}
-
 /// Applies the field rules under the organization's mode. Phone number errors get the E.164
 /// form of a national number when the chosen location has a country.
 async fn validate(
@@ -335,41 +285,40 @@ async fn validate(
     let mode = settings::virtual_extension_mode(db).await?;
     match input.validate(mode) {
         Ok(new) => Ok(new),
-        Err(mut errors) => {
+        Err(errors) => {
             let location_id = input.location.trim();
             let country = if location_id.is_empty() {
                 None
             } else {
                 location::Entity::find_by_id(location_id.to_string()).one(db).await?.and_then(|l| l.country)
             };
-            if let Some(country) = country {
-                errors = errors
-                    .into_iter()
-                    .map(|e| E164Number::hint_for_country(e, &input.phone_number, &country))
-                    .collect();
-            }
+            let errors = E164Number::hint_all(errors, &input.phone_number, country.as_deref());
             Err(AppError::validation(errors).into())
         }
     }
 }
 
-/// The location a scope names, or a validation error saying it does not exist.
-/// The location a scope names: it must exist (LOCATION_NOT_FOUND otherwise).
-pub(crate) async fn resolve_location(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-) -> Result<Option<location::Model>, ServiceError> {
-    let Some(id) = scope.location_id() else { return Ok(None) };
-    match location::Entity::find_by_id(id.to_string()).one(db).await? {
-        Some(found) => Ok(Some(found)),
-        None => Err(AppError::validation(vec![location_not_found()]).into()),
+/// An entry as the pages show it (`location` is its scope's).
+fn view(entry: DirEntry, version: i32, location: Option<location::Model>) -> VirtualExtension {
+    VirtualExtension {
+        level: entry.scope.level(),
+        id: entry.id,
+        location_id: entry.scope.location_id().map(str::to_string),
+        routing_prefix: location.as_ref().and_then(|l| l.routing_prefix.clone()),
+        location_name: location.map(|l| l.name),
+        first_name: entry.first_name,
+        last_name: entry.last_name,
+        display_name: entry.display_name,
+        extension: entry.extension,
+        phone_number: entry.phone_number,
+        version,
     }
 }
 
 fn candidate(id: String, new: &NewVirtualExtension) -> DirEntry {
     DirEntry {
         id,
-        location_id: new.scope.location_id().map(str::to_string),
+        scope: new.scope.clone(),
         extension: new.extension.as_str().to_string(),
         phone_number: new.phone_number.as_str().to_string(),
         display_name: new.display_name.as_str().to_string(),
@@ -488,31 +437,10 @@ pub async fn create(
     if !verdict.is_ok() {
         return Err(AppError::Conflict { fields: verdict.errors }.into());
     }
-    let now = Utc::now();
-    let inserted = ve::ActiveModel {
-        id: Set(candidate.id.clone()),
-        level: Set(new.scope.level().as_str().to_string()),
-        location_id: Set(candidate.location_id.clone()),
-        scope_key: Set(new.scope.key().to_string()),
-        extension: Set(candidate.extension.clone()),
-        first_name: Set(candidate.first_name.clone()),
-        last_name: Set(candidate.last_name.clone()),
-        display_name: Set(candidate.display_name.clone()),
-        phone_number: Set(candidate.phone_number.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        search_name: Set(super::search::search_name(
-            &candidate.display_name,
-            candidate.first_name.as_deref(),
-            candidate.last_name.as_deref(),
-        )),
-    }
-    .insert(&txn)
-    .await;
+    let inserted = ve_store::insert_many(&txn, std::slice::from_ref(&candidate), Utc::now()).await;
     match inserted {
-        Ok(model) => {
-            let entry = to_view(model, location);
+        Ok(()) => {
+            let entry = view(candidate, 1, location);
             audit::record(
                 &txn,
                 actor,
@@ -601,7 +529,7 @@ pub async fn update(
     if !verdict.is_ok() {
         return Err(AppError::Conflict { fields: verdict.errors }.into());
     }
-    let unchanged = current.location_id == candidate.location_id
+    let unchanged = current.scope() == candidate.scope
         && current.first_name == candidate.first_name
         && current.last_name == candidate.last_name
         && current.display_name == candidate.display_name
@@ -611,47 +539,10 @@ pub async fn update(
         txn.rollback().await?;
         return Ok(SavedVirtualExtension { entry: current, warnings: verdict.warnings });
     }
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{ColumnTrait, QueryFilter};
-    // The version in the WHERE clause makes the check and the write one step, on any database.
-    let written = ve::Entity::update_many()
-        .col_expr(ve::Column::Level, Expr::value(new.scope.level().as_str()))
-        .col_expr(ve::Column::LocationId, Expr::value(candidate.location_id.clone()))
-        .col_expr(ve::Column::ScopeKey, Expr::value(new.scope.key()))
-        .col_expr(ve::Column::Extension, Expr::value(candidate.extension.clone()))
-        .col_expr(ve::Column::FirstName, Expr::value(candidate.first_name.clone()))
-        .col_expr(ve::Column::LastName, Expr::value(candidate.last_name.clone()))
-        .col_expr(ve::Column::DisplayName, Expr::value(candidate.display_name.clone()))
-        .col_expr(ve::Column::PhoneNumber, Expr::value(candidate.phone_number.clone()))
-        .col_expr(
-            ve::Column::SearchName,
-            Expr::value(super::search::search_name(
-                &candidate.display_name,
-                candidate.first_name.as_deref(),
-                candidate.last_name.as_deref(),
-            )),
-        )
-        .col_expr(ve::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(ve::Column::Version, Expr::value(version + 1))
-        .filter(ve::Column::Id.eq(id))
-        .filter(ve::Column::Version.eq(version))
-        .exec(&txn)
-        .await;
+    let written = ve_store::update(&txn, &candidate, version, Utc::now()).await;
     match written {
-        Ok(result) if result.rows_affected == 1 => {
-            let entry = VirtualExtension {
-                level: new.scope.level(),
-                location_id: candidate.location_id.clone(),
-                routing_prefix: location.as_ref().and_then(|l| l.routing_prefix.clone()),
-                location_name: location.map(|l| l.name),
-                first_name: candidate.first_name.clone(),
-                last_name: candidate.last_name.clone(),
-                display_name: candidate.display_name.clone(),
-                extension: candidate.extension.clone(),
-                phone_number: candidate.phone_number.clone(),
-                version: version + 1,
-                id: current.id.clone(),
-            };
+        Ok(true) => {
+            let entry = view(candidate.clone(), version + 1, location);
             let action = if current.location_id == entry.location_id {
                 AuditAction::VirtualExtensionUpdated
             } else {
@@ -669,7 +560,7 @@ pub async fn update(
             txn.commit().await?;
             Ok(SavedVirtualExtension { entry, warnings: verdict.warnings })
         }
-        Ok(_) => {
+        Ok(false) => {
             txn.rollback().await?;
             let now = get(db, id).await?;
             Err(edit_conflict(&now, version))
@@ -725,11 +616,7 @@ pub async fn delete(
             return Err(super::forbidden(actor, "delete a virtual extension at this level"));
         }
     }
-    let deleted = ve::Entity::delete_many()
-        .filter(ve::Column::Id.is_in(found.iter().map(|e| e.id.as_str())))
-        .exec(&txn)
-        .await?
-        .rows_affected;
+    let deleted = ve_store::delete_many(&txn, found.iter().map(|e| e.id.as_str())).await?;
     for entry in &found {
         audit::record(
             &txn,

@@ -2,6 +2,7 @@
 
 pub mod entities;
 pub mod migrations;
+pub mod virtual_extensions;
 
 use sea_orm::sqlx;
 use sea_orm::{

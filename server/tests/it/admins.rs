@@ -1,7 +1,7 @@
 //! Administrators and the audit log, through the services: who may manage whom, what ends
 //! sessions, and that every change is recorded with its before and after values.
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::admin::{Actor, Role};
@@ -21,7 +21,7 @@ fn codes(error: AppError) -> Vec<ErrorCode> {
 }
 
 /// The actor a signed-in administrator becomes.
-fn as_actor(admin: &admins::Admin) -> Actor {
+fn as_actor(admin: &server::services::accounts::Admin) -> Actor {
     Actor {
         id: admin.id.clone(),
         email: admin.email.clone(),

@@ -2,7 +2,7 @@
 //! every virtual extension endpoint, its errors and their body, tokens and roles, paging by
 //! `Link`, and concurrent creates.
 
-mod common;
+use crate::common;
 
 use app::model::token::ApiTokenInput;
 use app::model::{ErrorCode, LocationInput};
@@ -655,7 +655,7 @@ on_both_databases! {
         let again = json_of(csv(&full, "/v1/vext/imports", file).await.unwrap()).await;
         assert_eq!(again["id"].as_str(), Some(id.as_str()));
         // A worker runs it as the token.
-        let worker = server::jobs::Worker::new(t.db.clone(), Default::default(), std::time::Duration::from_secs(30));
+        let worker = server::services::import::Worker::new(t.db.clone(), Default::default(), std::time::Duration::from_secs(30));
         worker.run_once().await.unwrap().expect("the task ran");
         let done = json_of(s.get(&full, &at).send().await.unwrap()).await;
         assert_eq!(

@@ -2,7 +2,7 @@
 //! services on SQLite and PostgreSQL: the rules of create apply again, concurrent edits are
 //! never silently overwritten, and every change is audited.
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::admin::Role;

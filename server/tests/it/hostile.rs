@@ -2,7 +2,7 @@
 //! curious administrator sends. Every answer is a 4xx with a message (never a 500, a panic or a
 //! hang), nothing is changed, and who may read what is decided by role.
 
-mod common;
+use crate::common;
 
 use app::model::admin::Role;
 use app::model::csv::Limits;
@@ -10,7 +10,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::web::{app, body_text, cookie, cookie_as, post, ONE_AT_A_TIME};
 use common::TestDb;
-use server::services::{locations, tasks, virtual_extensions};
+use server::services::import::tasks;
+use server::services::{locations, virtual_extensions};
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -319,7 +320,7 @@ async fn queued_imports_are_capped_per_administrator(t: &TestDb) {
     }
     let refused = tasks::submit(&t.db, &actor, "f.csv", file(99), false, Limits::default()).await;
     match refused {
-        Err(server::services::csv_check::CheckError::Service(error)) => assert!(
+        Err(server::services::import::CheckError::Service(error)) => assert!(
             matches!(app::error::AppError::from(error), app::error::AppError::TooManyRequests { .. }),
             "429"
         ),

@@ -1,6 +1,6 @@
 //! The HTTP front as a browser meets it: headers, cross-site refusal, body limits, statuses.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -634,7 +634,7 @@ async fn the_virtual_extensions_export_as_the_list_filters_them_in_the_template_
     let all = body_text(app(&t, None).await.oneshot(get(Some(&full), "")).await.unwrap()).await;
     assert_eq!(all.lines().count(), 4, "{all}");
     let report =
-        server::services::csv_check::check(&t.db, &common::full_admin(), all.as_bytes(), Default::default())
+        server::services::import::check(&t.db, &common::full_admin(), all.as_bytes(), Default::default())
             .await
             .unwrap();
     assert_eq!((report.summary.unchanged, report.summary.failed), (3, 0), "{:?}", report.problems);

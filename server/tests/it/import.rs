@@ -2,14 +2,14 @@
 //! one transaction, bad rows are reported and skipped (or the whole file refused), and an
 //! export imports back unchanged.
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::admin::Role;
 use app::model::audit::{AuditAction, AuditQuery};
 use app::model::{ErrorCode, ListQuery, LocationInput};
 use common::{actor_as, full_admin, TestDb};
-use server::services::csv_check::CheckError;
+use server::services::import::CheckError;
 use server::services::import::{import, ImportOptions, ImportOutcome};
 use server::services::{audit, locations, virtual_extensions};
 
@@ -248,7 +248,7 @@ UPDATE,Organization,,,,Cy,+12015550102,4003
     }
 
     async fn rows_far_apart_are_checked_against_each_other_across_chunks(t: &TestDb) {
-        use server::services::csv_check::{check, CHUNK_ROWS};
+        use server::services::import::{check, CHUNK_ROWS};
         dallas(t).await;
         run(t, "ADD,Organization,,,,Old,+12015550100,4000\nADD,Organization,,,,Moved,+12015550110,4100\n", false).await;
         // Rows a few chunks apart: each later row meets an earlier one that is no longer in

@@ -4,7 +4,7 @@
 //! twice, one audit entry, and no task left stuck. Then SIGTERM mid-import: the import is rolled
 //! back and given back within the grace period, and the next start finishes it.
 
-mod common;
+use crate::common;
 
 use app::model::admin::{Actor, Role};
 use app::model::audit::{AuditAction, AuditQuery};
@@ -12,7 +12,7 @@ use app::model::csv::Limits;
 use app::model::task::TaskStatus;
 use app::model::ListQuery;
 use common::{add_admin, full_admin, TestDb};
-use server::services::tasks::{self, Board};
+use server::services::import::{tasks, Board};
 use server::services::{audit, virtual_extensions};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 //! - When the database stops answering, the last snapshot keeps answering and `/readyz` says
 //!   it is stale; when it answers again, so does `/readyz`.
 
-mod common;
+use crate::common;
 
 use app::model::token::ApiTokenInput;
 use app::model::{LocationInput, VirtualExtensionInput};

@@ -1,13 +1,13 @@
 //! The rules that need the database: conflicts, ESNs, warnings, hints, the mode, and the CSV
 //! checker agreeing with the form. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::{ErrorCode, Field, Location, LocationInput, VirtualExtensionInput};
 use common::TestDb;
 use sea_orm::{ConnectionTrait, Statement};
-use server::services::csv_check::{self, CheckReport, Severity};
+use server::services::import::{self, CheckReport, Severity};
 use server::services::{locations, virtual_extensions};
 
 fn form(level: &str, location: &str, display: &str, ext: &str, phone: &str) -> VirtualExtensionInput {
@@ -41,7 +41,7 @@ async fn create_codes(t: &TestDb, input: VirtualExtensionInput) -> Vec<ErrorCode
 }
 
 async fn check_csv(t: &TestDb, text: &str) -> CheckReport {
-    csv_check::check(&t.db, &common::full_admin(), text.as_bytes(), Default::default())
+    import::check(&t.db, &common::full_admin(), text.as_bytes(), Default::default())
         .await
         .expect("a usable file")
 }

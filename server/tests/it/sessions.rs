@@ -1,21 +1,21 @@
 //! Sign-in and sessions on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::admin::Role;
 use chrono::{Duration, Utc};
 use common::TestDb;
 use server::services::sessions::{self, Client, SessionPolicy};
-use server::services::{admins, ServiceError};
+use server::services::ServiceError;
 
 const PASSWORD: &str = "a long passphrase";
 
-async fn admin(t: &TestDb) -> admins::Admin {
+async fn admin(t: &TestDb) -> server::services::accounts::Admin {
     common::add_admin(&t.db, "ann@example.com", Role::Full, &[], PASSWORD).await.unwrap()
 }
 
-fn unauthorized(result: Result<(String, admins::Admin), ServiceError>) -> bool {
+fn unauthorized(result: Result<(String, server::services::accounts::Admin), ServiceError>) -> bool {
     matches!(result.map_err(AppError::from), Err(AppError::Unauthorized))
 }
 

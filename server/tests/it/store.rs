@@ -1,6 +1,6 @@
 //! Store and service behaviour, on a real SQLite file and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::model::{ErrorCode, Field, Level, ListQuery, Location, LocationInput, VirtualExtensionInput};
@@ -50,7 +50,8 @@ on_both_databases! {
         use app::model::admin::Role;
         use sea_orm::{EntityTrait, PaginatorTrait};
         use sea_orm_migration::MigratorTrait;
-        use server::services::{tasks, tokens};
+        use server::services::import::tasks;
+        use server::services::tokens;
         use server::store::entities::{task, task_row_error};
         let admin = common::add_admin(&t.db, "ann@example.com", Role::Full, &[], "a long passphrase")
             .await
@@ -58,7 +59,7 @@ on_both_databases! {
             .into_actor(None, None);
         let file = b"Action,Level,Location,Display Name,Phone Number,Extension\n,Organization,,Ann,+12015550101,4001\n,Organization,,Bad,123,4002\n";
         let id = tasks::submit(&t.db, &admin, "team.csv", file.to_vec(), false, Default::default()).await.unwrap().task_id;
-        let worker = server::jobs::Worker::new(t.db.clone(), Default::default(), std::time::Duration::from_secs(30));
+        let worker = server::services::import::Worker::new(t.db.clone(), Default::default(), std::time::Duration::from_secs(30));
         worker.run_once().await.unwrap().expect("ran");
         let problems = task_row_error::Entity::find().count(&t.db).await.unwrap();
         assert_eq!(problems, 1);
@@ -275,8 +276,8 @@ mod admins {
             let stored = admin_user::Entity::find_by_id(admin.id.clone()).one(&t.db).await.unwrap().unwrap();
             assert!(stored.password_hash.starts_with("$argon2id$"), "{}", stored.password_hash);
             assert!(!stored.password_hash.contains("a long passphrase"));
-            assert!(admins::verify_password("a long passphrase".into(), stored.password_hash.clone()).await.unwrap());
-            assert!(!admins::verify_password("a long passphrasE".into(), stored.password_hash).await.unwrap());
+            assert!(server::services::accounts::verify_password("a long passphrase".into(), stored.password_hash.clone()).await.unwrap());
+            assert!(!server::services::accounts::verify_password("a long passphrasE".into(), stored.password_hash).await.unwrap());
             assert_eq!(admins::count(&t.db).await.unwrap(), 1);
         }
 
@@ -411,6 +412,40 @@ mod list {
             server::store::Migrator::up(&t.db, None).await.unwrap();
             assert_eq!(names(t, q("Odegaard")).await, ["Martin Ødegaard"]);
             assert_eq!(names(t, q("oDEGaard")).await, ["Martin Ødegaard"]);
+        }
+    }
+}
+
+/// A writer that gave up waiting for another (SQLite's busy timeout, PostgreSQL's
+/// `lock_timeout`) is told apart by the driver's error code, and answers "busy, try again".
+mod busy {
+    use super::*;
+    use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, TransactionTrait};
+    use server::services::error::is_busy;
+
+    on_both_databases! {
+        async fn a_writer_that_waited_too_long_is_busy(t: &TestDb) {
+            t.db.execute_unprepared("CREATE TABLE busy_probe (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)").await.unwrap();
+            t.db.execute_unprepared("INSERT INTO busy_probe (id, n) VALUES (1, 1)").await.unwrap();
+            let mut options = ConnectOptions::new(t.url.clone());
+            options.max_connections(1).min_connections(1).sqlx_logging(false);
+            let other = Database::connect(options).await.unwrap();
+            other
+                .execute_unprepared(match other.get_database_backend() {
+                    DbBackend::Sqlite => "PRAGMA busy_timeout = 20",
+                    _ => "SET lock_timeout = '20ms'",
+                })
+                .await
+                .unwrap();
+            let holder = t.db.begin().await.unwrap();
+            holder.execute_unprepared("UPDATE busy_probe SET n = 2 WHERE id = 1").await.unwrap();
+            let error = other.execute_unprepared("UPDATE busy_probe SET n = 3 WHERE id = 1").await.unwrap_err();
+            assert!(is_busy(&error), "{error:?}");
+            assert_eq!(AppError::from(ServiceError::Db(error)), AppError::Busy);
+            holder.rollback().await.unwrap();
+            // Other failures are not "busy": a duplicate key is a plain database error.
+            let duplicate = other.execute_unprepared("INSERT INTO busy_probe (id, n) VALUES (1, 9)").await.unwrap_err();
+            assert!(!is_busy(&duplicate), "{duplicate:?}");
         }
     }
 }

@@ -2,16 +2,16 @@
 //! the worker's lease (a stale holder writes nothing), the outcome and its row errors, and the
 //! errors download that goes back in after fixing.
 
-mod common;
+use crate::common;
 
 use app::model::admin::{Actor, Role};
 use app::model::csv::Limits;
 use app::model::task::TaskStatus;
 use app::model::{ErrorCode, ListQuery};
 use common::{actor_as, add_admin, TestDb};
-use server::jobs::{Ran, Worker};
-use server::services::csv_check::CheckError;
-use server::services::tasks::{self, Board};
+use server::services::import::CheckError;
+use server::services::import::{tasks, Board};
+use server::services::import::{Ran, Worker};
 use server::services::virtual_extensions;
 use std::time::Duration;
 

@@ -112,8 +112,11 @@ pub fn template() -> String {
     format!("{}\r\n", header.join(","))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
 pub enum Action {
     Add,
     Update,
@@ -122,11 +125,7 @@ pub enum Action {
 
 impl Action {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Add => "ADD",
-            Action::Update => "UPDATE",
-            Action::Delete => "DELETE",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
@@ -134,16 +133,15 @@ impl Action {
         if value.is_empty() {
             return Ok(Action::Add);
         }
-        [Action::Add, Action::Update, Action::Delete]
-            .into_iter()
-            .find(|a| value.eq_ignore_ascii_case(a.as_str()))
-            .ok_or_else(|| {
-                FieldError::new(
-                    Field::Action,
-                    ErrorCode::ActionInvalid,
-                    format!("Action {value:?} is not one vext knows: use ADD, UPDATE or DELETE (blank means ADD)."),
-                )
-            })
+        value.parse().map_err(|_| {
+            FieldError::new(
+                Field::Action,
+                ErrorCode::ActionInvalid,
+                format!(
+                    "Action {value:?} is not one vext knows: use ADD, UPDATE or DELETE (blank means ADD)."
+                ),
+            )
+        })
     }
 }
 

@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 /// The kind of destination, as the cloud product's Test Call Routing names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum DestinationType {
     VirtualExtension,
     VirtualExtensionRange,
@@ -27,13 +28,7 @@ pub enum DestinationType {
 
 impl DestinationType {
     pub fn as_str(self) -> &'static str {
-        match self {
-            DestinationType::VirtualExtension => "VIRTUAL_EXTENSION",
-            DestinationType::VirtualExtensionRange => "VIRTUAL_EXTENSION_RANGE",
-            DestinationType::PstnNumber => "PSTN_NUMBER",
-            DestinationType::UnknownExtension => "UNKNOWN_EXTENSION",
-            DestinationType::UnknownNumber => "UNKNOWN_NUMBER",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {

@@ -62,7 +62,7 @@ pub struct Api {
 pub struct ImportJobs {
     pub limits: app::model::csv::Limits,
     pub wake: Arc<tokio::sync::Notify>,
-    pub board: crate::services::tasks::Board,
+    pub board: crate::services::import::Board,
     /// Tokens whose validation runs now (one at a time each).
     pub validating: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }

@@ -14,9 +14,10 @@
 //!   it deleted, plus what it added or changed. Exact, and bounded by the file's size (about
 //!   three entries per row at most). The import checks again, under the lock, when it applies.
 
-use super::directory::{load_for, locations, Probe};
-use super::import::{write_chunk, History, Progress};
-use super::{settings, ServiceError};
+use super::progress::Progress;
+use super::write::{write_chunk, History, Plan, Update};
+use crate::services::directory::{load_for, locations, Probe};
+use crate::services::{settings, ServiceError};
 use crate::store::begin_snapshot;
 use app::model::admin::Actor;
 use app::model::csv::{Action, CsvReader, FileError, Limits, NamedScope, RowChange};
@@ -94,26 +95,6 @@ pub enum CheckError {
     Service(#[from] ServiceError),
 }
 
-/// What a chunk of checked rows changes, written in an order that never breaks a unique index
-/// midway: deletes, then updates in file order, then adds. (The rows were checked top to
-/// bottom, each against the directory as the rows above left it; deleting first only frees,
-/// and an add never frees what an update needs.)
-#[derive(Clone, Debug, Default)]
-pub struct Plan {
-    /// The entries to delete, as stored.
-    pub deletes: Vec<DirEntry>,
-    /// Changed entries, as stored and as they become (the ids are the stored ones).
-    pub updates: Vec<Update>,
-    /// New entries (their ids are placeholders: `row:N`; the writer gives them theirs).
-    pub adds: Vec<DirEntry>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Update {
-    pub before: DirEntry,
-    pub after: DirEntry,
-}
-
 /// Rows checked and written together: the directory is loaded once per chunk, and the adds
 /// go out in multi-row INSERTs.
 pub const CHUNK_ROWS: usize = 2_000;
@@ -124,7 +105,7 @@ pub const CHUNK_ROWS: usize = 2_000;
 /// digits without a leading zero, so both fit a `u64` with their length.
 #[derive(Default)]
 struct FileClaims {
-    scopes: HashMap<Option<String>, u32>,
+    scopes: HashMap<Scope, u32>,
     keys: HashMap<(u32, u64), u32>,
     numbers: HashMap<u64, u32>,
 }
@@ -143,13 +124,13 @@ fn claim_row(row: u64) -> u32 {
 }
 
 impl FileClaims {
-    fn scope(&mut self, location_id: &Option<String>) -> u32 {
+    fn scope(&mut self, scope: &Scope) -> u32 {
         let next = self.scopes.len() as u32;
-        *self.scopes.entry(location_id.clone()).or_insert(next)
+        *self.scopes.entry(scope.clone()).or_insert(next)
     }
 
-    fn key(&mut self, location_id: &Option<String>, extension: &str) -> (u32, u64) {
-        (self.scope(location_id), digits_key(extension))
+    fn key(&mut self, scope: &Scope, extension: &str) -> (u32, u64) {
+        (self.scope(scope), digits_key(extension))
     }
 
     fn number(phone_number: &str) -> u64 {
@@ -214,7 +195,7 @@ impl Checker<'_> {
         let close = self
             .locations_by_name
             .keys()
-            .map(|known| (edit_distance(&known.to_lowercase(), &wanted), known))
+            .map(|known| (strsim::levenshtein(&known.to_lowercase(), &wanted), known))
             .filter(|(distance, _)| *distance <= 2)
             .min()
             .map(|(_, known)| known);
@@ -271,10 +252,9 @@ impl Checker<'_> {
             Ok(location) => location.cloned(),
             Err(error) => return self.fail(row, vec![error]),
         };
-        let location_id = location.as_ref().map(|l| l.id.clone());
         let place =
             location.as_ref().map_or("at organization level".to_string(), |l| format!("at {}", l.name));
-        let scope = location_id.clone().map_or(Scope::Organization, Scope::Location);
+        let scope = Scope::of(location.as_ref().map(|l| l.id.clone()));
         if !self.actor.may_change(&scope) {
             let error = FieldError::new(
                 if location.is_some() { Field::Location } else { Field::Level },
@@ -286,7 +266,7 @@ impl Checker<'_> {
             return self.fail(row, vec![error]);
         }
         let extension = change.extension().as_str().to_string();
-        let key = self.claims.key(&location_id, &extension);
+        let key = self.claims.key(&scope, &extension);
         if let Some(earlier) = self.claims.keys.get(&key) {
             let error = FieldError::new(
                 Field::Extension,
@@ -295,7 +275,7 @@ impl Checker<'_> {
             );
             return self.fail(row, vec![error]);
         }
-        let existing = self.directory.find(location_id.as_deref(), &extension).cloned();
+        let existing = self.directory.find(&scope, &extension).cloned();
         let RowChange::Upsert { action, first_name, last_name, display_name, phone_number, .. } = change
         else {
             // DELETE
@@ -318,7 +298,7 @@ impl Checker<'_> {
         };
         let candidate = DirEntry {
             id,
-            location_id,
+            scope,
             extension,
             phone_number: phone_number.into_inner(),
             display_name: display_name.into_inner(),
@@ -389,21 +369,6 @@ fn probe<'c>(
     })
 }
 
-/// Levenshtein distance in characters (names are short: O(n·m) is fine).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 fn not_found(extension: &str, place: &str) -> FieldError {
     FieldError::new(
         Field::Extension,
@@ -451,14 +416,7 @@ fn read_chunk<R: Read>(
             Err(errors) => {
                 // National numbers get their E.164 form when the row's location has a country.
                 let country = locations_by_name.get(row.location.trim()).and_then(|l| l.country.as_deref());
-                let errors = match country {
-                    Some(country) => errors
-                        .into_iter()
-                        .map(|e| E164Number::hint_for_country(e, &row.phone_number, country))
-                        .collect(),
-                    None => errors,
-                };
-                Pending::Failed(row.row, errors)
+                Pending::Failed(row.row, E164Number::hint_all(errors, &row.phone_number, country))
             }
         });
     }
@@ -538,7 +496,7 @@ pub(super) async fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::{digits_key, edit_distance, FileClaims};
+    use super::{digits_key, FileClaims};
 
     #[test]
     fn claim_keys_are_exact() {
@@ -554,15 +512,11 @@ mod tests {
         assert_ne!(FileClaims::number("+999999999999999"), FileClaims::number("+99999999999999"));
         assert_ne!(digits_key("9999999999"), digits_key("999999999"));
         let mut claims = FileClaims::default();
-        assert_eq!(claims.key(&None, "4001"), claims.key(&None, "4001"));
-        assert_ne!(claims.key(&None, "4001"), claims.key(&Some("L-dal".into()), "4001"));
-    }
-
-    #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("dallas", "dalas"), 1);
-        assert_eq!(edit_distance("dallas", "dallas"), 0);
-        assert_eq!(edit_distance("london", "dallas"), 6);
-        assert_eq!(edit_distance("", "ab"), 2);
+        let org = app::model::Scope::Organization;
+        assert_eq!(claims.key(&org, "4001"), claims.key(&org, "4001"));
+        assert_ne!(
+            claims.key(&org, "4001"),
+            claims.key(&app::model::Scope::Location("L-dal".into()), "4001")
+        );
     }
 }

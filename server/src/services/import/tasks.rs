@@ -1,10 +1,11 @@
 //! CSV imports as tasks: the upload stores the file and queues a task (so any replica can run
-//! it, and a crash loses nothing); `crate::jobs` runs it; the Tasks list and a task's page read
+//! it, and a crash loses nothing); `worker` runs it; the Tasks list and a task's page read
 //! it back, with the progress of tasks this process is running.
 
-use super::csv_check::{self, CheckError, CheckReport, RowProblem, Severity};
-use super::import::{require_importer, Progress};
-use super::{rfc3339, ServiceError};
+use super::check::{self, CheckError, CheckReport, RowProblem, Severity};
+use super::engine::require_importer;
+use super::progress::Board;
+use crate::services::{rfc3339, tokens, ServiceError};
 use crate::store::entities::{task, task_row_error};
 use crate::store::new_id;
 use app::error::AppError;
@@ -18,7 +19,6 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 /// The kind of every task today.
 pub const KIND_CSV_IMPORT: &str = "csv_import";
@@ -29,46 +29,6 @@ pub const LIST_MAX: u64 = 200;
 pub const ACTIVE_TASKS_PER_ADMIN: u64 = 3;
 /// Problems written per multi-row INSERT (7 columns: 7,000 binds).
 const PROBLEM_CHUNK: usize = 1_000;
-
-/// The progress of the tasks this process is running, for the Tasks list: a task's stored row
-/// says "validating" from its claim to its commit (its transaction is not visible before), so
-/// the live counts come from here.
-#[derive(Clone, Debug, Default)]
-pub struct Board(Arc<Mutex<HashMap<String, Arc<Progress>>>>);
-
-impl Board {
-    /// Registers `task`; the returned guard unregisters it when dropped.
-    pub fn track(&self, task: &str) -> Tracked {
-        let progress = Arc::new(Progress::default());
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(task.to_string(), progress.clone());
-        Tracked { board: self.clone(), task: task.to_string(), progress }
-    }
-
-    fn overlay(&self, summary: &mut TaskSummary) {
-        if !summary.status.is_active() {
-            return;
-        }
-        let board = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(progress) = board.get(&summary.id) {
-            summary.status =
-                if progress.is_applying() { TaskStatus::Importing } else { TaskStatus::Validating };
-            summary.processed_rows = progress.rows();
-        }
-    }
-}
-
-/// A task on the board while it runs.
-pub struct Tracked {
-    board: Board,
-    task: String,
-    pub progress: Arc<Progress>,
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.board.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.task);
-    }
-}
 
 /// The task list's columns: everything but the file.
 #[derive(Debug, FromQueryResult)]
@@ -153,7 +113,7 @@ fn visible_to<S: QueryFilter>(query: S, actor: &Actor) -> S {
 
 /// The tasks `actor` submitted: an administrator's or an API token's.
 fn submitted_by(actor: &Actor) -> sea_orm::Condition {
-    match super::tokens::token_id(actor) {
+    match tokens::token_id(actor) {
         Some(token) => sea_orm::Condition::all().add(task::Column::CreatedByTokenId.eq(token)),
         None => sea_orm::Condition::all().add(task::Column::CreatedBy.eq(actor.id.as_str())),
     }
@@ -164,7 +124,7 @@ fn not_found() -> ServiceError {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// The name shown for an upload: its last path component, trimmed, at most 200 characters.
@@ -204,7 +164,7 @@ pub async fn validate(
     if bytes.len() as u64 > limits.max_bytes {
         return Err(limits.too_large().into());
     }
-    csv_check::check(db, actor, bytes, limits).await
+    check::check(db, actor, bytes, limits).await
 }
 
 /// Submit: stores the file as a queued task. The same file again while its task is queued or
@@ -254,8 +214,8 @@ pub async fn submit(
         warnings: Set(0),
         error_code: Set(None),
         error_message: Set(None),
-        created_by: Set(super::tokens::token_id(actor).is_none().then(|| actor.id.clone())),
-        created_by_token_id: Set(super::tokens::token_id(actor).map(str::to_string)),
+        created_by: Set(tokens::token_id(actor).is_none().then(|| actor.id.clone())),
+        created_by_token_id: Set(tokens::token_id(actor).map(str::to_string)),
         created_by_email: Set(actor.email.clone()),
         created_at: Set(Utc::now()),
         started_at: Set(None),

@@ -7,15 +7,16 @@
 //! server after a restart) claims the task and runs it from the start. A worker whose lease was
 //! taken over finds its fenced update matching nothing and rolls back.
 
-use crate::services::csv_check::{CheckError, CheckReport};
-use crate::services::import::{import_in, ImportOptions};
-use crate::services::tasks::{record_problems, Board};
-use crate::services::{admins, ServiceError};
+use super::check::{CheckError, CheckReport};
+use super::engine::{after_bulk_load, import_in, ImportOptions};
+use super::progress::Board;
+use super::tasks::record_problems;
+use crate::services::{accounts, tokens, ServiceError};
 use crate::store::entities::{admin_user, task};
 use crate::store::{begin_write, new_id};
 use app::model::admin::Actor;
 use app::model::csv::Limits;
-use app::model::task::TaskStatus;
+use app::model::task::{ImportRun, TaskOutcome, TaskStatus};
 use app::model::ErrorCode;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -227,25 +228,14 @@ impl Worker {
         };
         record_problems(&txn, &task.id, &report.problems).await?;
         let s = &report.summary;
-        let (status, code, message) = match &file_error {
-            Some(error) => (TaskStatus::Failed, Some(error.code), Some(error.message.clone())),
-            None if s.failed == 0 => (TaskStatus::Completed, None, None),
-            None if !applied && task.all_or_nothing => (
-                TaskStatus::Failed,
-                Some(ErrorCode::RejectedWholeFile),
-                Some(format!(
-                    "Nothing was changed: {} row{} had errors and \"Reject the whole file if any row has an error\" was chosen. Download the errors, fix them and submit the file again.",
-                    s.failed,
-                    if s.failed == 1 { "" } else { "s" }
-                )),
-            ),
-            None if s.add + s.update + s.delete + s.unchanged == 0 => (
-                TaskStatus::Failed,
-                Some(ErrorCode::NoValidRow),
-                Some("Nothing was changed: every row had an error. Download the errors, fix them and submit the file again.".to_string()),
-            ),
-            None => (TaskStatus::CompletedWithErrors, None, None),
-        };
+        let TaskOutcome { status, code, message } = ImportRun {
+            file_error: file_error.map(|error| (error.code, error.message)),
+            applied,
+            all_or_nothing: task.all_or_nothing,
+            failed: s.failed,
+            valid: s.add + s.update + s.delete + s.unchanged,
+        }
+        .outcome();
         let done = |n: u64| if applied { stored(n) } else { 0 };
         let fenced = finishing(&task.id, &token)
             .col_expr(task::Column::Status, Expr::value(status.as_str()))
@@ -269,7 +259,7 @@ impl Worker {
         drop(tracked);
         if applied {
             crate::store::directory_changed();
-            crate::services::import::after_bulk_load(&self.db, &report).await;
+            after_bulk_load(&self.db, &report).await;
         }
         Ok(Ran::Finished(status))
     }
@@ -304,14 +294,14 @@ impl Worker {
     /// administrator, or a token neither revoked nor expired, that may change virtual extensions.
     async fn submitter(&self, task: &task::Model) -> Result<Option<Actor>, ServiceError> {
         if let Some(token) = &task.created_by_token_id {
-            let actor = crate::services::tokens::current_actor(&self.db, token).await?;
+            let actor = tokens::current_actor(&self.db, token).await?;
             return Ok(actor.filter(Actor::may_change_any));
         }
         let Some(created_by) = &task.created_by else { return Ok(None) };
         let Some(row) = admin_user::Entity::find_by_id(created_by.as_str()).one(&self.db).await? else {
             return Ok(None);
         };
-        let admin = admins::load(&self.db, row).await?;
+        let admin = accounts::load(&self.db, row).await?;
         if admin.disabled {
             return Ok(None);
         }

@@ -19,7 +19,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,
-    /// The names folded for search (`services::search::search_name`).
+    /// The names folded for search (`app::model::search::search_name`).
     pub search_name: String,
 }
 

@@ -44,7 +44,7 @@ impl MigrationTrait for Migration {
             let display: String = row.try_get("", "display_name")?;
             let first: Option<String> = row.try_get("", "first_name")?;
             let last: Option<String> = row.try_get("", "last_name")?;
-            let folded = crate::services::search::search_name(&display, first.as_deref(), last.as_deref());
+            let folded = app::model::search::search_name(&display, first.as_deref(), last.as_deref());
             let update = Query::update()
                 .table(VirtualExtension::Table)
                 .value(VirtualExtension::SearchName, folded)

@@ -1,4 +1,4 @@
-//! Search folds more letters than it did (`ø`, `æ`, `ł`, `ß`, …: see `services::search::fold`):
+//! Search folds more letters than it did (`ø`, `æ`, `ł`, `ß`, …: see `app::model::search::fold`):
 //! the stored folded names are recomputed, so that "Odegaard" finds an "Ødegaard" saved before.
 //! In batches by id, writing only the names whose folding changed; on SQLite the search table's
 //! update trigger follows each change.
@@ -49,8 +49,7 @@ impl MigrationTrait for Migration {
                 let display: String = row.try_get("", "display_name")?;
                 let first: Option<String> = row.try_get("", "first_name")?;
                 let last: Option<String> = row.try_get("", "last_name")?;
-                let folded =
-                    crate::services::search::search_name(&display, first.as_deref(), last.as_deref());
+                let folded = app::model::search::search_name(&display, first.as_deref(), last.as_deref());
                 if folded == stored {
                     continue;
                 }

@@ -163,7 +163,7 @@ pub async fn add_admin(
     role: app::model::admin::Role,
     locations: &[String],
     password: impl Into<String>,
-) -> Result<server::services::admins::Admin, server::services::ServiceError> {
+) -> Result<server::services::accounts::Admin, server::services::ServiceError> {
     let input = app::model::admin::AdminInput {
         email: email.to_string(),
         role: role.as_str().to_string(),
