@@ -364,7 +364,8 @@ mod tests {
         );
         assert_eq!(AuditQuery::default().to_query_string(), "");
         let params = query.to_params();
-        let back = AuditQuery::from_params(|name| params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()));
+        let back =
+            AuditQuery::from_params(|name| params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()));
         assert_eq!(back, AuditQuery { to: String::new(), ..query });
     }
 

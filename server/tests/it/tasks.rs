@@ -277,7 +277,7 @@ on_both_databases! {
         let admin = importer(t, "busy@example.com").await;
         let file = format!("{HEADER}ADD,Organization,,,,Ann,+12015550101,4001\r\n");
         let holder = server::store::begin_write(&t.db).await.unwrap();
-        let held = import_in(&holder, &admin, None, "held.csv", file.as_bytes(), ImportOptions::default(), &Progress::default())
+        let held = import_in(&holder, &admin, None, "held.csv", file.as_bytes(), ImportOptions::default(), &Progress::default(), None)
             .await
             .unwrap();
         assert!(held.applied);
@@ -290,5 +290,40 @@ on_both_databases! {
         holder.commit().await.unwrap();
         let report = tasks::validate(&t.db, &admin, file.as_bytes(), Limits::default()).await.unwrap();
         assert_eq!((report.summary.add, report.summary.failed), (0, 1), "the committed row is");
+    }
+}
+
+on_both_databases! {
+    // The row problems of a file in which every row fails go to the task chunk by chunk (not
+    // held until the end): all of them stored, in row order, across the check's chunks, and
+    // with "Reject the whole file" too (nothing applied, every problem kept).
+    async fn every_failing_row_keeps_its_problem_across_chunks(t: &TestDb) {
+        let admin = importer(t, "many@example.com").await;
+        let rows = server::services::import::CHUNK_ROWS + 500;
+        let mut file = HEADER.to_string();
+        for i in 0..rows {
+            // No display name: DISPLAY_NAME_REQUIRED on every row.
+            file.push_str(&format!("ADD,Organization,,,,,+1201{}{:04},{}\r\n", 200 + i / 10_000, i % 10_000, 10_000 + i));
+        }
+        for all_or_nothing in [false, true] {
+            let submitted =
+                tasks::submit(&t.db, &admin, "broken.csv", file.clone().into_bytes(), all_or_nothing, Limits::NONE)
+                    .await
+                    .unwrap();
+            let w = worker(t, Duration::from_secs(60));
+            assert_eq!(w.run_once().await.unwrap(), Some(Ran::Finished(TaskStatus::Failed)));
+            let board = Board::default();
+            let first = tasks::get(&t.db, &admin, &board, &submitted.task_id, app::model::PageIndex::FIRST).await.unwrap();
+            assert_eq!((first.task.failed, first.total_problems), (rows as u64, rows as u64), "all-or-nothing: {all_or_nothing}");
+            let last_page = app::model::PageIndex::new((rows as u64 - 1) / app::model::task::TASK_ERRORS_PAGE);
+            let last = tasks::get(&t.db, &admin, &board, &submitted.task_id, last_page).await.unwrap();
+            let numbers: Vec<u64> = first.problems.iter().chain(&last.problems).map(|p| p.row).collect();
+            let expected: Vec<u64> = (2..2 + app::model::task::TASK_ERRORS_PAGE)
+                .chain(last_page.offset(app::model::task::TASK_ERRORS_PAGE) + 2..rows as u64 + 2)
+                .collect();
+            assert_eq!(numbers, expected, "in row order, the header being row 1");
+            assert!(last.problems.iter().all(|p| p.code == "DISPLAY_NAME_REQUIRED" && p.is_error));
+        }
+        assert_eq!(count(t).await, 0);
     }
 }

@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 /// What a pass over a file is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +54,59 @@ pub struct RowProblem {
     pub code: ErrorCode,
     pub message: String,
     pub severity: Severity,
+}
+
+/// A task's row problems as the check finds them, kept in a temporary file rather than in
+/// memory (a file in which each of a million rows fails has a million problems); the worker
+/// stores them with the task's completion, a chunk of rows at a time. One JSON array a line.
+pub struct ProblemSpill {
+    out: BufWriter<std::fs::File>,
+}
+
+/// A row problem as the spill gives it back (the task's row error as stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpilledProblem {
+    pub row: u64,
+    pub column: String,
+    pub code: String,
+    pub message: String,
+    pub is_error: bool,
+}
+
+impl ProblemSpill {
+    /// An empty spill in an anonymous temporary file (deleted when dropped, even after a crash).
+    pub fn new() -> Result<Self, ServiceError> {
+        Ok(Self { out: BufWriter::new(tempfile::tempfile().map_err(spill_failed)?) })
+    }
+
+    /// Moves `problems` (in order) to the end of the spill.
+    pub fn append(&mut self, problems: &mut Vec<RowProblem>) -> Result<(), ServiceError> {
+        for p in problems.drain(..) {
+            let line = (p.row, p.column, p.code.as_str(), p.severity == Severity::Error, &p.message);
+            serde_json::to_writer(&mut self.out, &line).map_err(|e| spill_failed(e.into()))?;
+            self.out.write_all(b"\n").map_err(spill_failed)?;
+        }
+        Ok(())
+    }
+
+    /// The problems, in the order they were appended.
+    pub fn read(self) -> Result<impl Iterator<Item = Result<SpilledProblem, ServiceError>>, ServiceError> {
+        let mut file = self.out.into_inner().map_err(|e| spill_failed(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(spill_failed)?;
+        Ok(BufReader::new(file).lines().map(|line| {
+            let line = line.map_err(spill_failed)?;
+            let (row, column, code, is_error, message) =
+                serde_json::from_str(&line).map_err(|e| spill_failed(e.into()))?;
+            Ok(SpilledProblem { row, column, code, message, is_error })
+        }))
+    }
+}
+
+/// The temporary file failed (a full disk): the task runs again when its lease expires.
+fn spill_failed(error: std::io::Error) -> ServiceError {
+    ServiceError::Db(sea_orm::DbErr::Custom(format!(
+        "the import's row problems could not be kept in a temporary file: {error}"
+    )))
 }
 
 impl std::fmt::Display for RowProblem {
@@ -389,7 +442,8 @@ pub async fn check(
     limits: Limits,
 ) -> Result<CheckReport, CheckError> {
     let snapshot = begin_snapshot(db).await.map_err(ServiceError::from)?;
-    let report = run(&snapshot, actor, input, limits, Purpose::Check, &Progress::default(), Utc::now()).await;
+    let report =
+        run(&snapshot, actor, input, limits, Purpose::Check, &Progress::default(), Utc::now(), None).await;
     snapshot.rollback().await.map_err(ServiceError::from)?;
     report
 }
@@ -426,6 +480,7 @@ fn read_chunk<R: Read>(
 /// Checks every row of `input`; for [`Purpose::Apply`] it also writes the accepted changes
 /// through `db` (a transaction: the caller commits or rolls back, and has taken the directory
 /// lock). For [`Purpose::Check`], `db` should be a read snapshot.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn run(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -434,6 +489,7 @@ pub(super) async fn run(
     purpose: Purpose,
     progress: &Progress,
     now: DateTime<Utc>,
+    mut spill: Option<&mut ProblemSpill>,
 ) -> Result<CheckReport, CheckError> {
     let mut reader = CsvReader::with_limits(input, limits)?;
     if db.get_database_backend() == DbBackend::Postgres {
@@ -484,6 +540,9 @@ pub(super) async fn run(
             chunk = next?;
         } else {
             chunk = read_chunk(&mut reader, mode, &checker.locations_by_name)?;
+        }
+        if let Some(spill) = spill.as_deref_mut() {
+            spill.append(&mut checker.report.problems)?;
         }
         progress.start_applying();
         progress.advance(rows);

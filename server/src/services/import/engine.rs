@@ -3,7 +3,7 @@
 //! written chunk by chunk in **one transaction**, with one audit entry. Nothing is ever
 //! half-applied: either the transaction commits whole or nothing changed.
 
-use super::check::{self, CheckError, CheckReport, Purpose};
+use super::check::{self, CheckError, CheckReport, ProblemSpill, Purpose};
 use super::progress::Progress;
 use crate::services::audit::{self, Snapshot, Target};
 use crate::services::ServiceError;
@@ -55,7 +55,7 @@ pub async fn import(
 ) -> Result<ImportOutcome, CheckError> {
     require_importer(actor)?;
     let txn = begin_write(db).await.map_err(ServiceError::from)?;
-    let outcome = import_in(&txn, actor, None, file_name, input, options, &Progress::default()).await?;
+    let outcome = import_in(&txn, actor, None, file_name, input, options, &Progress::default(), None).await?;
     if outcome.applied {
         txn.commit().await.map_err(ServiceError::from)?;
         crate::store::directory_changed();
@@ -92,7 +92,9 @@ pub async fn after_bulk_load(db: &DatabaseConnection, report: &CheckReport) {
 /// Checks and applies `input` inside `txn`, which the caller commits (a task commits its own
 /// completion with it; `task` is its id, the audit event's target). Leaves nothing written
 /// when nothing is to change or when `all_or_nothing` and a row failed (the rows go through a
-/// savepoint, rolled back then).
+/// savepoint, rolled back then). With a `spill`, the row problems go there chunk by chunk
+/// (the outcome's report then has none), so that memory stays flat however many rows fail.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_in(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -101,6 +103,7 @@ pub async fn import_in(
     input: impl Read,
     options: ImportOptions,
     progress: &Progress,
+    spill: Option<&mut ProblemSpill>,
 ) -> Result<ImportOutcome, CheckError> {
     require_importer(actor)?;
     // The check reads the directory inside the transaction that writes: what was checked is
@@ -114,7 +117,8 @@ pub async fn import_in(
     let target = Target { id: task.unwrap_or(&own_id), label: file_name.to_string() };
     let event_id = audit::start_import(&rows, actor, target, file_name).await?;
     let purpose = Purpose::Apply { event_id: event_id.clone() };
-    let report = check::run(&rows, actor, input, options.limits, purpose, progress, Utc::now()).await?;
+    let report =
+        check::run(&rows, actor, input, options.limits, purpose, progress, Utc::now(), spill).await?;
     let s = &report.summary;
     if s.add + s.update + s.delete == 0 || (options.all_or_nothing && !report.is_valid()) {
         rows.rollback().await.map_err(ServiceError::from)?;

@@ -20,7 +20,7 @@ pub mod tasks;
 pub mod worker;
 mod write;
 
-pub use check::{check, CheckError, CheckReport, RowProblem, Severity, CHUNK_ROWS};
+pub use check::{check, CheckError, CheckReport, ProblemSpill, RowProblem, Severity, CHUNK_ROWS};
 pub use engine::{import, import_in, require_importer, ImportOptions, ImportOutcome};
 pub use progress::{Board, Progress};
 pub use worker::{Ran, Worker};

@@ -2,7 +2,7 @@
 //! it, and a crash loses nothing); `worker` runs it; the Tasks list and a task's page read
 //! it back, with the progress of tasks this process is running.
 
-use super::check::{self, CheckError, CheckReport, RowProblem, Severity};
+use super::check::{self, CheckError, CheckReport, ProblemSpill};
 use super::engine::require_importer;
 use super::progress::Board;
 use crate::services::{rfc3339, tokens, ServiceError};
@@ -311,24 +311,34 @@ pub async fn get(
     Ok(TaskDetail { task, problems, total_problems, page })
 }
 
-/// Stores a task's row problems (inside the task's final transaction).
+/// Stores a task's row problems (inside the task's final transaction), in the order they
+/// were found, `PROBLEM_CHUNK` rows a statement.
 pub(crate) async fn record_problems(
     db: &impl ConnectionTrait,
     task_id: &str,
-    problems: &[RowProblem],
+    problems: ProblemSpill,
 ) -> Result<(), ServiceError> {
     task_row_error::Entity::delete_many().filter(task_row_error::Column::TaskId.eq(task_id)).exec(db).await?;
-    for (chunk_index, chunk) in problems.chunks(PROBLEM_CHUNK).enumerate() {
-        let rows = chunk.iter().enumerate().map(|(i, p)| task_row_error::ActiveModel {
+    let mut batch = Vec::with_capacity(PROBLEM_CHUNK);
+    for (seq, problem) in problems.read()?.enumerate() {
+        let p = problem?;
+        batch.push(task_row_error::ActiveModel {
             task_id: Set(task_id.to_string()),
-            seq: Set(i64::try_from(chunk_index * PROBLEM_CHUNK + i).unwrap_or(i64::MAX)),
+            seq: Set(i64::try_from(seq).unwrap_or(i64::MAX)),
             row: Set(i64::try_from(p.row).unwrap_or(i64::MAX)),
-            column: Set(p.column.to_string()),
-            code: Set(p.code.as_str().to_string()),
-            message: Set(p.message.clone()),
-            is_error: Set(p.severity == Severity::Error),
+            column: Set(p.column),
+            code: Set(p.code),
+            message: Set(p.message),
+            is_error: Set(p.is_error),
         });
-        task_row_error::Entity::insert_many(rows).exec_without_returning(db).await?;
+        if batch.len() == PROBLEM_CHUNK {
+            task_row_error::Entity::insert_many(std::mem::take(&mut batch))
+                .exec_without_returning(db)
+                .await?;
+        }
+    }
+    if !batch.is_empty() {
+        task_row_error::Entity::insert_many(batch).exec_without_returning(db).await?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! server after a restart) claims the task and runs it from the start. A worker whose lease was
 //! taken over finds its fenced update matching nothing and rolls back.
 
-use super::check::{CheckError, CheckReport};
+use super::check::{CheckError, CheckReport, ProblemSpill};
 use super::engine::{after_bulk_load, import_in, ImportOptions};
 use super::progress::Board;
 use super::tasks::record_problems;
@@ -216,9 +216,20 @@ impl Worker {
         // The file was checked against the limits at upload; the worker runs what was accepted.
         let options = ImportOptions { all_or_nothing: task.all_or_nothing, limits: Limits::NONE };
         let file = task.file_bytes.as_slice();
-        let outcome =
-            import_in(&txn, &actor, Some(&task.id), &task.file_name, file, options, &tracked.progress).await;
-        let (report, applied, file_error) = match outcome {
+        // Row problems wait in a temporary file until the task's completion stores them.
+        let mut spill = ProblemSpill::new()?;
+        let outcome = import_in(
+            &txn,
+            &actor,
+            Some(&task.id),
+            &task.file_name,
+            file,
+            options,
+            &tracked.progress,
+            Some(&mut spill),
+        )
+        .await;
+        let (mut report, applied, file_error) = match outcome {
             Ok(outcome) => (outcome.report, outcome.applied, None),
             Err(CheckError::File(error)) => (CheckReport::default(), false, Some(error)),
             Err(CheckError::Service(error)) => {
@@ -226,7 +237,8 @@ impl Worker {
                 return Err(error);
             }
         };
-        record_problems(&txn, &task.id, &report.problems).await?;
+        spill.append(&mut report.problems)?;
+        record_problems(&txn, &task.id, spill).await?;
         let s = &report.summary;
         let TaskOutcome { status, code, message } = ImportRun {
             file_error: file_error.map(|error| (error.code, error.message)),
