@@ -277,8 +277,20 @@ fn verdict(met: bool) -> &'static str {
     }
 }
 
-/// The import of a file `scale` times as long as the first, on a fresh SQLite file: its time
-/// against the first's, and its peak memory.
+/// Runs a phase of this bench in a fresh process of its own (`VEXT_BENCH_PHASE`), so that its
+/// peak memory is its own and not what earlier phases left in the allocator.
+fn in_own_process(phase: &str, rows: usize, first: f64) {
+    let status = std::process::Command::new(std::env::current_exe().expect("the bench binary"))
+        .env("VEXT_BENCH_PHASE", phase)
+        .env("VEXT_BENCH_SCALE_ROWS", rows.to_string())
+        .env("VEXT_BENCH_FIRST_SECS", first.to_string())
+        .status()
+        .expect("start the phase");
+    assert!(status.success(), "phase {phase} failed: {status}");
+}
+
+/// The import of a file ten times as long as the first, on a fresh SQLite file: its time
+/// against the first's, and the process's peak memory.
 async fn at_scale(dir: &std::path::Path, rows: usize, first: f64) {
     let file = dir.join("scale.csv");
     let bad = generate(&file, rows);
@@ -306,8 +318,13 @@ async fn at_scale(dir: &std::path::Path, rows: usize, first: f64) {
         verdict(elapsed / first <= 10.5),
         verdict(peak <= 200.0)
     );
-    // The same length again, every row failing, run as a task by the worker (its row problems
-    // go to the task as they come): memory stays as flat as for a file that succeeds.
+    db.close().await.ok();
+}
+
+/// A file as long, every row failing, run as a task by the worker (its row problems go to a
+/// temporary file as they come): the process's peak memory stays as flat as for a good file.
+async fn failing_at_scale(dir: &std::path::Path, rows: usize) {
+    let db = server::store::open(&format!("sqlite://{}/failing.db", dir.display())).await.expect("sqlite");
     let failing = dir.join("failing.csv");
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&failing).expect("bench file"));
@@ -369,14 +386,24 @@ async fn at_scale(dir: &std::path::Path, rows: usize, first: f64) {
         verdict(peak <= 200.0)
     );
     db.close().await.ok();
-    std::fs::remove_file(&file).ok();
-    std::fs::remove_file(&failing).ok();
 }
 
 fn main() {
     let rows = env_number("VEXT_BENCH_ROWS", 100_000);
     let scale_rows = env_number("VEXT_BENCH_SCALE_ROWS", 10 * rows);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    if let Ok(phase) = std::env::var("VEXT_BENCH_PHASE") {
+        let first: f64 =
+            std::env::var("VEXT_BENCH_FIRST_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
+        let dir = tempfile::tempdir().expect("temp dir");
+        runtime.block_on(async {
+            match phase.as_str() {
+                "scale" => at_scale(dir.path(), scale_rows, first).await,
+                _ => failing_at_scale(dir.path(), scale_rows).await,
+            }
+        });
+        return;
+    }
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("bench.csv");
@@ -401,7 +428,8 @@ fn main() {
         compare("SQLite", &floor_db, rows, &sqlite, 1.25).await;
         floor_db.close().await.ok();
         if scale_rows > 0 {
-            at_scale(dir.path(), scale_rows, sqlite.import).await;
+            in_own_process("scale", scale_rows, sqlite.import);
+            in_own_process("failing", scale_rows, sqlite.import);
         }
 
         let admin_url = std::env::var("VEXT_TEST_PG_URL")
