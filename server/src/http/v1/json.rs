@@ -56,6 +56,15 @@ impl<S: Send + Sync, T: Body> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// For `#[serde(default, deserialize_with = "…")]` on an `Option<Option<String>>`: a key
+/// that is present, `Some(None)` for `null`, told apart from a missing key (`None`, the default).
+pub fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    use serde::Deserialize;
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
 /// `bytes` as a `T`: a JSON object with only `T`'s keys, each of the right type.
 pub fn parse<T: Body>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)

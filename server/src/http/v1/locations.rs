@@ -295,15 +295,10 @@ async fn read_calling(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeCalling {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::json::present")]
     pub routing_prefix: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::json::present")]
     pub outside_dial_digit: Option<Option<String>>,
-}
-
-/// A key that is present: `Some(None)` for `null`.
-fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 impl Body for ChangeCalling {

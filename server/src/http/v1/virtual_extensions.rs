@@ -288,9 +288,9 @@ async fn read(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Api
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeBody {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::json::present")]
     pub first_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::json::present")]
     pub last_name: Option<Option<String>>,
     #[serde(default)]
     pub display_name: Option<String>,
@@ -298,11 +298,6 @@ pub struct ChangeBody {
     pub phone_number: Option<String>,
     #[serde(default)]
     pub extension: Option<String>,
-}
-
-/// A key that is present: `Some(None)` for `null`.
-fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 impl Body for ChangeBody {
