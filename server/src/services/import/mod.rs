@@ -11,7 +11,7 @@
 //! - `progress`: how far the imports this process runs are, for the Tasks list.
 //!
 //! The rule that names a finished task's status is the model's
-//! (`app::model::task::TaskOutcome`); the HTTP upload and download are `crate::http`'s.
+//! (`app::model::task::ImportRun::outcome`); the HTTP upload and download are `crate::http`'s.
 
 pub mod check;
 pub mod engine;
