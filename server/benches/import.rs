@@ -102,6 +102,17 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// Imports the file at `path` as the command line does, without the upload limits.
+async fn import_file(
+    db: &sea_orm::DatabaseConnection,
+    path: &std::path::Path,
+    name: &str,
+) -> Result<server::services::import::ImportOutcome, server::services::import::CheckError> {
+    let reader = std::io::BufReader::new(std::fs::File::open(path).expect("bench file"));
+    let options = ImportOptions { limits: app::model::csv::Limits::NONE, ..Default::default() };
+    import(db, &server::services::audit::command_line(), name, reader, options).await
+}
+
 /// The bench's ten locations (`Site 00`…`Site 09`).
 async fn create_locations(db: &sea_orm::DatabaseConnection) {
     for i in 0..10 {
@@ -202,16 +213,7 @@ async fn run(
     reset_peak();
     let before = peak_rss_mib();
     let start = Instant::now();
-    let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
-    let outcome = import(
-        import_db,
-        &server::services::audit::command_line(),
-        "bench.csv",
-        reader,
-        ImportOptions { limits: app::model::csv::Limits::NONE, ..Default::default() },
-    )
-    .await
-    .expect("import");
+    let outcome = import_file(import_db, file, "bench.csv").await.expect("import");
     let elapsed = start.elapsed().as_secs_f64();
     let import_elapsed = elapsed;
     let s = &outcome.report.summary;
@@ -225,16 +227,7 @@ async fn run(
         peak_rss_mib(),
     );
     let start = Instant::now();
-    let reader = std::io::BufReader::new(std::fs::File::open(updates).unwrap());
-    let outcome = import(
-        import_db,
-        &server::services::audit::command_line(),
-        "updates.csv",
-        reader,
-        ImportOptions { limits: app::model::csv::Limits::NONE, ..Default::default() },
-    )
-    .await
-    .expect("update import");
+    let outcome = import_file(import_db, updates, "updates.csv").await.expect("update import");
     let elapsed = start.elapsed().as_secs_f64();
     assert_eq!(outcome.report.summary.update as usize, rows - bad);
     println!(
@@ -298,16 +291,7 @@ async fn at_scale(dir: &std::path::Path, rows: usize, first: f64) {
     create_locations(&db).await;
     reset_peak();
     let start = Instant::now();
-    let reader = std::io::BufReader::new(std::fs::File::open(&file).unwrap());
-    let outcome = import(
-        &db,
-        &server::services::audit::command_line(),
-        "scale.csv",
-        reader,
-        ImportOptions { limits: app::model::csv::Limits::NONE, ..Default::default() },
-    )
-    .await
-    .expect("import at scale");
+    let outcome = import_file(&db, &file, "scale.csv").await.expect("import at scale");
     let elapsed = start.elapsed().as_secs_f64();
     assert_eq!(outcome.report.summary.failed as usize, bad);
     let peak = peak_rss_mib();

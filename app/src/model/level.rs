@@ -97,6 +97,14 @@ impl Scope {
         }
     }
 
+    /// The location's id, taken out of the scope (`None` at organization level).
+    pub fn into_location_id(self) -> Option<String> {
+        match self {
+            Scope::Organization => None,
+            Scope::Location(id) => Some(id),
+        }
+    }
+
     /// The database's uniqueness key: `org`, or the location's id.
     pub fn key(&self) -> &str {
         match self {

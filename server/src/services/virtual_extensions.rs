@@ -303,7 +303,7 @@ fn view(entry: DirEntry, version: i32, location: Option<location::Model>) -> Vir
     VirtualExtension {
         level: entry.scope.level(),
         id: entry.id,
-        location_id: entry.scope.location_id().map(str::to_string),
+        location_id: entry.scope.into_location_id(),
         routing_prefix: location.as_ref().and_then(|l| l.routing_prefix.clone()),
         location_name: location.map(|l| l.name),
         first_name: entry.first_name,
