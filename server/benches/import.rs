@@ -122,13 +122,9 @@ async fn create_locations(db: &sea_orm::DatabaseConnection) {
             country: "US".into(),
             ..Default::default()
         };
-        server::services::locations::create(
-            db,
-            &server::services::audit::command_line(),
-            input.validate().unwrap(),
-        )
-        .await
-        .expect("location");
+        server::services::locations::create(db, &server::services::audit::command_line(), &input)
+            .await
+            .expect("location");
     }
 }
 

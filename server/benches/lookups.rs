@@ -95,12 +95,10 @@ async fn run(label: &str, db: &DatabaseConnection, rows: usize, secs: u64, conne
     // As `vext serve` builds it: the whole router, and the snapshot kept current by its watch.
     let dial_plans = Arc::new(DialPlans::default());
     let watch = tokio::spawn(dial_plans.clone().watch(db.clone()));
-    let backend: app::api::backend::SharedBackend =
-        Arc::new(server::backend::Services::new(db.clone()).with_dial_plans(dial_plans.clone()));
     let args = server::config::ServeArgs::default();
     let options = LeptosOptions::builder().output_name("vext").site_root("target/site").build();
     let jobs = server::http::Jobs { dial_plans, ..Default::default() };
-    let app = server::http::router(options, db.clone(), backend, &args, jobs);
+    let app = server::http::router(options, db.clone(), &args, jobs);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let server = tokio::spawn(async move {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use app::model::search::search_name;
+use app::model::Level;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 use server::store::entities::{location, virtual_extension as ve};
 use std::time::Duration;
@@ -48,7 +49,7 @@ pub async fn seed(db: &DatabaseConnection, rows: usize) -> Vec<String> {
             let location_id = (i % 3 == 0).then(|| locations[i % 10].clone());
             ve::ActiveModel {
                 id: Set(server::store::new_id()),
-                level: Set(if location_id.is_some() { "LOCATION" } else { "ORGANIZATION" }.to_string()),
+                level: Set(if location_id.is_some() { Level::Location } else { Level::Organization }),
                 scope_key: Set(location_id.clone().unwrap_or_else(|| "org".to_string())),
                 location_id: Set(location_id),
                 extension: Set(format!("{}", 100_000 + i)),
@@ -112,7 +113,7 @@ pub async fn seed_ranges(db: &DatabaseConnection, count: usize) {
             name: Set(format!("Range {i:04}")),
             name_key: Set(format!("range {i:04}")),
             prefix: Set(format!("+1312{:03}", i % 1000)),
-            level: Set("ORGANIZATION".to_string()),
+            level: Set(Level::Organization),
             location_id: Set(None),
             scope_key: Set("org".to_string()),
             created_at: Set(now),

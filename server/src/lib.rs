@@ -1,8 +1,8 @@
 //! The vext server: storage, services, the HTTP front and the CLI.
 
-pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod ports;
 pub mod services;
 pub mod store;

@@ -1,12 +1,13 @@
-//! Server functions, one file per resource. Each body is short: get the backend, validate with
-//! `app::model`, call the backend, map the result. The server implements [`backend::Backend`].
+//! Server functions, one file per resource. Each body is short: get the actor and the
+//! resource's port, call it, map the result. Each file declares its port (server only); the
+//! server implements them with its services (see [`port`]).
 
 pub mod admins;
 pub mod audit;
-#[cfg(feature = "ssr")]
-pub mod backend;
 pub mod calls;
 pub mod locations;
+#[cfg(feature = "ssr")]
+pub mod port;
 pub mod ranges;
 pub mod session;
 pub mod settings;

@@ -4,6 +4,21 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// What these server functions need from the server.
+#[cfg(feature = "ssr")]
+#[async_trait::async_trait]
+pub trait SessionsPort: Send + Sync + 'static {
+    /// Checks the credentials and opens a session; returns its token. Every failure is
+    /// `Unauthorized`, after the same work.
+    async fn sign_in(
+        &self,
+        email: String,
+        password: String,
+        client: crate::model::admin::ClientInfo,
+    ) -> Result<String, AppError>;
+    async fn sign_out(&self, token: String) -> Result<(), AppError>;
+}
+
 /// The session cookie's name and whether it is HTTPS-only (the server puts this in context).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionCookie {
@@ -90,7 +105,8 @@ pub fn safe_next(next: &str) -> String {
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AppError> {
-    use super::backend::{backend, ClientInfo, SignInThrottled};
+    use super::port::{port, SignInThrottled};
+    use crate::model::admin::ClientInfo;
     let parts = use_context::<http::request::Parts>();
     // The server's gate counted this address's attempts; refused here, not there, so that a
     // form post without JavaScript comes back to the sign-in page saying how long to wait.
@@ -103,7 +119,7 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     let client = parts.and_then(|parts| parts.extensions.get::<ClientInfo>().cloned()).unwrap_or_default();
     // Decided before the session exists: nothing after the sign-in may fail.
     let next = safe_next(&next);
-    let token = backend()?.sign_in(email, password, client).await?;
+    let token = port::<dyn SessionsPort>()?.sign_in(email, password, client).await?;
     let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
     cookie.send(Some(&token));
     leptos_axum::redirect(&next);
@@ -113,15 +129,16 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
 /// The signed-in administrator (the pages show and hide controls by role; the server decides).
 #[server(endpoint = "current_admin")]
 pub async fn current_admin() -> Result<crate::model::admin::Actor, AppError> {
-    super::backend::actor()
+    super::port::actor()
 }
 
 /// Ends every session of the signed-in administrator, this one included.
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    use super::backend::{actor, backend};
+    use super::admins::AdminsPort;
+    use super::port::{actor, port};
     let me = actor()?;
-    backend()?.end_admin_sessions(&me, me.id.clone(), None).await?;
+    port::<dyn AdminsPort>()?.end_sessions(&me, me.id.clone(), None).await?;
     use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false)).send(None);
     leptos_axum::redirect(crate::paths::SIGN_IN);
     Ok(())
@@ -129,13 +146,13 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use super::backend::backend;
+    use super::port::port;
     let cookie = use_context::<SessionCookie>().unwrap_or(SessionCookie::for_https(false));
     let token = use_context::<http::request::Parts>().and_then(|parts| {
         cookie.read(parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()))
     });
     if let Some(token) = token {
-        backend()?.sign_out(token).await?;
+        port::<dyn SessionsPort>()?.sign_out(token).await?;
     }
     cookie.send(None);
     leptos_axum::redirect(crate::paths::SIGN_IN);

@@ -1,12 +1,41 @@
 //! Server functions for virtual extensions.
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::model::admin::Actor;
 use crate::model::directory::Verdict;
 use crate::model::{
     DeleteOutcome, ListQuery, SavedVirtualExtension, VirtualExtension, VirtualExtensionInput,
     VirtualExtensionPage,
 };
 use leptos::prelude::*;
+
+/// What these server functions need from the server.
+#[cfg(feature = "ssr")]
+#[async_trait::async_trait]
+pub trait VirtualExtensionsPort: Send + Sync + 'static {
+    async fn list(&self, query: ListQuery) -> Result<VirtualExtensionPage, AppError>;
+    async fn get(&self, id: String) -> Result<VirtualExtension, AppError>;
+    /// Validates `input` under the organization's mode, checks it against the directory and
+    /// stores it.
+    async fn create(
+        &self,
+        actor: &Actor,
+        input: VirtualExtensionInput,
+    ) -> Result<SavedVirtualExtension, AppError>;
+    /// The full verdict on `input` (field rules, numbering plan, conflicts), changing nothing.
+    async fn check(&self, input: VirtualExtensionInput, editing: Option<String>)
+        -> Result<Verdict, AppError>;
+    /// Saves an edit made to `version` of entry `id`; a newer version means `Conflict` (EDIT_CONFLICT).
+    async fn update(
+        &self,
+        actor: &Actor,
+        id: String,
+        version: i32,
+        input: VirtualExtensionInput,
+    ) -> Result<SavedVirtualExtension, AppError>;
+    async fn delete(&self, actor: &Actor, ids: Vec<String>) -> Result<DeleteOutcome, AppError>;
+}
 
 /// `path` with the list's search, filters and page of the page the save came from (its
 /// Referer): the redirect after a save (which the browser follows with or without the WASM)
@@ -21,9 +50,9 @@ fn list_from_referer(path: &str) -> String {
 /// One page of virtual extensions.
 #[server(endpoint = "list_virtual_extensions")]
 pub async fn list_virtual_extensions(query: ListQuery) -> Result<VirtualExtensionPage, AppError> {
-    use super::backend::{actor, backend};
+    use super::port::{actor, port};
     actor()?;
-    backend()?.list_virtual_extensions(query.normalized()).await
+    port::<dyn VirtualExtensionsPort>()?.list(query.normalized()).await
 }
 
 /// Validates with `app::model` (plus the server-only numbering-plan check and the directory's
@@ -32,8 +61,8 @@ pub async fn list_virtual_extensions(query: ListQuery) -> Result<VirtualExtensio
 pub async fn create_virtual_extension(
     input: VirtualExtensionInput,
 ) -> Result<SavedVirtualExtension, AppError> {
-    use super::backend::{actor, backend};
-    let saved = backend()?.create_virtual_extension(&actor()?, input).await?;
+    use super::port::{actor, port};
+    let saved = port::<dyn VirtualExtensionsPort>()?.create(&actor()?, input).await?;
     leptos_axum::redirect(&list_from_referer(crate::paths::VIRTUAL_EXTENSIONS));
     Ok(saved)
 }
@@ -46,9 +75,9 @@ pub async fn check_virtual_extension(
     input: VirtualExtensionInput,
     #[server(default)] editing: Option<String>,
 ) -> Result<Verdict, AppError> {
-    use super::backend::{actor, backend};
+    use super::port::{actor, port};
     actor()?;
-    backend()?.check_virtual_extension(input, editing).await
+    port::<dyn VirtualExtensionsPort>()?.check(input, editing).await
 }
 
 /// Saves an edit (any field, including a move between levels or locations). `version` is the
@@ -60,8 +89,8 @@ pub async fn update_virtual_extension(
     version: i32,
     input: VirtualExtensionInput,
 ) -> Result<SavedVirtualExtension, AppError> {
-    use super::backend::{actor, backend};
-    let saved = backend()?.update_virtual_extension(&actor()?, id, version, input).await?;
+    use super::port::{actor, port};
+    let saved = port::<dyn VirtualExtensionsPort>()?.update(&actor()?, id, version, input).await?;
     leptos_axum::redirect(&list_from_referer(&crate::paths::virtual_extension(&saved.entry.id)));
     Ok(saved)
 }
@@ -70,14 +99,14 @@ pub async fn update_virtual_extension(
 /// their locations).
 #[server(endpoint = "delete_virtual_extensions")]
 pub async fn delete_virtual_extensions(ids: Vec<String>) -> Result<DeleteOutcome, AppError> {
-    use super::backend::{actor, backend};
-    backend()?.delete_virtual_extensions(&actor()?, ids).await
+    use super::port::{actor, port};
+    port::<dyn VirtualExtensionsPort>()?.delete(&actor()?, ids).await
 }
 
 /// One virtual extension, for its details (every signed-in role).
 #[server(endpoint = "get_virtual_extension")]
 pub async fn get_virtual_extension(id: String) -> Result<VirtualExtension, AppError> {
-    use super::backend::{actor, backend};
+    use super::port::{actor, port};
     actor()?;
-    backend()?.get_virtual_extension(id).await
+    port::<dyn VirtualExtensionsPort>()?.get(id).await
 }

@@ -14,6 +14,12 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
+// Stored as a text column in this form; the entities hold the enum itself (server only).
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(rs_type = "String", db_type = "Text", rename_all = "SCREAMING_SNAKE_CASE")
+)]
 pub enum Role {
     /// Everything.
     Full,
@@ -57,6 +63,13 @@ impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
     }
+}
+
+/// Where a sign-in comes from, recorded with the session it opens.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 /// The signed-in administrator, as pages and server functions see them.

@@ -306,6 +306,17 @@ impl FieldErrors {
         }
     }
 
+    /// As [`take`](Self::take), for a whole input's errors.
+    pub fn take_all<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(errors) => {
+                self.0.extend(errors);
+                None
+            }
+        }
+    }
+
     pub fn push(&mut self, error: FieldError) {
         self.0.push(error);
     }

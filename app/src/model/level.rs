@@ -19,6 +19,12 @@ use std::fmt;
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
+// Stored as a text column in this form; the entities hold the enum itself (server only).
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(rs_type = "String", db_type = "Text", rename_all = "SCREAMING_SNAKE_CASE")
+)]
 pub enum Level {
     /// Everyone in the organization dials the same extension.
     #[default]

@@ -136,6 +136,40 @@ pub struct LocationAddress {
     pub time_zone: Option<String>,
 }
 
+/// A postal address and time zone as given (the REST API's `address` and `timeZone`, whose
+/// names the messages use); blank parts mean none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddressInput {
+    pub address1: String,
+    pub address2: String,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+    pub time_zone: String,
+}
+
+impl AddressInput {
+    /// Every part parsed, or every part's problem.
+    pub fn validate(&self) -> Result<LocationAddress, Vec<FieldError>> {
+        let mut errors = FieldErrors::new();
+        let mut part = |what: &str, raw: &str| errors.take(parse_address_part(what, raw)).flatten();
+        let address = LocationAddress {
+            address1: part("address.address1", &self.address1),
+            address2: part("address.address2", &self.address2),
+            city: part("address.city", &self.city),
+            state: part("address.state", &self.state),
+            postal_code: part("address.postalCode", &self.postal_code),
+            time_zone: None,
+        };
+        let time_zone = errors.take(parse_time_zone(&self.time_zone)).flatten();
+        if errors.is_empty() {
+            Ok(LocationAddress { time_zone, ..address })
+        } else {
+            Err(errors.into_vec())
+        }
+    }
+}
+
 /// An address part (`what` names it in the message): trimmed, blank means none, at most
 /// [`ADDRESS_PART_MAX_CHARS`] characters and no control characters.
 pub fn parse_address_part(what: &str, raw: &str) -> Result<Option<String>, FieldError> {

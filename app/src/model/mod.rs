@@ -33,8 +33,8 @@ pub use extension::{decimal_digit_value, Extension, EXTENSION_MAX_DIGITS, EXTENS
 pub use level::{Level, Scope, ORGANIZATION_SCOPE_KEY};
 pub use location::{
     parse_address_part, parse_country, parse_location_name, parse_outside_dial_digit, parse_routing_prefix,
-    parse_time_zone, prefixes_overlap, Location, LocationAddress, LocationInput, LocationRow, NewLocation,
-    LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
+    parse_time_zone, prefixes_overlap, AddressInput, Location, LocationAddress, LocationInput, LocationRow,
+    NewLocation, LOCATION_NAME_MAX_CHARS, ROUTING_PREFIX_MAX_DIGITS,
 };
 pub use mode::VirtualExtensionMode;
 pub use names::{sip_safe, DisplayName, PersonName, PersonNameKind, NAME_MAX_CHARS};

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+// Stored as a text column in this form; the entities hold the enum itself (server only).
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case"))]
 pub enum TaskStatus {
     /// Stored, waiting for a worker.
     Queued,
@@ -54,8 +57,11 @@ impl TaskStatus {
     }
 
     /// Queued or running: the task will still change.
+    pub const ACTIVE: [TaskStatus; 3] = [TaskStatus::Queued, TaskStatus::Validating, TaskStatus::Importing];
+
+    /// One of [`ACTIVE`](Self::ACTIVE).
     pub fn is_active(self) -> bool {
-        matches!(self, TaskStatus::Queued | TaskStatus::Validating | TaskStatus::Importing)
+        Self::ACTIVE.contains(&self)
     }
 }
 

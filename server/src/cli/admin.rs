@@ -26,6 +26,7 @@ pub(super) async fn admin_create(
     role: &str,
     locations: &[String],
 ) -> Result<(), CliError> {
+    // Refused before the password prompt, not after it (the service checks every field again).
     app::model::admin::Role::parse(role).map_err(|e| CliError::App(AppError::validation(vec![e])))?;
     let db = store::open(url).await?;
     let password = read_new_password()?;

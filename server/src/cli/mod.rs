@@ -11,7 +11,6 @@ use admin::{admin_create, admin_list, admin_reset_password, admin_set_disabled, 
 use csv::csv_check;
 use serve::serve;
 
-use crate::backend::Services;
 use crate::config::{CsvLimitArgs, DatabaseArgs, ServeArgs};
 use crate::services::audit::command_line;
 use crate::services::locations;
@@ -21,7 +20,6 @@ use app::model::{ErrorCode, LocationInput};
 use clap::{Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
@@ -345,10 +343,8 @@ async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
     let db = store::open(url).await?;
     match command {
         LocationCommand::Add { name, routing_prefix, country, outside_dial_digit } => {
-            let new = LocationInput { name, routing_prefix, country, outside_dial_digit }
-                .validate()
-                .map_err(|fields| CliError::App(AppError::validation(fields)))?;
-            let created = locations::create(&db, &command_line(), new).await?;
+            let input = LocationInput { name, routing_prefix, country, outside_dial_digit };
+            let created = locations::create(&db, &command_line(), &input).await?;
             println!(
                 "Created location {} (id {}{}{}).",
                 created.name,
@@ -386,8 +382,7 @@ async fn location(url: &str, command: LocationCommand) -> Result<(), CliError> {
             if let Some(digit) = outside_dial_digit {
                 input.outside_dial_digit = digit;
             }
-            let new = input.validate().map_err(|fields| CliError::App(AppError::validation(fields)))?;
-            let updated = locations::update(&db, &command_line(), &current.id, new).await?;
+            let updated = locations::update(&db, &command_line(), &current.id, &input).await?;
             println!(
                 "Updated location {} (id {}, routing prefix {}, country {}).",
                 updated.name,

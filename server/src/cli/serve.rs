@@ -1,6 +1,7 @@
 //! `vext serve`: the web console, with graceful shutdown.
 
 use super::*;
+use std::sync::Arc;
 
 pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
     let db = store::open(url).await?;
@@ -18,8 +19,6 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
         .build();
     let board = crate::services::import::Board::default();
     let dial_plans = Arc::new(crate::services::calls::DialPlans::default());
-    let backend: app::api::backend::SharedBackend =
-        Arc::new(Services::with_board(db.clone(), board.clone()).with_dial_plans(dial_plans.clone()));
     let worker = crate::services::import::Worker::new(
         db.clone(),
         board.clone(),
@@ -28,7 +27,7 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
     // The look-ups answer from memory: keep the snapshot current (built now, before the first call).
     let watch = tokio::spawn(dial_plans.clone().watch(db.clone()));
     let jobs = crate::http::Jobs { wake: worker.waker(), board, dial_plans };
-    let router = crate::http::router(options, db.clone(), backend, &args, jobs);
+    let router = crate::http::router(options, db.clone(), &args, jobs);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.addr)))?;

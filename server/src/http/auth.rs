@@ -3,9 +3,10 @@
 
 use super::ratelimit::RateLimiter;
 use crate::services::sessions::{self, SessionPolicy};
-use app::api::backend::{ClientInfo, SignInThrottled};
+use app::api::port::SignInThrottled;
 use app::api::session::SessionCookie;
 use app::error::AppError;
+use app::model::admin::ClientInfo;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;

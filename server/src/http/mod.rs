@@ -11,7 +11,6 @@ pub mod v1;
 
 use crate::config::ServeArgs;
 use crate::services::sessions::SessionPolicy;
-use app::api::backend::SharedBackend;
 use app::api::session::SessionCookie;
 use app::error::AppError;
 use app::{shell, App};
@@ -142,8 +141,8 @@ async fn readyz(State(ready): State<Readiness>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// What the HTTP front shares with the rest of this replica: the import worker, and the pages'
-/// backend.
+/// What the HTTP front shares with the rest of this replica: the import worker's wake-up and
+/// board, and the dial-plan snapshot.
 #[derive(Clone, Default)]
 pub struct Jobs {
     /// Wakes the worker when a task is queued.
@@ -155,13 +154,7 @@ pub struct Jobs {
 }
 
 /// Builds the whole application router.
-pub fn router(
-    options: LeptosOptions,
-    db: DatabaseConnection,
-    backend: SharedBackend,
-    args: &ServeArgs,
-    jobs: Jobs,
-) -> Router {
+pub fn router(options: LeptosOptions, db: DatabaseConnection, args: &ServeArgs, jobs: Jobs) -> Router {
     let origins = Origins::from_config(args.public_origin.as_deref());
     let https = origins.public.iter().any(|o| o.starts_with("https://"));
     let cookie = SessionCookie::for_https(https);
@@ -174,8 +167,13 @@ pub fn router(
     };
     // "/" is a plain HTTP redirect (the router's <Redirect> covers client-side navigation).
     let routes = generate_route_list_with_exclusions(App, Some(vec!["/".to_string()]));
+    let services = Arc::new(crate::ports::Services {
+        db: db.clone(),
+        board: jobs.board.clone(),
+        dial_plans: jobs.dial_plans.clone(),
+    });
     let context = move || {
-        provide_context(backend.clone());
+        app::api::port::provide_ports(services.clone());
         provide_context(cookie);
     };
     // Plain axum routes beside Leptos': health, and downloads a browser saves as files.

@@ -89,6 +89,6 @@ pub async fn load(db: &impl ConnectionTrait, row: admin_user::Model) -> Result<A
         .into_iter()
         .map(|l| l.location_id)
         .collect();
-    let role = Role::parse(&row.role).unwrap_or(Role::ReadOnly);
+    let role = row.role;
     Ok(Admin { id: row.id, email: row.email, role, disabled: row.disabled, locations })
 }

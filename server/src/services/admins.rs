@@ -11,7 +11,9 @@ use super::ServiceError;
 use crate::store::entities::{admin_location, admin_user, location};
 use crate::store::{begin_write, new_id};
 use app::error::AppError;
-use app::model::admin::{check_password, Actor, AdminAccount, AdminInput, Email, Role, SessionInfo};
+use app::model::admin::{
+    check_password, Actor, AdminAccount, AdminChange, AdminInput, Email, Role, SessionInfo,
+};
 use app::model::audit::AuditAction;
 use app::model::{ErrorCode, Field, FieldError};
 use chrono::Utc;
@@ -167,7 +169,7 @@ async fn keep_a_full_admin(
     field: Field,
 ) -> Result<(), ServiceError> {
     let others = admin_user::Entity::find()
-        .filter(admin_user::Column::Role.eq(Role::Full.as_str()))
+        .filter(admin_user::Column::Role.eq(Role::Full))
         .filter(admin_user::Column::Disabled.eq(false))
         .filter(admin_user::Column::Id.ne(losing))
         .count(txn)
@@ -257,7 +259,7 @@ pub async fn create(
         id: Set(id.clone()),
         email: Set(email.as_str().to_string()),
         password_hash: Set(hash),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         disabled: Set(false),
         password_changed_at: Set(now),
         created_at: Set(now),
@@ -302,12 +304,12 @@ pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
     id: &str,
-    role: &str,
-    locations: &[String],
+    change: &AdminChange,
 ) -> Result<Admin, ServiceError> {
     super::require_full(actor, "change an administrator")?;
+    let locations = &change.locations;
     let mut errors = Vec::new();
-    let role = match Role::parse(role) {
+    let role = match Role::parse(&change.role) {
         Ok(role) => Some(role),
         Err(e) => {
             errors.push(e);
@@ -330,7 +332,7 @@ pub async fn update(
     }
     let before = admin_snapshot(&txn, before_admin.role, &before_admin.locations).await?;
     admin_user::Entity::update_many()
-        .col_expr(admin_user::Column::Role, Expr::value(role.as_str()))
+        .col_expr(admin_user::Column::Role, Expr::value(role))
         .col_expr(admin_user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(admin_user::Column::Id.eq(id))
         .exec(&txn)
@@ -390,7 +392,7 @@ pub async fn set_disabled(
         txn.commit().await?;
         return load(db, row).await;
     }
-    if disabled && row.role == Role::Full.as_str() {
+    if disabled && row.role == Role::Full {
         keep_a_full_admin(&txn, id, Field::Status).await?;
     }
     admin_user::Entity::update_many()

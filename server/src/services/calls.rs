@@ -24,7 +24,7 @@ use app::model::dial_plan::{
     CallerIdReport, DialPlan, DialPlanData, PlanEntry, PlanLocation, PlanRange, RouteReport,
 };
 use app::model::range::RangePattern;
-use app::model::{ErrorCode, Field, FieldError, VirtualExtensionMode};
+use app::model::{ErrorCode, Field, FieldError};
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IsolationLevel, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -274,8 +274,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(i64, DialPlanData), Servic
     };
     let settings = org_settings::Entity::find_by_id(1).one(&txn).await?;
     let version = settings.as_ref().map_or(0, |row| row.directory_version);
-    let mode =
-        settings.and_then(|row| VirtualExtensionMode::parse(&row.virtual_extension_mode)).unwrap_or_default();
+    let mode = settings.map(|row| row.virtual_extension_mode).unwrap_or_default();
     let locations = location::Entity::find()
         .order_by_asc(location::Column::Name)
         .all(&txn)

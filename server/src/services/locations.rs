@@ -9,7 +9,8 @@ use app::error::AppError;
 use app::model::admin::{Actor, Role};
 use app::model::audit::AuditAction;
 use app::model::{
-    prefixes_overlap, ErrorCode, Field, FieldError, Location, LocationAddress, LocationRow, NewLocation,
+    prefixes_overlap, AddressInput, ErrorCode, Field, FieldError, FieldErrors, Location, LocationAddress,
+    LocationInput, LocationRow, NewLocation,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -88,24 +89,50 @@ pub fn snapshot(location: &Location) -> Snapshot {
 
 /// Creates a location (full administrators).
 ///
-/// Errors: `Forbidden`, `Conflict` (NAME_IN_USE, ROUTING_PREFIX_IN_USE, ROUTING_PREFIX_OVERLAPS).
+/// Errors: `Forbidden`, `Validation` (the fields' rules), `Conflict` (NAME_IN_USE,
+/// ROUTING_PREFIX_IN_USE, ROUTING_PREFIX_OVERLAPS).
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
-    new: NewLocation,
+    input: &LocationInput,
 ) -> Result<Location, ServiceError> {
-    create_at(db, actor, new, LocationAddress::default()).await
+    super::require_full(actor, "create a location")?;
+    let new = input.validate().map_err(AppError::validation)?;
+    insert(db, actor, new, LocationAddress::default()).await
 }
 
-/// Creates a location with its address and time zone (the REST API); as [`create`].
-#[tracing::instrument(skip_all)]
+/// Creates a location with its postal address and time zone, as the REST API does (the cloud
+/// product's): the country is required there. Otherwise as [`create`].
 pub async fn create_at(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: &LocationInput,
+    address: &AddressInput,
+) -> Result<Location, ServiceError> {
+    super::require_full(actor, "create a location")?;
+    let mut errors = FieldErrors::new();
+    let new = errors.take_all(input.validate());
+    if input.country.trim().is_empty() {
+        errors.push(FieldError::new(
+            Field::Country,
+            ErrorCode::CountryInvalid,
+            "address.country is required: a two-letter ISO 3166 code such as US, GB or DE.",
+        ));
+    }
+    let address = errors.take_all(address.validate());
+    let (Some(new), Some(address), true) = (new, address, errors.is_empty()) else {
+        return Err(AppError::validation(errors.into_vec()).into());
+    };
+    insert(db, actor, new, address).await
+}
+
+#[tracing::instrument(skip_all)]
+async fn insert(
     db: &DatabaseConnection,
     actor: &Actor,
     new: NewLocation,
     address: LocationAddress,
 ) -> Result<Location, ServiceError> {
-    super::require_full(actor, "create a location")?;
     let txn = begin_write(db).await?;
     let _changed = lock_directory(&txn).await?;
     let found = conflicts(&txn, &new, None).await?;
@@ -318,9 +345,10 @@ pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
     id: &str,
-    new: NewLocation,
+    input: &LocationInput,
 ) -> Result<Location, ServiceError> {
     super::require_full(actor, "change a location")?;
+    let new = input.validate().map_err(AppError::validation)?;
     let txn = begin_write(db).await?;
     let _changed = lock_directory(&txn).await?;
     let current = get(&txn, id).await?;

@@ -382,7 +382,7 @@ pub async fn create(
             name: Set(new.name.clone()),
             name_key: Set(new.name.to_lowercase()),
             prefix: Set(new.prefix.clone()),
-            level: Set(scope.level().as_str().to_string()),
+            level: Set(scope.level()),
             location_id: Set(new.location_id.clone()),
             scope_key: Set(scope.key().to_string()),
             created_at: Set(now),

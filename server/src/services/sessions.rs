@@ -41,7 +41,7 @@ const MAX_LOCK: Duration = Duration::minutes(15);
 const FORGET_FAILURES_AFTER: Duration = Duration::hours(24);
 
 /// Where a sign-in comes from, for the session row (and, later, the audit log).
-pub use app::api::backend::ClientInfo as Client;
+pub use app::model::admin::ClientInfo as Client;
 
 /// The one answer to every failed sign-in, so that it tells nothing about which part failed.
 fn refused() -> ServiceError {

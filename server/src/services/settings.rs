@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 #[tracing::instrument(skip_all)]
 pub async fn virtual_extension_mode(db: &impl ConnectionTrait) -> Result<VirtualExtensionMode, ServiceError> {
     let row = org_settings::Entity::find_by_id(1).one(db).await?;
-    Ok(row.and_then(|r| VirtualExtensionMode::parse(&r.virtual_extension_mode)).unwrap_or_default())
+    Ok(row.map(|r| r.virtual_extension_mode).unwrap_or_default())
 }
 
 /// Sets the organization's virtual extension mode (full administrators); returns the previous
@@ -35,7 +35,7 @@ pub async fn set_virtual_extension_mode(
     }
     org_settings::ActiveModel {
         id: Set(1),
-        virtual_extension_mode: Set(mode.as_str().to_string()),
+        virtual_extension_mode: Set(mode),
         updated_at: Set(chrono::Utc::now()),
         ..Default::default()
     }

@@ -77,7 +77,7 @@ pub async fn current_actor(db: &impl ConnectionTrait, id: &str) -> Result<Option
     Ok(Some(Actor {
         id: actor_id(&row.id),
         email: actor_name(&row.name),
-        role: Role::parse(&row.role).unwrap_or(Role::ReadOnly),
+        role: row.role,
         locations,
         from: Some("import task".to_string()),
         session: None,
@@ -227,7 +227,7 @@ async fn read_grant(db: &impl ConnectionTrait, hash: &str) -> Result<Option<Gran
     let locations = location_ids(db, &row.id).await?;
     Ok(Some(Grant {
         // An unknown stored role (which the CHECK constraint prevents) reads as the least one.
-        role: Role::parse(&row.role).unwrap_or(Role::ReadOnly),
+        role: row.role,
         token_id: row.id,
         name: row.name,
         locations,
@@ -282,7 +282,7 @@ pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<ApiToken
 
 fn info(row: api_token::Model, locations: Vec<String>) -> ApiTokenInfo {
     ApiTokenInfo {
-        role: Role::parse(&row.role).unwrap_or(Role::ReadOnly),
+        role: row.role,
         id: row.id,
         name: row.name,
         locations,
@@ -356,7 +356,7 @@ pub async fn create(
         id: Set(new_id()),
         name: Set(name.clone()),
         secret_hash: Set(token_hash(&secret)),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         created_by_id: Set((actor.id != audit::COMMAND_LINE_ID).then(|| actor.id.clone())),
         created_by: Set(actor.email.chars().take(300).collect()),
         created_at: Set(now),

@@ -84,7 +84,7 @@ fn filtered(db: &impl ConnectionTrait, query: &ListQuery) -> sea_orm::Select<ve:
         ));
     }
     if let Some(level) = query.level {
-        select = select.filter(ve::Column::Level.eq(level.as_str()));
+        select = select.filter(ve::Column::Level.eq(level));
     }
     if let Some(location) = &query.location {
         select = select.filter(ve::Column::LocationId.eq(location.as_str()));
@@ -157,7 +157,7 @@ pub async fn select(
         select = select.filter(ve::Column::PhoneNumber.eq(number.trim()));
     }
     if let Some(level) = selection.level {
-        select = select.filter(ve::Column::Level.eq(level.as_str()));
+        select = select.filter(ve::Column::Level.eq(level));
     }
     if let Some(location) = &selection.location {
         select = select.filter(ve::Column::LocationId.eq(location.as_str()));

@@ -141,7 +141,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let written = ve::Entity::update_many()
-        .col_expr(ve::Column::Level, Expr::value(entry.scope.level().as_str()))
+        .col_expr(ve::Column::Level, Expr::value(entry.scope.level()))
         .col_expr(ve::Column::LocationId, Expr::value(entry.scope.location_id().map(str::to_string)))
         .col_expr(ve::Column::ScopeKey, Expr::value(entry.scope.key()))
         .col_expr(ve::Column::Extension, Expr::value(entry.extension.as_str()))

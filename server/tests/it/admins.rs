@@ -4,7 +4,7 @@
 use crate::common;
 
 use app::error::AppError;
-use app::model::admin::{Actor, Role};
+use app::model::admin::{Actor, AdminChange, Role};
 use app::model::audit::{AuditAction, AuditQuery};
 use app::model::{ErrorCode, LocationInput, VirtualExtensionInput, VirtualExtensionMode};
 use common::{actor_as, add_admin, full_admin, TestDb};
@@ -14,6 +14,11 @@ const PASSWORD: &str = "a long passphrase";
 
 fn error<T: std::fmt::Debug>(result: Result<T, ServiceError>) -> AppError {
     AppError::from(result.expect_err("refused"))
+}
+
+/// A change to `role` at `locations`, as the Administrators page sends it.
+fn change(role: &str, locations: &[String]) -> AdminChange {
+    AdminChange { role: role.to_string(), locations: locations.to_vec() }
 }
 
 fn codes(error: AppError) -> Vec<ErrorCode> {
@@ -60,7 +65,7 @@ on_both_databases! {
         let dallas = locations::create(
             &t.db,
             &ann,
-            LocationInput { name: "Dallas".into(), routing_prefix: "8214".into(), country: "US".into(), ..Default::default() }.validate().unwrap(),
+            &LocationInput { name: "Dallas".into(), routing_prefix: "8214".into(), country: "US".into(), ..Default::default() },
         )
         .await
         .unwrap();
@@ -154,7 +159,7 @@ on_both_databases! {
 
     async fn only_full_administrators_manage_administrators_settings_and_locations(t: &TestDb) {
         let bob = add_admin(&t.db, "bob@example.com", Role::ReadOnly, &[], PASSWORD).await.unwrap();
-        let new_location = || LocationInput { name: "Austin".into(), ..Default::default() }.validate().unwrap();
+        let new_location = || LocationInput { name: "Austin".into(), ..Default::default() };
         for actor in [actor_as(Role::ReadOnly, &[]), actor_as(Role::Location, &["L1"])] {
             let input = app::model::admin::AdminInput {
                 email: "eve@example.com".into(),
@@ -163,7 +168,7 @@ on_both_databases! {
                 ..Default::default()
             };
             assert_eq!(error(admins::create(&t.db, &actor, input).await), AppError::Forbidden);
-            assert_eq!(error(admins::update(&t.db, &actor, &bob.id, "full", &[]).await), AppError::Forbidden);
+            assert_eq!(error(admins::update(&t.db, &actor, &bob.id, &change("full", &[])).await), AppError::Forbidden);
             assert_eq!(error(admins::set_disabled(&t.db, &actor, &bob.id, true).await), AppError::Forbidden);
             assert_eq!(error(admins::reset_password(&t.db, &actor, &bob.id, "new long passphrase".into(), None).await), AppError::Forbidden);
             assert_eq!(error(admins::end_sessions(&t.db, &actor, &bob.id, None).await), AppError::Forbidden);
@@ -171,7 +176,7 @@ on_both_databases! {
                 error(settings::set_virtual_extension_mode(&t.db, &actor, VirtualExtensionMode::Enhanced).await),
                 AppError::Forbidden
             );
-            assert_eq!(error(locations::create(&t.db, &actor, new_location()).await), AppError::Forbidden);
+            assert_eq!(error(locations::create(&t.db, &actor, &new_location()).await), AppError::Forbidden);
         }
         assert_eq!(settings::virtual_extension_mode(&t.db).await.unwrap(), VirtualExtensionMode::Standard);
         assert!(locations::list(&t.db).await.unwrap().is_empty());
@@ -196,35 +201,35 @@ on_both_databases! {
     }
 
     async fn roles_change_and_the_last_full_administrator_stays(t: &TestDb) {
-        let dallas = locations::create(&t.db, &full_admin(), LocationInput { name: "Dallas".into(), ..Default::default() }.validate().unwrap())
+        let dallas = locations::create(&t.db, &full_admin(), &LocationInput { name: "Dallas".into(), ..Default::default() })
             .await
             .unwrap();
         let ann = as_actor(&add_admin(&t.db, "ann@example.com", Role::Full, &[], PASSWORD).await.unwrap());
         let bob = add_admin(&t.db, "bob@example.com", Role::ReadOnly, &[], PASSWORD).await.unwrap();
         // Location administrators need locations; others may not have any.
-        assert_eq!(codes(error(admins::update(&t.db, &ann, &bob.id, "location", &[]).await)), [ErrorCode::LocationRequired]);
+        assert_eq!(codes(error(admins::update(&t.db, &ann, &bob.id, &change("location", &[])).await)), [ErrorCode::LocationRequired]);
         assert_eq!(
-            codes(error(admins::update(&t.db, &ann, &bob.id, "read-only", std::slice::from_ref(&dallas.id)).await)),
+            codes(error(admins::update(&t.db, &ann, &bob.id, &change("read-only", std::slice::from_ref(&dallas.id))).await)),
             [ErrorCode::LocationNotAllowed]
         );
-        assert_eq!(codes(error(admins::update(&t.db, &ann, &bob.id, "owner", &[]).await)), [ErrorCode::RoleInvalid]);
-        let moved = admins::update(&t.db, &ann, &bob.id, "location", std::slice::from_ref(&dallas.id)).await.unwrap();
+        assert_eq!(codes(error(admins::update(&t.db, &ann, &bob.id, &change("owner", &[])).await)), [ErrorCode::RoleInvalid]);
+        let moved = admins::update(&t.db, &ann, &bob.id, &change("location", std::slice::from_ref(&dallas.id))).await.unwrap();
         assert_eq!((moved.role, moved.locations.clone()), (Role::Location, vec![dallas.id.clone()]));
         let history = audit::history(&t.db, app::model::audit::TargetKind::Administrator, &bob.id, 10).await.unwrap();
         assert_eq!(history[0].action, AuditAction::AdministratorUpdated);
         let role = history[0].changes.iter().find(|c| c.field == "Role").unwrap();
         assert_eq!((role.before.as_deref(), role.after.as_deref()), (Some("Read-only administrator"), Some("Location administrator")));
         assert!(history[0].changes.iter().any(|c| c.field == "Locations" && c.after.as_deref() == Some("Dallas")));
-        assert_eq!(error(admins::update(&t.db, &ann, "no-such-id", "full", &[]).await), AppError::NotFound { what: "That administrator".into() });
+        assert_eq!(error(admins::update(&t.db, &ann, "no-such-id", &change("full", &[])).await), AppError::NotFound { what: "That administrator".into() });
 
         // The test's own full administrator is not an account: Ann is the only full one.
-        assert_eq!(codes(error(admins::update(&t.db, &ann, &ann.id, "read-only", &[]).await)), [ErrorCode::LastFullAdministrator]);
+        assert_eq!(codes(error(admins::update(&t.db, &ann, &ann.id, &change("read-only", &[])).await)), [ErrorCode::LastFullAdministrator]);
         assert_eq!(codes(error(admins::set_disabled(&t.db, &ann, &ann.id, true).await)), [ErrorCode::OwnAccount]);
-        admins::update(&t.db, &ann, &bob.id, "full", &[]).await.unwrap();
+        admins::update(&t.db, &ann, &bob.id, &change("full", &[])).await.unwrap();
         // With Bob full, Ann may step down; then Bob is the last one.
-        admins::update(&t.db, &ann, &ann.id, "read-only", &[]).await.unwrap();
+        admins::update(&t.db, &ann, &ann.id, &change("read-only", &[])).await.unwrap();
         let bob_actor = Actor { role: Role::Full, ..as_actor(&bob) };
-        assert_eq!(codes(error(admins::update(&t.db, &bob_actor, &bob.id, "read-only", &[]).await)), [ErrorCode::LastFullAdministrator]);
+        assert_eq!(codes(error(admins::update(&t.db, &bob_actor, &bob.id, &change("read-only", &[])).await)), [ErrorCode::LastFullAdministrator]);
         assert_eq!(codes(error(admins::set_disabled(&t.db, &full_admin(), &bob.id, true).await)), [ErrorCode::LastFullAdministrator]);
     }
 

@@ -76,10 +76,8 @@ async fn location(t: &TestDb, name: &str, prefix: &str) -> String {
         routing_prefix: prefix.into(),
         country: "US".into(),
         ..Default::default()
-    }
-    .validate()
-    .unwrap();
-    locations::create(&t.db, &command_line(), new).await.unwrap().id
+    };
+    locations::create(&t.db, &command_line(), &new).await.unwrap().id
 }
 
 async fn json_of(response: reqwest::Response) -> Value {

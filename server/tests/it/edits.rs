@@ -44,7 +44,7 @@ async fn location(t: &TestDb, name: &str, prefix: &str) -> Location {
         country: "US".into(),
         ..Default::default()
     };
-    locations::create(&t.db, &full_admin(), input.validate().unwrap()).await.unwrap()
+    locations::create(&t.db, &full_admin(), &input).await.unwrap()
 }
 
 async fn create(t: &TestDb, input: VirtualExtensionInput) -> VirtualExtension {
@@ -275,29 +275,29 @@ on_both_databases! {
     async fn locations_are_edited_under_their_rules_and_audited(t: &TestDb) {
         let dallas = location(t, "Dallas", "8214").await;
         let austin = location(t, "Austin", "8300").await;
-        let edit = |name: &str, prefix: &str| LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into(), ..Default::default() }.validate().unwrap();
+        let edit = |name: &str, prefix: &str| LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into(), ..Default::default() };
 
-        let renamed = locations::update(&t.db, &full_admin(), &dallas.id, edit("Dallas HQ", "8214")).await.unwrap();
+        let renamed = locations::update(&t.db, &full_admin(), &dallas.id, &edit("Dallas HQ", "8214")).await.unwrap();
         assert_eq!(renamed.name, "Dallas HQ");
         // Keeping its own name and prefix is no conflict; taking another's is.
-        locations::update(&t.db, &full_admin(), &dallas.id, edit("Dallas HQ", "8214")).await.unwrap();
-        assert_eq!(codes(&error(locations::update(&t.db, &full_admin(), &dallas.id, edit("Austin", "8214")).await)), [ErrorCode::NameInUse]);
-        assert_eq!(codes(&error(locations::update(&t.db, &full_admin(), &dallas.id, edit("Dallas HQ", "8300")).await)), [ErrorCode::RoutingPrefixInUse]);
-        assert_eq!(codes(&error(locations::update(&t.db, &full_admin(), &dallas.id, edit("Dallas HQ", "83")).await)), [ErrorCode::RoutingPrefixOverlaps]);
+        locations::update(&t.db, &full_admin(), &dallas.id, &edit("Dallas HQ", "8214")).await.unwrap();
+        assert_eq!(codes(&error(locations::update(&t.db, &full_admin(), &dallas.id, &edit("Austin", "8214")).await)), [ErrorCode::NameInUse]);
+        assert_eq!(codes(&error(locations::update(&t.db, &full_admin(), &dallas.id, &edit("Dallas HQ", "8300")).await)), [ErrorCode::RoutingPrefixInUse]);
+        assert_eq!(codes(&error(locations::update(&t.db, &full_admin(), &dallas.id, &edit("Dallas HQ", "83")).await)), [ErrorCode::RoutingPrefixOverlaps]);
 
         // A new prefix gives every entry there a new ESN: none may equal an organization extension.
         create(t, at(&dallas, "Dallas 100", "100", "+12015550101")).await;
         create(t, org("Org 9100", "9100", "+12015550102")).await;
-        let clash = error(locations::update(&t.db, &full_admin(), &dallas.id, edit("Dallas HQ", "9")).await);
+        let clash = error(locations::update(&t.db, &full_admin(), &dallas.id, &edit("Dallas HQ", "9")).await);
         assert_eq!(codes(&clash), [ErrorCode::ExtensionConflictsWithEsn]);
         assert!(clash.field_errors()[0].message.contains("ESN 9100"), "{clash}");
-        locations::update(&t.db, &full_admin(), &dallas.id, edit("Dallas HQ", "7")).await.unwrap();
+        locations::update(&t.db, &full_admin(), &dallas.id, &edit("Dallas HQ", "7")).await.unwrap();
 
         // Only full administrators.
         let local = actor_as(Role::Location, &[&dallas.id]);
-        assert_eq!(error(locations::update(&t.db, &local, &dallas.id, edit("Mine", "7")).await), AppError::Forbidden);
+        assert_eq!(error(locations::update(&t.db, &local, &dallas.id, &edit("Mine", "7")).await), AppError::Forbidden);
         assert_eq!(error(locations::delete(&t.db, &local, &austin.id).await), AppError::Forbidden);
-        assert_eq!(error(locations::update(&t.db, &full_admin(), "missing", edit("X", "")).await).status(), 404);
+        assert_eq!(error(locations::update(&t.db, &full_admin(), "missing", &edit("X", "")).await).status(), 404);
 
         let log = actions(t).await;
         assert_eq!(log.iter().filter(|a| **a == AuditAction::LocationUpdated).count(), 2, "{log:?}");
@@ -325,7 +325,8 @@ on_both_databases! {
         let still = error(locations::delete(&t.db, &full_admin(), &dallas.id).await);
         assert!(!still.field_errors()[0].message.contains("virtual extension"), "{still}");
         let admin = server::services::admins::find_by_email(&t.db, "dallas@example.com").await.unwrap();
-        server::services::admins::update(&t.db, &full_admin(), &admin.id, "READ_ONLY", &[]).await.unwrap();
+        let change = app::model::admin::AdminChange { role: "READ_ONLY".into(), locations: vec![] };
+        server::services::admins::update(&t.db, &full_admin(), &admin.id, &change).await.unwrap();
         let gone = locations::delete(&t.db, &full_admin(), &dallas.id).await.unwrap();
         assert_eq!(gone.name, "Dallas");
         assert!(locations::list(&t.db).await.unwrap().is_empty());

@@ -62,7 +62,7 @@ async fn world(t: &TestDb) -> World {
     let dallas = locations::create(
         &t.db,
         &common::full_admin(),
-        app::model::LocationInput { name: "Dallas".into(), ..Default::default() }.validate().unwrap(),
+        &app::model::LocationInput { name: "Dallas".into(), ..Default::default() },
     )
     .await
     .unwrap();

@@ -7,9 +7,7 @@ use axum::http::{header, Request, StatusCode};
 use common::web::{app, body_text, cookie, cookie_as, create_form, post, ONE_AT_A_TIME};
 use common::TestDb;
 use leptos::prelude::LeptosOptions;
-use server::backend::Services;
 use server::config::ServeArgs;
-use std::sync::Arc;
 use tower::ServiceExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,14 +290,14 @@ async fn authorization_matrix(t: &TestDb) {
     let dallas = locations::create(
         &t.db,
         &common::full_admin(),
-        app::model::LocationInput { name: "Dallas".into(), ..Default::default() }.validate().unwrap(),
+        &app::model::LocationInput { name: "Dallas".into(), ..Default::default() },
     )
     .await
     .unwrap();
     let austin = locations::create(
         &t.db,
         &common::full_admin(),
-        app::model::LocationInput { name: "Austin".into(), ..Default::default() }.validate().unwrap(),
+        &app::model::LocationInput { name: "Austin".into(), ..Default::default() },
     )
     .await
     .unwrap();
@@ -337,7 +335,7 @@ async fn authorization_matrix(t: &TestDb) {
     let spare = locations::create(
         &t.db,
         &common::full_admin(),
-        app::model::LocationInput { name: "Spare".into(), ..Default::default() }.validate().unwrap(),
+        &app::model::LocationInput { name: "Spare".into(), ..Default::default() },
     )
     .await
     .unwrap()
@@ -448,13 +446,7 @@ async fn sign_in_attempts_are_limited_per_client_address() {
     let t = TestDb::sqlite().await;
     let args = ServeArgs { sign_in_limit: 3, trust_forwarded_for: true, ..ServeArgs::default() };
     let options = LeptosOptions::builder().output_name("vext").build();
-    let router = server::http::router(
-        options,
-        t.db.clone(),
-        Arc::new(Services::new(t.db.clone())),
-        &args,
-        Default::default(),
-    );
+    let router = server::http::router(options, t.db.clone(), &args, Default::default());
     let attempt = |ip: &str| {
         post(
             "/api/sign_in",
@@ -561,7 +553,7 @@ async fn the_audit_log_exports_as_inert_csv_for_those_who_may_read_it() {
     let dallas = server::services::locations::create(
         &t.db,
         &common::full_admin(),
-        app::model::LocationInput { name: "Dallas".into(), ..Default::default() }.validate().unwrap(),
+        &app::model::LocationInput { name: "Dallas".into(), ..Default::default() },
     )
     .await
     .unwrap();

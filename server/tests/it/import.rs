@@ -58,7 +58,7 @@ async fn dallas(t: &TestDb) {
         country: "US".into(),
         ..Default::default()
     };
-    locations::create(&t.db, &full_admin(), input.validate().unwrap()).await.unwrap();
+    locations::create(&t.db, &full_admin(), &input).await.unwrap();
 }
 
 on_both_databases! {

@@ -76,10 +76,8 @@ async fn seed(t: &TestDb) -> (String, String) {
         routing_prefix: "8214".into(),
         country: "US".into(),
         ..Default::default()
-    }
-    .validate()
-    .unwrap();
-    let dallas = locations::create(&t.db, &command_line(), location).await.unwrap().id;
+    };
+    let dallas = locations::create(&t.db, &command_line(), &location).await.unwrap().id;
     let input = ApiTokenInput { name: "Kamailio".into(), role: "read-only".into(), ..Default::default() };
     let token = tokens::create(&t.db, &command_line(), &input).await.unwrap().secret;
     (dallas, token)

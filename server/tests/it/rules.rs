@@ -27,10 +27,8 @@ async fn add_location(t: &TestDb, name: &str, prefix: &str, country: &str) -> Lo
         routing_prefix: prefix.into(),
         country: country.into(),
         ..Default::default()
-    }
-    .validate()
-    .unwrap();
-    locations::create(&t.db, &common::full_admin(), new).await.expect("create location")
+    };
+    locations::create(&t.db, &common::full_admin(), &new).await.expect("create location")
 }
 
 async fn create_codes(t: &TestDb, input: VirtualExtensionInput) -> Vec<ErrorCode> {

@@ -25,10 +25,8 @@ async fn add_location(t: &TestDb, name: &str, prefix: &str) -> Location {
         routing_prefix: prefix.into(),
         country: "US".into(),
         ..Default::default()
-    }
-    .validate()
-    .unwrap();
-    locations::create(&t.db, &common::full_admin(), new).await.expect("create location")
+    };
+    locations::create(&t.db, &common::full_admin(), &new).await.expect("create location")
 }
 
 fn codes(result: Result<impl std::fmt::Debug, ServiceError>) -> Vec<(Field, ErrorCode)> {
@@ -185,24 +183,24 @@ on_both_databases! {
     async fn location_names_and_prefixes_are_unique_and_prefixes_do_not_overlap(t: &TestDb) {
         add_location(t, "Dallas", "82").await;
         let attempt = |name: &str, prefix: &str| {
-            LocationInput { name: name.into(), routing_prefix: prefix.into(), country: String::new(), ..Default::default() }.validate().unwrap()
+            LocationInput { name: name.into(), routing_prefix: prefix.into(), country: String::new(), ..Default::default() }
         };
-        assert_eq!(codes(locations::create(&t.db, &common::full_admin(), attempt("Dallas", "")).await), [(Field::Name, ErrorCode::NameInUse)]);
+        assert_eq!(codes(locations::create(&t.db, &common::full_admin(), &attempt("Dallas", "")).await), [(Field::Name, ErrorCode::NameInUse)]);
         assert_eq!(
-            codes(locations::create(&t.db, &common::full_admin(), attempt("Austin", "82")).await),
+            codes(locations::create(&t.db, &common::full_admin(), &attempt("Austin", "82")).await),
             [(Field::RoutingPrefix, ErrorCode::RoutingPrefixInUse)]
         );
         assert_eq!(
-            codes(locations::create(&t.db, &common::full_admin(), attempt("Austin", "821")).await),
+            codes(locations::create(&t.db, &common::full_admin(), &attempt("Austin", "821")).await),
             [(Field::RoutingPrefix, ErrorCode::RoutingPrefixOverlaps)]
         );
         assert_eq!(
-            codes(locations::create(&t.db, &common::full_admin(), attempt("Austin", "8")).await),
+            codes(locations::create(&t.db, &common::full_admin(), &attempt("Austin", "8")).await),
             [(Field::RoutingPrefix, ErrorCode::RoutingPrefixOverlaps)]
         );
-        locations::create(&t.db, &common::full_admin(), attempt("Austin", "83")).await.unwrap();
-        locations::create(&t.db, &common::full_admin(), attempt("Remote", "")).await.unwrap();
-        locations::create(&t.db, &common::full_admin(), attempt("Remote 2", "")).await.expect("many locations may have no prefix");
+        locations::create(&t.db, &common::full_admin(), &attempt("Austin", "83")).await.unwrap();
+        locations::create(&t.db, &common::full_admin(), &attempt("Remote", "")).await.unwrap();
+        locations::create(&t.db, &common::full_admin(), &attempt("Remote 2", "")).await.expect("many locations may have no prefix");
         let names: Vec<_> = locations::list(&t.db).await.unwrap().into_iter().map(|l| l.name).collect();
         assert_eq!(names, ["Austin", "Dallas", "Remote", "Remote 2"]);
     }
@@ -240,7 +238,7 @@ on_both_databases! {
         use server::store::entities::org_settings;
         let rows = org_settings::Entity::find().all(&t.db).await.unwrap();
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].virtual_extension_mode, "STANDARD");
+        assert_eq!(rows[0].virtual_extension_mode, app::model::VirtualExtensionMode::Standard);
         assert!(t.exec("INSERT INTO org_settings (id, virtual_extension_mode, org_name, updated_at) VALUES (2, 'STANDARD', '', '2026-11-27 10:00:00+00:00')").await.is_err());
         assert!(t.exec("UPDATE org_settings SET virtual_extension_mode = 'TURBO'").await.is_err());
     }

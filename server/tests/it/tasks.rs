@@ -226,7 +226,7 @@ on_both_databases! {
         let mut ids = Vec::new();
         for (name, prefix) in [("Dallas", "8214"), ("Austin", "8300")] {
             let input = LocationInput { name: name.into(), routing_prefix: prefix.into(), country: "US".into(), ..Default::default() };
-            let location = server::services::locations::create(&t.db, &common::full_admin(), input.validate().unwrap()).await.unwrap();
+            let location = server::services::locations::create(&t.db, &common::full_admin(), &input).await.unwrap();
             ids.push(location.id);
         }
         let created = add_admin(&t.db, "dallas@example.com", Role::Location, &ids[..1], "a long enough password").await.unwrap();

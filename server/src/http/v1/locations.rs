@@ -5,11 +5,8 @@ use super::error::{ApiError, ErrorBody};
 use super::json::{ApiJson, Body, Params};
 use super::Api;
 use crate::services::locations as service;
-use app::error::AppError;
 use app::model::admin::Actor;
-use app::model::{
-    parse_address_part, parse_time_zone, FieldErrors, Location, LocationAddress, LocationInput,
-};
+use app::model::{AddressInput, Location, LocationAddress, LocationInput};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -209,45 +206,18 @@ async fn create(
     Extension(actor): Extension<Actor>,
     ApiJson(body): ApiJson<CreateLocation>,
 ) -> Result<Response, ApiError> {
-    let mut errors = FieldErrors::new();
-    let new = LocationInput {
-        name: body.name,
-        routing_prefix: String::new(),
-        country: body.address.country.clone().unwrap_or_default(),
-        ..Default::default()
-    }
-    .validate();
-    let new = match new {
-        Ok(new) => Some(new),
-        Err(found) => {
-            found.into_iter().for_each(|e| errors.push(e));
-            None
-        }
-    };
-    if new.as_ref().is_some_and(|n| n.country.is_none()) {
-        errors.push(app::model::FieldError::new(
-            app::model::Field::Country,
-            app::model::ErrorCode::CountryInvalid,
-            "address.country is required: a two-letter ISO 3166 code such as US, GB or DE.",
-        ));
-    }
-    let mut part = |what: &str, raw: Option<String>| {
-        errors.take(parse_address_part(what, &raw.unwrap_or_default())).flatten()
-    };
     let a = body.address;
-    let address = LocationAddress {
-        address1: part("address.address1", a.address1),
-        address2: part("address.address2", a.address2),
-        city: part("address.city", a.city),
-        state: part("address.state", a.state),
-        postal_code: part("address.postalCode", a.postal_code),
-        time_zone: None,
+    let input =
+        LocationInput { name: body.name, country: a.country.unwrap_or_default(), ..Default::default() };
+    let address = AddressInput {
+        address1: a.address1.unwrap_or_default(),
+        address2: a.address2.unwrap_or_default(),
+        city: a.city.unwrap_or_default(),
+        state: a.state.unwrap_or_default(),
+        postal_code: a.postal_code.unwrap_or_default(),
+        time_zone: body.time_zone.unwrap_or_default(),
     };
-    let time_zone = errors.take(parse_time_zone(body.time_zone.as_deref().unwrap_or_default())).flatten();
-    let (Some(new), true) = (new, errors.is_empty()) else {
-        return Err(AppError::validation(errors.into_vec()).into());
-    };
-    let created = service::create_at(&api.db, &actor, new, LocationAddress { time_zone, ..address }).await?;
+    let created = service::create_at(&api.db, &actor, &input, &address).await?;
     Ok((StatusCode::CREATED, Json(Created { id: created.id })).into_response())
 }
 
@@ -337,7 +307,6 @@ async fn change_calling(
     if let Some(digit) = body.outside_dial_digit {
         input.outside_dial_digit = digit.unwrap_or_default();
     }
-    let new = input.validate().map_err(AppError::validation)?;
-    service::update(&api.db, &actor, &current.id, new).await?;
+    service::update(&api.db, &actor, &current.id, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

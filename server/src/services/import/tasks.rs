@@ -34,7 +34,7 @@ const PROBLEM_CHUNK: usize = 1_000;
 #[derive(Debug, FromQueryResult)]
 struct TaskRow {
     id: String,
-    status: String,
+    status: TaskStatus,
     file_name: String,
     all_or_nothing: bool,
     total_rows: i64,
@@ -63,8 +63,7 @@ impl TaskRow {
             submitted_by: self.created_by_email,
             submitted_at: rfc3339(self.created_at),
             finished_at: self.finished_at.map(rfc3339),
-            // A status this build does not know (a newer replica wrote it) reads as queued.
-            status: TaskStatus::parse(&self.status).unwrap_or(TaskStatus::Queued),
+            status: self.status,
             all_or_nothing: self.all_or_nothing,
             total_rows: count(self.total_rows),
             processed_rows: count(self.processed_rows),
@@ -183,10 +182,9 @@ pub async fn submit(
     if let Some(id) = active_with_key(db, &key).await? {
         return Ok(Submitted { task_id: id, duplicate: true });
     }
-    let active = [TaskStatus::Queued, TaskStatus::Validating, TaskStatus::Importing].map(TaskStatus::as_str);
     let waiting = task::Entity::find()
         .filter(submitted_by(actor))
-        .filter(task::Column::Status.is_in(active))
+        .filter(task::Column::Status.is_in(TaskStatus::ACTIVE))
         .count(db)
         .await
         .map_err(ServiceError::from)?;
@@ -198,7 +196,7 @@ pub async fn submit(
     let row = task::ActiveModel {
         id: Set(id.clone()),
         kind: Set(KIND_CSV_IMPORT.to_string()),
-        status: Set(TaskStatus::Queued.as_str().to_string()),
+        status: Set(TaskStatus::Queued),
         file_name: Set(clean_file_name(file_name)),
         file_sha256: Set(key[KIND_CSV_IMPORT.len() + 1..].to_string()),
         file_bytes: Set(bytes),

@@ -33,8 +33,6 @@ pub const MAX_ATTEMPTS: i32 = 10;
 /// How often an idle worker looks for tasks queued by other replicas.
 const POLL: Duration = Duration::from_secs(1);
 
-const ACTIVE: [TaskStatus; 3] = [TaskStatus::Queued, TaskStatus::Validating, TaskStatus::Importing];
-
 /// A task this worker holds, and the token that fences its writes.
 #[derive(Debug)]
 pub struct Claim {
@@ -125,9 +123,8 @@ impl Worker {
     /// Claims the oldest task that is queued, or whose holder's lease has expired.
     pub async fn claim(&self) -> Result<Option<Claim>, DbErr> {
         let now = Utc::now();
-        let active: Vec<&str> = ACTIVE.iter().map(|s| s.as_str()).collect();
         let claimable = || {
-            Condition::all().add(task::Column::Status.is_in(active.clone())).add(
+            Condition::all().add(task::Column::Status.is_in(TaskStatus::ACTIVE)).add(
                 Condition::any()
                     .add(task::Column::LeaseExpiresAt.is_null())
                     .add(task::Column::LeaseExpiresAt.lt(now)),
@@ -157,7 +154,7 @@ impl Worker {
                 .col_expr(task::Column::LeaseToken, Expr::value(token.clone()))
                 .col_expr(task::Column::LeaseExpiresAt, Expr::value(expires))
                 .col_expr(task::Column::Attempts, Expr::col(task::Column::Attempts).add(1))
-                .col_expr(task::Column::Status, Expr::value(TaskStatus::Validating.as_str()))
+                .col_expr(task::Column::Status, Expr::value(TaskStatus::Validating))
                 .col_expr(task::Column::StartedAt, Expr::value(now))
                 .filter(task::Column::Id.eq(id.as_str()))
                 .filter(claimable())
@@ -250,7 +247,7 @@ impl Worker {
         .outcome();
         let done = |n: u64| if applied { stored(n) } else { 0 };
         let fenced = finishing(&task.id, &token)
-            .col_expr(task::Column::Status, Expr::value(status.as_str()))
+            .col_expr(task::Column::Status, Expr::value(status))
             .col_expr(task::Column::ProcessedRows, Expr::value(stored(s.rows)))
             .col_expr(task::Column::Added, Expr::value(done(s.add)))
             .col_expr(task::Column::Updated, Expr::value(done(s.update)))
@@ -285,7 +282,7 @@ impl Worker {
         message: &str,
     ) -> Result<Ran, ServiceError> {
         let fenced = finishing(&task.id, token)
-            .col_expr(task::Column::Status, Expr::value(TaskStatus::Failed.as_str()))
+            .col_expr(task::Column::Status, Expr::value(TaskStatus::Failed))
             .col_expr(task::Column::ErrorCode, Expr::value(code.as_str()))
             .col_expr(task::Column::ErrorMessage, Expr::value(message))
             .exec(&self.db)
@@ -296,7 +293,7 @@ impl Worker {
     /// Gives a task back to the queue (shutdown): any worker may claim it at once.
     async fn release(&self, id: &str, token: &str) -> Result<(), DbErr> {
         fenced(id, token)
-            .col_expr(task::Column::Status, Expr::value(TaskStatus::Queued.as_str()))
+            .col_expr(task::Column::Status, Expr::value(TaskStatus::Queued))
             .exec(&self.db)
             .await?;
         Ok(())

@@ -10,7 +10,7 @@ pub struct Model {
     /// Argon2id, PHC string format. Never logged, never sent to a client.
     pub password_hash: String,
     /// `FULL`, `READ_ONLY` or `LOCATION`.
-    pub role: String,
+    pub role: app::model::admin::Role,
     pub disabled: bool,
     pub password_changed_at: DateTimeUtc,
     pub created_at: DateTimeUtc,

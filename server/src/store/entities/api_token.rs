@@ -8,7 +8,7 @@ pub struct Model {
     pub id: String,
     pub name: String,
     pub secret_hash: String,
-    pub role: String,
+    pub role: app::model::admin::Role,
     /// The administrator who made it (`None`: the command line).
     pub created_by_id: Option<String>,
     /// Their email, or "command line (user …)", as it was then.

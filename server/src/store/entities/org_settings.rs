@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: i32,
     /// `STANDARD` (default) or `ENHANCED`.
-    pub virtual_extension_mode: String,
+    pub virtual_extension_mode: app::model::VirtualExtensionMode,
     pub org_name: String,
     /// The organization's id (the REST API's `orgId`), given once by a migration.
     pub org_id: Option<String>,

@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub kind: String,
-    pub status: String,
+    pub status: app::model::task::TaskStatus,
     pub file_name: String,
     pub file_bytes: Vec<u8>,
     pub file_sha256: String,

@@ -6,7 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     /// `ORGANIZATION` or `LOCATION` (a CHECK constraint ties it to `location_id` and `scope_key`).
-    pub level: String,
+    pub level: app::model::Level,
     pub location_id: Option<String>,
     /// `org` or the location id: `UNIQUE(scope_key, extension)`.
     pub scope_key: String,

@@ -11,7 +11,7 @@ pub struct Model {
     pub name_key: String,
     pub prefix: String,
     /// `ORGANIZATION` or `LOCATION` (a CHECK ties it to `location_id` and `scope_key`).
-    pub level: String,
+    pub level: app::model::Level,
     pub location_id: Option<String>,
     /// `org` or the location id; copied to each pattern for `UNIQUE(scope_key, pattern)`.
     pub scope_key: String,

@@ -4,9 +4,7 @@ use super::TestDb;
 use axum::body::Body;
 use axum::http::{header, Request};
 use leptos::prelude::LeptosOptions;
-use server::backend::Services;
 use server::config::ServeArgs;
-use std::sync::Arc;
 
 /// Building routers from several test runtimes at once can hang inside Leptos' route
 /// discovery (process-wide state); production builds one router once. Tests take turns.
@@ -19,13 +17,7 @@ pub async fn app(t: &TestDb, public_origin: Option<&str>) -> axum::Router {
         body_limit: 64 * 1024,
         ..ServeArgs::default()
     };
-    server::http::router(
-        options,
-        t.db.clone(),
-        Arc::new(Services::new(t.db.clone())),
-        &args,
-        Default::default(),
-    )
+    server::http::router(options, t.db.clone(), &args, Default::default())
 }
 
 /// The session cookie of `email`, created with `role` the first time.
