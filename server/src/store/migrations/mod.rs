@@ -20,6 +20,7 @@ mod m20261203_100000_create_api_token;
 mod m20261204_100000_add_org_id_and_location_address;
 mod m20261204_110000_task_by_token;
 mod m20261205_100000_create_virtual_extension_range;
+mod m20261206_100000_search_external_content;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_100000_add_org_id_and_location_address::Migration),
             Box::new(m20261204_110000_task_by_token::Migration),
             Box::new(m20261205_100000_create_virtual_extension_range::Migration),
+            Box::new(m20261206_100000_search_external_content::Migration),
         ]
     }
 }
