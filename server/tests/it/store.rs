@@ -424,7 +424,8 @@ mod list {
         let q = |search: &str| ListQuery { search: search.into(), ..Default::default() };
         let mut saved = Vec::new();
         for (i, display) in ["Ann Remote", "Bob Stone", "Carla Ng"].into_iter().enumerate() {
-            let entry = named("ORGANIZATION", "", display, "", "", &format!("{}", 4001 + i), &number(i as u32));
+            let entry =
+                named("ORGANIZATION", "", display, "", "", &format!("{}", 4001 + i), &number(i as u32));
             saved.push(virtual_extensions::create(&t.db, &admin, &entry).await.unwrap().entry);
         }
         // Renamed, given a new number, moved to a location, deleted.
@@ -439,7 +440,8 @@ mod list {
                     UPDATE,Location,Dallas,,,Bob Quarry,+12015550050,4002\r\n\
                     DELETE,Organization,,,,,,4001\r\n";
         let options = server::services::import::ImportOptions::default();
-        let outcome = server::services::import::import(&t.db, &admin, "x.csv", file.as_bytes(), options).await.unwrap();
+        let outcome =
+            server::services::import::import(&t.db, &admin, "x.csv", file.as_bytes(), options).await.unwrap();
         assert!(outcome.applied && outcome.report.is_valid(), "{:?}", outcome.report);
         t.exec(&format!(
             "INSERT INTO virtual_extension (id, level, location_id, scope_key, extension, display_name, phone_number, \
@@ -449,7 +451,9 @@ mod list {
         ))
         .await
         .unwrap();
-        t.exec("INSERT INTO ve_search (ve_search, rank) VALUES ('integrity-check', 1)").await.expect("index and rows agree");
+        t.exec("INSERT INTO ve_search (ve_search, rank) VALUES ('integrity-check', 1)")
+            .await
+            .expect("index and rows agree");
         assert_eq!(names(&t, q("zephyr")).await, Vec::<String>::new(), "deleted by the import");
         assert_eq!(names(&t, q("quarry")).await, ["Bob Quarry"]);
         assert!(names(&t, q("stone")).await.is_empty() && names(&t, q("carla")).await.is_empty());
