@@ -97,6 +97,13 @@ async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbE
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// One transaction, so one connection: it drops and creates objects of the same names, and
+    /// another pooled connection whose schema cache predates the drop would refuse the create
+    /// ("trigger … already exists": SQLite does not recheck its schema on that error).
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run(manager, UP).await
     }
