@@ -8,8 +8,8 @@ use app::model::audit::AuditAction;
 use app::model::VirtualExtensionMode;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-/// The organization's virtual extension mode (Standard when the row says anything unknown,
-/// which the CHECK constraint prevents).
+/// The organization's virtual extension mode (Standard when there is no settings row yet; the
+/// column holds only the modes this build knows: its CHECK constraint and its enum type).
 #[tracing::instrument(skip_all)]
 pub async fn virtual_extension_mode(db: &impl ConnectionTrait) -> Result<VirtualExtensionMode, ServiceError> {
     let row = org_settings::Entity::find_by_id(1).one(db).await?;
