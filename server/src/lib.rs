@@ -6,3 +6,4 @@ pub mod http;
 pub mod ports;
 pub mod services;
 pub mod store;
+pub mod telemetry;

@@ -1,22 +1,21 @@
-use clap::Parser;
+use server::cli::{parse, Command};
+use server::config::LogFormat;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = server::cli::Cli::parse();
-    // Commands print their own results; the server logs at info unless RUST_LOG says otherwise.
-    let default_level = if matches!(cli.command, None | Some(server::cli::Command::Serve(_))) {
-        "info,sqlx=warn,sea_orm=warn"
-    } else {
-        "warn"
+    let parsed = parse(std::env::args_os()).unwrap_or_else(|error| error.exit());
+    // The server logs as configured; other commands print their own results and log warnings.
+    let (filter, format) = match &parsed.cli.command {
+        Some(Command::Serve(args)) => (args.log.clone(), args.log_format),
+        _ => (std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_string()), LogFormat::Text),
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if std::env::var("VEXT_LOG_FORMAT").as_deref() == Ok("json") {
-        builder.json().init();
-    } else {
-        builder.init();
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
     }
-    server::cli::run(cli).await
+    server::cli::run(parsed).await
 }

@@ -11,13 +11,16 @@ use admin::{admin_create, admin_list, admin_reset_password, admin_set_disabled, 
 use csv::csv_check;
 use serve::serve;
 
-use crate::config::{CsvLimitArgs, DatabaseArgs, ServeArgs};
+use crate::config::{
+    effective, ConfigError, ConfigFile, CsvLimitArgs, DatabaseArgs, Problem, ServeArgs, Setting,
+};
 use crate::services::audit::command_line;
 use crate::services::locations;
 use crate::store;
+use crate::store::backup::BackupError;
 use app::error::AppError;
 use app::model::{ErrorCode, LocationInput};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -31,16 +34,122 @@ use std::time::Duration;
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// A TOML file of settings (`setting = value`, the names `vext config check` prints);
+    /// environment variables and flags override it.
+    #[arg(long, env = "VEXT_CONFIG", global = true)]
+    pub config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The command line as read, with the configuration file it named and, for `serve` and
+/// `config check`, every setting's value and source.
+pub struct Parsed {
+    pub cli: Cli,
+    pub settings: Vec<Setting>,
+}
+
+/// Why the command line cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// Also `--help` and `--version`, which clap prints.
+    #[error(transparent)]
+    Clap(#[from] clap::Error),
+    #[error(transparent)]
+    File(#[from] ConfigError),
+}
+
+impl ParseError {
+    /// Prints the error (or the help) and exits: 2 for errors, 0 for help and version.
+    pub fn exit(self) -> ! {
+        match self {
+            ParseError::Clap(error) => error.exit(),
+            ParseError::File(error) => {
+                eprintln!("vext: error: {error}");
+                std::process::exit(2)
+            }
+        }
+    }
+}
+
+/// Reads the command line, with the settings of the configuration file that `--config` or
+/// `VEXT_CONFIG` names as defaults under the environment's and the flags'. No command means
+/// `serve`.
+pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parsed, ParseError> {
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let file = match config_path(&args) {
+        Some(path) => Some(ConfigFile::read(&path)?),
+        None => None,
+    };
+    let command = || -> Result<clap::Command, ParseError> {
+        let command = Cli::command();
+        Ok(match &file {
+            Some(file) => file.apply(command)?,
+            None => command,
+        })
+    };
+    let mut matches = command()?.try_get_matches_from(&args)?;
+    if matches.subcommand_name().is_none() {
+        args.push("serve".into());
+        matches = command()?.try_get_matches_from(&args)?;
+    }
+    let cli = Cli::from_arg_matches(&matches)?;
+    let mut built = command()?;
+    built.build();
+    let settings = match matches.subcommand() {
+        Some(("serve", serve)) => built.find_subcommand("serve").map(|c| effective(c, serve, file.as_ref())),
+        Some(("config", config)) => match config.subcommand() {
+            Some(("check", check)) => built
+                .find_subcommand("config")
+                .and_then(|c| c.find_subcommand("check"))
+                .map(|c| effective(c, check, file.as_ref())),
+            _ => None,
+        },
+        _ => None,
+    };
+    Ok(Parsed { cli, settings: settings.unwrap_or_default() })
+}
+
+/// The configuration file named by `--config FILE` (or `--config=FILE`), else by `VEXT_CONFIG`.
+fn config_path(args: &[std::ffi::OsString]) -> Option<std::path::PathBuf> {
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        if word == "--config" {
+            return words.next().map(|path| path.into_owned().into());
+        }
+        if let Some(path) = word.strip_prefix("--config=") {
+            return Some(path.into());
+        }
+    }
+    std::env::var_os("VEXT_CONFIG").filter(|v| !v.is_empty()).map(Into::into)
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the web console (the default when no command is given).
     Serve(ServeArgs),
+    /// The configuration (`vext config check`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to a new file while vext serves, then
+    /// check the copy. (PostgreSQL: it prints the pg_dump line to use.)
+    Backup {
+        /// The backup file to create (never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup, once checked; refused while a vext server
+    /// uses the database. The database replaced is kept beside it. The next start migrates an
+    /// older backup forward.
+    Restore {
+        /// A file written by `vext backup`.
+        file: std::path::PathBuf,
+    },
     /// Manage locations.
     #[command(subcommand)]
     Location(LocationCommand),
@@ -79,6 +188,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print the configuration `vext serve` would run with (flags, environment, file,
+    /// defaults), where each value comes from (secrets masked), and refuse what makes no sense.
+    /// Exit status: 0 valid, 1 not (each problem printed with how to put it right).
+    Check(ServeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -234,13 +351,6 @@ pub enum LocationCommand {
     },
 }
 
-/// `vext` alone means `vext serve`, with the serve settings read from the environment.
-#[derive(Parser)]
-struct ServeDefaults {
-    #[command(flatten)]
-    serve: ServeArgs,
-}
-
 /// A command's failure, printed as one line on stderr; the exit code says what kind.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -250,6 +360,11 @@ pub enum CliError {
     App(AppError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Backup(#[from] store::backup::BackupError),
+    /// Settings that make no sense (`serve` refuses to start with them).
+    #[error("the configuration is not valid")]
+    Config(Vec<Problem>),
 }
 
 impl From<crate::services::ServiceError> for CliError {
@@ -268,6 +383,13 @@ impl CliError {
                 | AppError::BadRequest { .. }
                 | AppError::NotFound { .. },
             ) => 1,
+            CliError::Backup(
+                BackupError::Postgres { .. }
+                | BackupError::Exists(_)
+                | BackupError::InUse(_)
+                | BackupError::Restoring(_)
+                | BackupError::NotABackup { .. },
+            ) => 1,
             _ => 2,
         }
     }
@@ -279,16 +401,28 @@ impl CliError {
                     eprintln!("{}: {}: {}", e.field, e.code, e.message);
                 }
             }
+            CliError::Config(problems) => {
+                for problem in problems {
+                    eprintln!("vext: error: {problem}");
+                }
+                eprintln!("vext: `vext config check` prints every setting and where it comes from");
+            }
             other => eprintln!("vext: error: {other}"),
         }
     }
 }
 
-pub async fn run(cli: Cli) -> ExitCode {
-    let command = cli.command.unwrap_or_else(|| Command::Serve(ServeDefaults::parse_from(["vext"]).serve));
+pub async fn run(parsed: Parsed) -> ExitCode {
+    let Parsed { cli, settings } = parsed;
+    let Some(command) = cli.command else { unreachable!("parse() makes no command `serve`") };
     let result = match command {
-        Command::Serve(args) => serve(&cli.database.database_url, args).await,
+        Command::Serve(args) => serve(&cli.database, args).await,
+        Command::Config(ConfigCommand::Check(args)) => {
+            return config_check(&cli.database, &args, &settings, cli.config.as_deref());
+        }
         Command::Migrate => migrate(&cli.database.database_url).await,
+        Command::Backup { out } => backup(&cli.database.database_url, &out).await,
+        Command::Restore { file } => restore(&cli.database.database_url, &file).await,
         Command::Location(command) => location(&cli.database.database_url, command).await,
         Command::Settings(SettingsCommand::Mode { mode }) => {
             settings_mode(&cli.database.database_url, mode.as_deref()).await
@@ -331,6 +465,91 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// `vext config check`: every setting, its value and its source, then the problems.
+fn config_check(
+    database: &DatabaseArgs,
+    serve: &ServeArgs,
+    settings: &[Setting],
+    file: Option<&std::path::Path>,
+) -> ExitCode {
+    println!("vext {} configuration (a flag wins over the environment, which wins over the file, then the default)", env!("CARGO_PKG_VERSION"));
+    match file {
+        Some(file) => println!("file: {}", file.display()),
+        None => println!("file: none (--config FILE or VEXT_CONFIG names one)"),
+    }
+    let width = settings.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let value_width = settings.iter().map(|s| s.value.chars().count()).max().unwrap_or(0).min(48);
+    for setting in settings {
+        let (value, source) = if setting.name == "site_root" && serve.site_root.is_none() {
+            (
+                serve.site_root().display().to_string(),
+                "default (beside the binary, else target/site)".to_string(),
+            )
+        } else {
+            (setting.value.clone(), setting.source.to_string())
+        };
+        let env = setting.env.as_deref().unwrap_or_default();
+        println!("  {:<width$}  {value:<value_width$}  {source}  [{env}]", setting.name);
+    }
+    let problems = crate::config::problems(database, serve);
+    let site = serve.site_root();
+    if !site.join("pkg").is_dir() {
+        println!(
+            "warning: site_root: {} holds no built site (no pkg folder): the pages will not load; the REST API and the look-ups work",
+            site.display()
+        );
+    }
+    if problems.is_empty() {
+        println!("The configuration is valid.");
+        return ExitCode::SUCCESS;
+    }
+    for problem in &problems {
+        println!("error: {problem}");
+    }
+    ExitCode::from(1)
+}
+
+async fn backup(url: &str, out: &std::path::Path) -> Result<(), CliError> {
+    let Some(path) = store::sqlite_path(url) else {
+        let out = out.display().to_string();
+        return Err(BackupError::Postgres { url: store::redact_url(url), out }.into());
+    };
+    if !path.exists() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("there is no database at {} to back up (check DATABASE_URL)", path.display()),
+        )
+        .into());
+    }
+    let db = store::connect(url).await?;
+    let done = store::backup::backup(&db, url, out).await;
+    db.close().await.ok();
+    let done = done?;
+    println!(
+        "Backed up {} to {} ({} bytes, {} migrations, integrity check ok).",
+        store::redact_url(url),
+        done.path.display(),
+        done.bytes,
+        done.migrations
+    );
+    Ok(())
+}
+
+async fn restore(url: &str, file: &std::path::Path) -> Result<(), CliError> {
+    let done = store::backup::restore(url, file).await?;
+    println!(
+        "Restored {} from {} ({} migrations).",
+        done.database.display(),
+        file.display(),
+        done.migrations
+    );
+    if let Some(previous) = done.previous {
+        println!("The database it replaced is kept as {} (delete it once you are sure).", previous.display());
+    }
+    println!("Start vext: it brings an older backup's schema up to date.");
+    Ok(())
 }
 
 async fn migrate(url: &str) -> Result<(), CliError> {

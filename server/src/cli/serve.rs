@@ -3,7 +3,14 @@
 use super::*;
 use std::sync::Arc;
 
-pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
+pub(super) async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), CliError> {
+    let problems = crate::config::problems(database, &args);
+    if !problems.is_empty() {
+        return Err(CliError::Config(problems));
+    }
+    let url = database.database_url.as_str();
+    // SQLite: held until exit, so `vext restore` waits for this server to stop.
+    let _serving = store::backup::hold_for_serving(url)?;
     let db = store::open(url).await?;
     tracing::info!(database = %store::redact_url(url), "database ready");
     if crate::services::admins::count(&db).await? == 0 {
@@ -14,7 +21,7 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
     }
     let options = LeptosOptions::builder()
         .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "vext".to_string()))
-        .site_root(args.site_root.clone())
+        .site_root(args.site_root().to_string_lossy().into_owned())
         .site_addr(args.addr)
         .build();
     let board = crate::services::import::Board::default();
@@ -26,6 +33,7 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
     );
     // The look-ups answer from memory: keep the snapshot current (built now, before the first call).
     let watch = tokio::spawn(dial_plans.clone().watch(db.clone()));
+    let retention = tokio::spawn(prune_tasks(db.clone(), args.task_retention_days));
     let jobs = crate::http::Jobs { wake: worker.waker(), board, dial_plans };
     let router = crate::http::router(options, db.clone(), &args, jobs);
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -47,9 +55,30 @@ pub(super) async fn serve(url: &str, args: ServeArgs) -> Result<(), CliError> {
         tracing::error!(%error, "import worker ended abnormally");
     }
     watch.abort();
+    retention.abort();
     db.close().await.ok();
     tracing::info!("vext stopped");
     Ok(())
+}
+
+/// Deletes finished import tasks older than `days` (0: never) at start and then hourly. Every
+/// replica may do it: a task deleted twice is deleted once.
+async fn prune_tasks(db: sea_orm::DatabaseConnection, days: u32) {
+    if days == 0 {
+        return;
+    }
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+        match crate::services::import::tasks::prune_finished(&db, cutoff).await {
+            Ok(0) => {}
+            Ok(deleted) => {
+                tracing::info!(deleted, days, "deleted finished import tasks past their retention")
+            }
+            Err(error) => tracing::warn!(%error, "cannot delete old import tasks; trying again in an hour"),
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM; after `grace` (and a few seconds for a rolled-back import to

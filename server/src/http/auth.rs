@@ -80,6 +80,7 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
         let client = sessions::client_key(ip.as_deref());
         if let Err(wait) = gate.sign_in_limit.check(&client, Instant::now()) {
             tracing::warn!(%client, "sign-in refused: too many attempts from this address");
+            metrics::counter!(crate::telemetry::names::SIGN_INS, "outcome" => "rate_limited").increment(1);
             // The server function refuses it (429 with Retry-After to a script; the sign-in
             // page with the wait to a form post), before any password is looked at.
             request.extensions_mut().insert(SignInThrottled { retry_after_secs: wait.as_secs().max(1) });

@@ -5,11 +5,12 @@
 pub mod auth;
 pub mod export;
 pub mod imports;
+pub mod observe;
 pub mod protect;
 pub mod ratelimit;
 pub mod v1;
 
-use crate::config::ServeArgs;
+use crate::config::{MetricsAccess, ServeArgs};
 use crate::services::sessions::SessionPolicy;
 use app::api::session::SessionCookie;
 use app::error::AppError;
@@ -34,9 +35,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
-/// A panic in a handler: logged, answered with a bare 500 that reveals nothing.
+/// A panic in a handler: logged, answered with a bare 500 that reveals nothing but the
+/// request's id (which the log line also carries).
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let detail = panic
         .downcast_ref::<String>()
@@ -44,7 +45,8 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(non-string panic)");
     tracing::error!(panic = detail, "handler panicked");
-    (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+    let id = crate::telemetry::request_id().unwrap_or_default();
+    (StatusCode::INTERNAL_SERVER_ERROR, format!("Internal Server Error (request id {id})\n")).into_response()
 }
 
 /// server_fn answers every error with 500. vext's errors know their status (422 for a
@@ -69,15 +71,9 @@ async fn server_fn_error_status(response: Response) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// Liveness and database reachability, for load balancers and orchestrators.
-async fn healthz(State(db): State<DatabaseConnection>) -> Response {
-    match db.ping().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(error) => {
-            tracing::warn!(%error, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
-        }
-    }
+/// Liveness: the process answers HTTP (restart it if not). Whether it can serve is `/readyz`.
+async fn healthz() -> &'static str {
+    "ok"
 }
 
 /// What `/readyz` looks at.
@@ -180,7 +176,6 @@ pub fn router(options: LeptosOptions, db: DatabaseConnection, args: &ServeArgs, 
     let readiness = Readiness { db: db.clone(), dial_plans: jobs.dial_plans.clone() };
     let plain = Router::new()
         .route("/healthz", get(healthz))
-        .with_state(db.clone())
         .merge(Router::new().route("/readyz", get(readyz)).with_state(readiness))
         .merge(export::router(db.clone()));
     // Uploads have their own body limit (the CSV size limit), outside the general one.
@@ -192,6 +187,7 @@ pub fn router(options: LeptosOptions, db: DatabaseConnection, args: &ServeArgs, 
     });
     // The REST API: its own authentication (API tokens, no cookies, so no cross-site guard),
     // body limit and error answers.
+    let metrics_db = db.clone();
     let api = v1::router(v1::Api {
         db,
         tokens: Arc::new(crate::services::tokens::TokenCache::new()),
@@ -209,6 +205,13 @@ pub fn router(options: LeptosOptions, db: DatabaseConnection, args: &ServeArgs, 
         phone_books: Default::default(),
     });
     let home = Router::new().route("/", get(|| async { Redirect::to(app::paths::VIRTUAL_EXTENSIONS) }));
+    // Prometheus metrics, when on: outside the session gate (a scraper has no session).
+    let metrics = (args.metrics != MetricsAccess::Off).then(|| observe::Metrics {
+        handle: crate::telemetry::prometheus(),
+        access: args.metrics,
+        token: args.metrics_token.clone(),
+        db: metrics_db,
+    });
     Router::new()
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
@@ -224,6 +227,7 @@ pub fn router(options: LeptosOptions, db: DatabaseConnection, args: &ServeArgs, 
         .layer(middleware::from_fn_with_state(gate, auth::gate))
         .layer(middleware::from_fn_with_state(Arc::new(origins), protect::guard))
         .merge(api)
+        .merge(observe::router(metrics))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(auth::no_store))
         .layer(CompressionLayer::new())
@@ -243,5 +247,5 @@ pub fn router(options: LeptosOptions, db: DatabaseConnection, args: &ServeArgs, 
             header::STRICT_TRANSPORT_SECURITY,
             https.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains")),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(observe::observe))
 }

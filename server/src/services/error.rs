@@ -20,7 +20,8 @@ impl From<ServiceError> for AppError {
                 AppError::Busy
             }
             ServiceError::Db(error) => {
-                let reference = crate::store::new_id();
+                // In a request, its id: the answer, the X-Request-Id header and the log agree.
+                let reference = crate::telemetry::request_id().unwrap_or_else(crate::store::new_id);
                 tracing::error!(%reference, %error, "database error");
                 AppError::Internal { reference }
             }

@@ -226,13 +226,14 @@ pub async fn sign_in(
                 record_failure(db, &typed, &from, now).await?;
             }
             let outcome = match &row {
-                None => "unknown email",
+                None => "unknown_email",
                 Some(row) if row.disabled => "disabled",
-                Some(_) if paused => "backing off",
-                Some(_) => "wrong password",
+                Some(_) if paused => "backing_off",
+                Some(_) => "wrong_password",
             };
             let admin = row.as_ref().map_or("", |row| row.id.as_str());
             tracing::info!(admin, outcome, client = %from, "sign-in refused");
+            metrics::counter!(crate::telemetry::names::SIGN_INS, "outcome" => outcome).increment(1);
             return Err(refused());
         }
     };
@@ -257,6 +258,7 @@ pub async fn sign_in(
     .await?;
     txn.commit().await?;
     tracing::info!(admin = %row.id, client = %from, "signed in");
+    metrics::counter!(crate::telemetry::names::SIGN_INS, "outcome" => "signed_in").increment(1);
     let admin = accounts::load(db, row).await?;
     Ok((token, admin))
 }

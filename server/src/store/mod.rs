@@ -1,5 +1,6 @@
 //! Storage: connecting to SQLite or PostgreSQL, migrations, entities.
 
+pub mod backup;
 pub mod entities;
 pub mod migrations;
 pub mod virtual_extensions;
@@ -7,7 +8,8 @@ pub mod virtual_extensions;
 use sea_orm::sqlx;
 use sea_orm::{
     AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    EntityTrait, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionSession,
+    TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::PathBuf;
@@ -35,7 +37,7 @@ pub enum StoreError {
 }
 
 /// Where a `sqlite:` URL points on disk (None for in-memory databases).
-fn sqlite_path(url: &str) -> Option<PathBuf> {
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
@@ -86,18 +88,47 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
     Database::connect(options).await.map_err(|source| StoreError::Connect { url: shown, source })
 }
 
-/// Applies pending migrations, refusing a schema made by a newer vext.
+/// Applies pending migrations, refusing a schema made by a newer vext. On PostgreSQL it runs
+/// under an advisory lock in one transaction: replicas starting together migrate once (the
+/// others wait, then find nothing to do), and a failed migration leaves the schema as it was.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        use sea_orm::ConnectionTrait;
+        let txn = db.begin().await.map_err(StoreError::Migrate)?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", Lock::Migrations as i64))
+            .await
+            .map_err(StoreError::Migrate)?;
+        refuse_newer(&txn).await?;
+        Migrator::up(&txn, None).await.map_err(StoreError::Migrate)?;
+        return txn.commit().await.map_err(StoreError::Migrate);
+    }
+    refuse_newer(db).await?;
+    Migrator::up(db, None).await.map_err(StoreError::Migrate)
+}
+
+/// Refuses a schema that has migrations this binary does not know (made by a newer vext).
+async fn refuse_newer(db: &impl TransactionTrait) -> Result<(), StoreError> {
     let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
     // Read the table directly: the migrator itself fails with a vaguer message on unknown rows.
-    // A missing table (a fresh database) reads as nothing applied.
-    let applied = sea_orm_migration::seaql_migrations::Entity::find().all(db).await.unwrap_or_default();
+    // A missing table (a fresh database) reads as nothing applied; the read has a transaction
+    // (a savepoint inside the migration's) of its own, so its failure spoils nothing.
+    let read = db.begin().await.map_err(StoreError::Migrate)?;
+    let applied = match sea_orm_migration::seaql_migrations::Entity::find().all(&read).await {
+        Ok(applied) => {
+            read.commit().await.map_err(StoreError::Migrate)?;
+            applied
+        }
+        Err(_) => {
+            read.rollback().await.map_err(StoreError::Migrate)?;
+            Vec::new()
+        }
+    };
     let unknown: Vec<String> =
         applied.into_iter().map(|m| m.version).filter(|name| !known.contains(name)).collect();
     if !unknown.is_empty() {
         return Err(StoreError::SchemaTooNew { unknown });
     }
-    Migrator::up(db, None).await.map_err(StoreError::Migrate)
+    Ok(())
 }
 
 /// Opens the store and brings its schema up to date: what `vext serve` does at start.
@@ -142,6 +173,8 @@ pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransacti
 pub enum Lock {
     Administrators = 727_001,
     Directory = 727_002,
+    /// Held while a replica migrates the schema.
+    Migrations = 727_003,
 }
 
 /// How long a transaction waits for a lock that another holds, on both databases (SQLite's

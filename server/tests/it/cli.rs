@@ -514,3 +514,150 @@ fn route_and_caller_id_answer_as_test_call_routing_does() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("not found"), "{}", text(&out.stderr));
 }
+
+/// `vext ARGS` with exactly the given environment variables of vext's (the rest of the
+/// environment is kept, minus every setting vext reads, so the machine's own do not leak in).
+fn vext_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vext"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("VEXT_")
+            || name.starts_with("LEPTOS_")
+            || name == "DATABASE_URL"
+            || name == "RUST_LOG"
+        {
+            command.env_remove(name);
+        }
+    }
+    command.args(args).envs(env.iter().copied()).output().expect("run vext")
+}
+
+/// The line of `vext config check`'s table that shows `setting`.
+fn setting_line<'a>(report: &'a str, setting: &str) -> &'a str {
+    report
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some(setting))
+        .unwrap_or_else(|| panic!("no line for {setting} in:\n{report}"))
+}
+
+#[test]
+fn config_check_shows_every_value_and_its_source_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vext.toml");
+    std::fs::write(
+        &file,
+        "database_url = \"postgres://vext:hunter2-db@db.internal/vext\"\n\
+         addr = \"0.0.0.0:8080\"\n\
+         api_rate = 50\n\
+         metrics = \"token\"\n\
+         metrics_token = \"s3cret-token-0123456789\"\n\
+         public_origin = [\"https://vext.example.com\"]\n",
+    )
+    .unwrap();
+    let file_arg = file.to_str().unwrap();
+    let out = vext_env(
+        &["config", "check", "--config", file_arg, "--api-burst", "300"],
+        &[("VEXT_API_RATE", "70")],
+    );
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{report}{}", text(&out.stderr));
+    assert!(report.contains("The configuration is valid."), "{report}");
+    let line = |setting| setting_line(&report, setting);
+    assert!(
+        line("addr").contains("0.0.0.0:8080") && line("addr").contains(&format!("file {file_arg}")),
+        "{}",
+        line("addr")
+    );
+    assert!(
+        line("api_rate").contains("70") && line("api_rate").contains("environment VEXT_API_RATE"),
+        "{}",
+        line("api_rate")
+    );
+    assert!(line("api_burst").contains("300") && line("api_burst").contains("flag"), "{}", line("api_burst"));
+    assert!(
+        line("body_limit").contains("1048576") && line("body_limit").contains("default"),
+        "{}",
+        line("body_limit")
+    );
+    assert!(line("metrics_token").contains("(set, 23 characters)"), "{}", line("metrics_token"));
+    assert!(
+        line("database_url").contains("postgres://vext:***@db.internal/vext"),
+        "{}",
+        line("database_url")
+    );
+    assert!(!report.contains("s3cret") && !report.contains("hunter2"), "no secret is printed:\n{report}");
+
+    // VEXT_CONFIG names the file as well as --config does.
+    let out = vext_env(&["config", "check"], &[("VEXT_CONFIG", file_arg)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(setting_line(&text(&out.stdout), "api_rate").contains("50"));
+}
+
+#[test]
+fn nonsense_settings_are_refused_by_config_check_and_by_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vext.toml");
+    std::fs::write(&file, "public_origin = \"vext.example.com\"\ntask_lease_secs = 1\n").unwrap();
+    let file_arg = file.to_str().unwrap();
+    let out = vext_env(&["config", "check", "--config", file_arg, "--body-limit", "0"], &[]);
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains(
+            "error: public_origin: \"vext.example.com\" has no scheme: write https://vext.example.com"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("error: task_lease_secs: 1 s is shorter than"), "{report}");
+    assert!(report.contains("error: body_limit: 0 makes no sense"), "{report}");
+
+    // serve refuses to start with them (exit 2, before it opens anything).
+    let url = format!("sqlite://{}/never.db", dir.path().display());
+    let out = vext_env(&["serve", "--config", file_arg, "--addr", "127.0.0.1:0"], &[("DATABASE_URL", &url)]);
+    let errors = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{errors}");
+    assert!(errors.contains("vext: error: task_lease_secs: 1 s is shorter than"), "{errors}");
+    assert!(!dir.path().join("never.db").exists(), "nothing was created");
+
+    // A file with an unknown setting, or not TOML, is refused with where and why.
+    std::fs::write(&file, "api_rtae = 5\n").unwrap();
+    let out = vext_env(&["config", "check", "--config", file_arg], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("sets api_rtae, which is not a vext setting (did you mean api_rate?)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out =
+        vext_env(&["config", "check", "--config", dir.path().join("missing.toml").to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read the configuration file"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/vext.db", dir.path().display());
+    let run = |args: &[&str]| vext_env(args, &[("DATABASE_URL", url.as_str())]);
+    assert_eq!(run(&["location", "add", "--name", "Before"]).status.code(), Some(0));
+    let file = dir.path().join("vext-backup.db");
+    let file_arg = file.to_str().unwrap();
+    let out = run(&["backup", "--out", file_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("integrity check ok"), "{}", text(&out.stdout));
+    let out = run(&["backup", "--out", file_arg]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already exists"), "{}", text(&out.stderr));
+    assert_eq!(run(&["location", "add", "--name", "After"]).status.code(), Some(0));
+
+    let out = run(&["restore", file_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("is kept as"), "{}", text(&out.stdout));
+    let listed = text(&run(&["location", "list"]).stdout);
+    assert!(listed.contains("Before") && !listed.contains("After"), "{listed}");
+
+    // PostgreSQL: the line to use instead.
+    let out = vext_env(&["backup", "--out", file_arg], &[("DATABASE_URL", "postgres://vext:pw@db/vext")]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(said.contains("pg_dump --format=custom") && !said.contains(":pw@"), "{said}");
+}

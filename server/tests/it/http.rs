@@ -650,3 +650,119 @@ async fn management_pages_render_for_a_full_administrator() {
         assert!(html.contains(expected), "{path} shows {expected:?}");
     }
 }
+
+fn header_text(response: &axum::response::Response, name: &str) -> String {
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_names_its_request_id_and_a_500_gives_it() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let t = TestDb::sqlite().await;
+    let cookie = cookie(&t).await;
+    let get = |id: Option<&str>| {
+        let mut request = Request::get("/healthz");
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let fresh = app(&t, None).await.oneshot(get(None)).await.unwrap();
+    let first = header_text(&fresh, "x-request-id");
+    assert_eq!(first.len(), 36, "a new id (a UUID): {first:?}");
+    let next = app(&t, None).await.oneshot(get(None)).await.unwrap();
+    assert_ne!(header_text(&next, "x-request-id"), first, "one id per request");
+    // A proxy's plain id is kept (its logs and vext's join up); anything else is replaced.
+    let kept = app(&t, None).await.oneshot(get(Some("lb-7f3a.42"))).await.unwrap();
+    assert_eq!(header_text(&kept, "x-request-id"), "lb-7f3a.42");
+    let odd = app(&t, None).await.oneshot(get(Some("two words\"<script>"))).await.unwrap();
+    assert_eq!(header_text(&odd, "x-request-id").len(), 36);
+
+    // A failure inside a server function: a 500 whose answer gives the request id.
+    t.exec("ALTER TABLE location RENAME TO location_gone").await.unwrap();
+    let request = Request::post("/api/list_location_rows")
+        .header(header::COOKIE, cookie.as_str())
+        .header(header::HOST, "vext.local:3000")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::empty())
+        .unwrap();
+    let failed = app(&t, None).await.oneshot(request).await.unwrap();
+    assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let id = header_text(&failed, "x-request-id");
+    let body = body_text(failed).await;
+    assert!(!id.is_empty() && body.contains(&id), "the 500 answer names request {id}: {body}");
+    assert!(!body.contains("location"), "nothing of the internals: {body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_off_by_default_and_on_for_a_token_or_this_machine() {
+    use server::config::MetricsAccess;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let t = TestDb::sqlite().await;
+    let scrape = |auth: Option<&str>| {
+        let mut request = Request::get("/metrics");
+        if let Some(auth) = auth {
+            request = request.header(header::AUTHORIZATION, auth);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let off = app(&t, None).await.oneshot(scrape(None)).await.unwrap();
+    assert_ne!(off.status(), StatusCode::OK, "no metrics unless configured");
+    assert!(!body_text(off).await.contains("vext_http_requests_total"));
+
+    let token = "0123456789abcdef-metrics";
+    let args = ServeArgs {
+        metrics: MetricsAccess::Token,
+        metrics_token: Some(token.into()),
+        ..ServeArgs::default()
+    };
+    let router = common::web::app_with(&t, &args).await;
+    // Recorded from now on (the recorder is installed with the first router that has metrics).
+    let _signed_in =
+        common::web::cookie_as(&t, "metrics@example.com", app::model::admin::Role::ReadOnly).await;
+    let refused = router.clone().oneshot(scrape(None)).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(header_text(&refused, "www-authenticate"), "Bearer");
+    let wrong = router.clone().oneshot(scrape(Some("Bearer 0123456789abcdef-metricz"))).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let _ = router.clone().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
+    let scraped = router.clone().oneshot(scrape(Some(&format!("Bearer {token}")))).await.unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(header_text(&scraped, "content-type").starts_with("text/plain; version=0.0.4"));
+    let text = body_text(scraped).await;
+    for expected in [
+        "vext_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}",
+        "vext_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"401\"}",
+        "vext_http_request_duration_seconds_bucket{route=\"/healthz\",method=\"GET\",le=\"0.005\"}",
+        "vext_sign_ins_total{outcome=\"signed_in\"}",
+        "vext_sessions ",
+        "vext_import_tasks{status=\"queued\"} 0",
+        "vext_db_connections{state=\"idle\"}",
+        "vext_db_connections_max 8",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+
+    let args = ServeArgs { metrics: MetricsAccess::Loopback, ..ServeArgs::default() };
+    let router = common::web::app_with(&t, &args).await;
+    let from = |ip: [u8; 4], proxied: bool| {
+        let mut request = scrape(None);
+        request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40_000))));
+        if proxied {
+            request.headers_mut().insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        }
+        request
+    };
+    assert_eq!(router.clone().oneshot(from([127, 0, 0, 1], false)).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        router.clone().oneshot(from([192, 0, 2, 7], false)).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        router.clone().oneshot(from([127, 0, 0, 1], true)).await.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "through a proxy on this machine is not this machine"
+    );
+}

@@ -12,6 +12,7 @@ mod hostile;
 mod http;
 mod import;
 mod kill;
+mod operations;
 mod replicas;
 mod rules;
 mod sessions;

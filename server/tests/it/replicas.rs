@@ -5,6 +5,9 @@
 //!   (SQLite, the version check) is seen within 1 second.
 //! - When the database stops answering, the last snapshot keeps answering and `/readyz` says
 //!   it is stale; when it answers again, so does `/readyz`.
+//! - Two replicas on one PostgreSQL: a session made on one works on the other, an edit made on
+//!   one is seen on the other, and an import whose replica is SIGKILLed mid-way is finished by
+//!   the other, exactly once.
 
 use crate::common;
 
@@ -38,9 +41,14 @@ impl Drop for Replica {
 
 impl Replica {
     fn start(database_url: &str) -> Replica {
+        Self::start_with(database_url, &[])
+    }
+
+    fn start_with(database_url: &str, env: &[(&str, &str)]) -> Replica {
         let site = tempfile::tempdir().expect("site dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_vext"))
             .arg("serve")
+            .envs(env.iter().copied())
             .env("DATABASE_URL", database_url)
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("LEPTOS_SITE_ROOT", site.path())
@@ -288,4 +296,150 @@ async fn with_the_database_down_the_last_snapshot_answers_and_readyz_says_stale(
     seen_after(&http, &replica, &token, "4002", "+12015551002", Duration::from_secs(5))
         .await
         .expect("changes after the outage are seen");
+}
+
+/// `ROWS` new organization-level entries, as a CSV file.
+fn big_file(rows: usize) -> Vec<u8> {
+    let mut file =
+        String::from("Action,Level,Location,First Name,Last Name,Display Name,Phone Number,Extension\r\n");
+    for i in 0..rows {
+        file.push_str(&format!(
+            "ADD,Organization,,Given{i},Family{i},Imported {i},+1303{:07},{}\r\n",
+            5_550_000 + i,
+            600_000 + i
+        ));
+    }
+    file.into_bytes()
+}
+
+/// A multipart/form-data body with one file field, as a browser posts it.
+fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("vext-test-{}", uuid::Uuid::now_v7().simple());
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_share_sessions_and_edits_and_finish_an_import_whose_replica_died() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::store::entities::task;
+    const ROWS: usize = 20_000;
+    let Some(t) = TestDb::postgres().await else { return };
+    let password = "replicas share everything";
+    common::add_admin(&t.db, "ops@example.com", app::model::admin::Role::Full, &[], password).await.unwrap();
+    let lease = server::config::MIN_TASK_LEASE_SECS.to_string();
+    let env = [("VEXT_TASK_LEASE_SECS", lease.as_str()), ("VEXT_SIGN_IN_LIMIT", "1000")];
+    let a = Replica::start_with(&t.url, &env);
+    let b = Replica::start_with(&t.url, &env);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    // Signed in on A, the session works on B.
+    let signed_in = http
+        .post(a.url("/api/sign_in"))
+        .header("accept", "application/json")
+        .form(&[("email", "ops@example.com"), ("password", password), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 200);
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let page =
+        |replica: &Replica, path: &str| http.get(replica.url(path)).header("cookie", cookie.as_str()).send();
+    let on_b = page(&b, app::paths::VIRTUAL_EXTENSIONS).await.unwrap();
+    assert_eq!(on_b.status().as_u16(), 200, "the session made on A is good on B");
+
+    // An edit made through A is on B's page.
+    let created = http
+        .post(a.url("/api/create_virtual_extension"))
+        .header("cookie", cookie.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .form(&[
+            ("input[level]", "ORGANIZATION"),
+            ("input[display_name]", "Made On A"),
+            ("input[extension]", "4321"),
+            ("input[phone_number]", "+12015550321"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 200, "{}", created.text().await.unwrap_or_default());
+    let listed = page(&b, &format!("{}?search=Made", app::paths::VIRTUAL_EXTENSIONS)).await.unwrap();
+    assert!(listed.text().await.unwrap().contains("Made On A"), "B lists the entry made on A");
+
+    // A 20,000-row import submitted on A; the replica that claims it is killed mid-import.
+    let (content_type, body) = multipart("replicas.csv", &big_file(ROWS));
+    let submitted = http
+        .post(a.url("/api/imports"))
+        .header("cookie", cookie.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status().as_u16(), 201);
+    let id = submitted.json::<serde_json::Value>().await.unwrap()["task_id"].as_str().unwrap().to_string();
+    let owner = {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let row = task::Entity::find_by_id(id.as_str()).one(&t.db).await.unwrap().unwrap();
+            if let Some(owner) = row.lease_owner {
+                break owner;
+            }
+            assert!(Instant::now() < deadline, "no replica claimed the import");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut replicas = [a, b];
+    let dying = usize::from(!owner.contains(&format!(":{}:", replicas[0].child.id())));
+    replicas[dying].child.kill().expect("SIGKILL");
+    replicas[dying].child.wait().unwrap();
+    let survivor = &replicas[1 - dying];
+    let row = task::Entity::find_by_id(id.as_str()).one(&t.db).await.unwrap().unwrap();
+    assert!(row.status.is_active(), "the import ended before the kill: make it larger");
+    let killed_at = Instant::now();
+
+    // The other replica takes it over when the lease runs out, and finishes it.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let finished = loop {
+        let row = task::Entity::find_by_id(id.as_str()).one(&t.db).await.unwrap().unwrap();
+        if !row.status.is_active() {
+            break row;
+        }
+        assert!(Instant::now() < deadline, "the surviving replica never finished the import");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!("the survivor finished the import {:?} after the kill (lease {lease} s)", killed_at.elapsed());
+    assert_eq!((finished.status, finished.added), (app::model::task::TaskStatus::Completed, ROWS as i64));
+    assert!(finished.attempts >= 2, "claimed again after the kill: {}", finished.attempts);
+    let total = server::services::virtual_extensions::list(&t.db, &app::model::ListQuery::default())
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(total, ROWS as u64 + 1, "every row once, beside the entry made on A");
+    let query = app::model::audit::AuditQuery { what: "import.applied".into(), ..Default::default() };
+    let applied = server::services::audit::list(&t.db, &full_admin(), &query).await.unwrap();
+    assert_eq!(applied.total, 1, "one audit entry: the import was applied exactly once");
+    let active = task::Entity::find()
+        .filter(task::Column::Status.is_in(app::model::task::TaskStatus::ACTIVE))
+        .all(&t.db)
+        .await
+        .unwrap();
+    assert!(active.is_empty(), "no task left stuck");
+    // The survivor still serves the session.
+    let still = http
+        .get(survivor.url(app::paths::VIRTUAL_EXTENSIONS))
+        .header("cookie", cookie.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status().as_u16(), 200);
 }

@@ -179,6 +179,47 @@ on_both_databases! {
         assert_eq!((listed[0].status, listed[0].added), (TaskStatus::Completed, 50));
     }
 
+    async fn an_import_longer_than_its_lease_keeps_it_and_runs_once(t: &TestDb) {
+        const ROWS: u64 = 20_000;
+        let admin = importer(t, "long@example.com").await;
+        let mut file = HEADER.to_string();
+        for i in 0..ROWS {
+            file.push_str(&format!("ADD,Organization,,,,Desk {i},+120255{i:05},{}\r\n", 60_000 + i));
+        }
+        let submitted = tasks::submit(&t.db, &admin, "long.csv", file.into_bytes(), false, Limits::default()).await.unwrap();
+        // A's lease is far shorter than its import: it must keep renewing it.
+        let lease = Duration::from_secs(1);
+        let a = worker(t, lease);
+        let started = std::time::Instant::now();
+        let claim = a.claim().await.unwrap().expect("A claims the task");
+        let running = tokio::spawn(async move { a.execute(claim).await });
+        // Another replica keeps trying to claim it, and reads the stored progress.
+        let b = worker(t, Duration::from_secs(60));
+        let mut stored_rows = 0;
+        while !running.is_finished() {
+            // SQLite: the import's write lock makes B's claim wait or give up busy; either way, no claim.
+            if let Ok(claimed) = b.claim().await {
+                assert!(claimed.is_none(), "a task whose import renews its lease is not taken over");
+            }
+            let task = tasks::get(&t.db, &admin, &Board::default(), &submitted.task_id, app::model::PageIndex::FIRST).await.unwrap().task;
+            if task.status.is_active() {
+                stored_rows = stored_rows.max(task.processed_rows);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let took = started.elapsed();
+        assert_eq!(running.await.unwrap().unwrap(), Ran::Finished(TaskStatus::Completed));
+        assert_eq!(count(t).await, ROWS);
+        // SQLite: the import's write lock is the fence (B's claims wait for it), no renewals.
+        if t.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // Without renewals B takes the task over as soon as the lease runs out.
+            assert!(took > lease * 3 / 2, "the import took {took:?}, too short to outlive its {lease:?} lease: grow the file");
+            eprintln!("an import of {took:?} kept a {lease:?} lease");
+            // The renewals also store the progress, for the Tasks lists of other replicas.
+            assert!(stored_rows > 0, "no progress stored while the import ran");
+        }
+    }
+
     async fn unusable_files_and_roles_are_refused_at_submit(t: &TestDb) {
         let admin = importer(t, "picky@example.com").await;
         let refused = |r: Result<app::model::task::Submitted, CheckError>| match r {

@@ -148,7 +148,10 @@ async fn track(request: Request, next: Next) -> Response {
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= TRACKING_MAX && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_string);
-    let id = given.unwrap_or_else(|| format!("VEXT_{}", crate::store::new_id()));
+    // Without the client's own, the request's id (X-Request-Id): one id in every place.
+    let id = given
+        .or_else(crate::telemetry::request_id)
+        .unwrap_or_else(|| format!("VEXT_{}", crate::store::new_id()));
     let span = tracing::info_span!("api", tracking_id = %id, method = %request.method(), path = %request.uri().path());
     // The phone systems' look-ups come at the call rate: logged at debug level only.
     let lookup = lookups::is_lookup(request.uri().path());

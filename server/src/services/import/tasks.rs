@@ -366,7 +366,7 @@ pub async fn errors_csv(
         .terminator(csv::Terminator::CRLF)
         .from_writer("\u{feff}".as_bytes().to_vec());
     let write_error = |error: csv::Error| -> ServiceError {
-        let reference = new_id();
+        let reference = crate::telemetry::request_id().unwrap_or_else(new_id);
         tracing::error!(%reference, %error, "errors CSV could not be written");
         AppError::Internal { reference }.into()
     };
@@ -408,4 +408,44 @@ pub async fn errors_csv(
     let bytes = out.into_inner().map_err(|e| write_error(csv::Error::from(e.into_error())))?;
     let stem = row.file_name.strip_suffix(".csv").unwrap_or(&row.file_name).to_string();
     Ok((format!("{stem}-errors.csv"), bytes))
+}
+
+/// Finished tasks deleted per statement by [`prune_finished`]: each delete is short, so no
+/// other writer waits long for it.
+const PRUNE_BATCH: u64 = 100;
+
+/// Deletes the tasks that finished before `cutoff`, with their files and row problems (the
+/// task's audit entry, and the history it wrote for each entry, stay). Tasks still queued or
+/// running are never touched. Returns how many were deleted.
+pub async fn prune_finished(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<u64, ServiceError> {
+    let mut deleted = 0;
+    loop {
+        let finished = || {
+            sea_orm::Condition::all()
+                .add(task::Column::Status.is_not_in(TaskStatus::ACTIVE))
+                .add(task::Column::FinishedAt.lt(cutoff))
+        };
+        let ids: Vec<String> = task::Entity::find()
+            .select_only()
+            .column(task::Column::Id)
+            .filter(finished())
+            .order_by_asc(task::Column::FinishedAt)
+            .limit(PRUNE_BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if ids.is_empty() {
+            return Ok(deleted);
+        }
+        // Row problems go with their task (the foreign key cascades).
+        let done = task::Entity::delete_many()
+            .filter(task::Column::Id.is_in(ids.iter().map(String::as_str)))
+            .filter(finished())
+            .exec(db)
+            .await?;
+        deleted += done.rows_affected;
+        if (ids.len() as u64) < PRUNE_BATCH {
+            return Ok(deleted);
+        }
+    }
 }

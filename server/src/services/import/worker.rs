@@ -9,11 +9,12 @@
 
 use super::check::{CheckError, CheckReport, ProblemSpill};
 use super::engine::{after_bulk_load, import_in, ImportOptions};
-use super::progress::Board;
+use super::progress::{Board, Progress};
 use super::tasks::record_problems;
 use crate::services::{accounts, tokens, ServiceError};
 use crate::store::entities::{admin_user, task};
 use crate::store::{begin_write, new_id};
+use crate::telemetry::names;
 use app::model::admin::Actor;
 use app::model::csv::Limits;
 use app::model::task::{ImportRun, TaskOutcome, TaskStatus};
@@ -21,9 +22,10 @@ use app::model::ErrorCode;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    UpdateMany,
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, UpdateMany,
 };
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -209,6 +211,91 @@ impl Worker {
             }
         };
         let tracked = self.board.track(&task.id);
+        if self.db.get_database_backend() == DbBackend::Sqlite {
+            // SQLite: the import's transaction holds the one write lock until it commits, so no
+            // other worker can claim the task meanwhile; the lease only matters after a crash.
+            return self.import(&task, &token, &actor, &tracked.progress, &AtomicBool::new(false)).await;
+        }
+        // PostgreSQL: other replicas' claims proceed while the import runs, so its lease is
+        // renewed until it commits; if it cannot be, the import gives the task up.
+        // The renewals run as a task of their own, so a busy import cannot hold them up.
+        let completing = Arc::new(AtomicBool::new(false));
+        let heartbeat = tokio::spawn({
+            let (worker, id, token) = (self.clone(), task.id.clone(), token.clone());
+            let (progress, completing) = (tracked.progress.clone(), completing.clone());
+            async move { worker.keep_lease(&id, &token, &progress, &completing).await }
+        });
+        let stop_heartbeat = heartbeat.abort_handle();
+        let ran = tokio::select! {
+            biased;
+            ran = self.import(&task, &token, &actor, &tracked.progress, &completing) => ran,
+            lost = heartbeat => {
+                let reason = lost.unwrap_or("the lease renewals stopped");
+                tracing::warn!(task = %task.id, reason, "import lease lost: rolled back, the new holder runs the task");
+                metrics::counter!(names::IMPORT_LEASES_LOST).increment(1);
+                Ok(Ran::LeaseLost)
+            }
+        };
+        stop_heartbeat.abort();
+        ran
+    }
+
+    /// Renews the lease on `id` every third of its length (and records the progress there, for
+    /// the Tasks list of other replicas) while the import runs. Returns, with why, once the
+    /// lease is lost: another worker holds the task, or no renewal landed before it expired.
+    /// Once the import is `completing` (its fenced completion written, its commit and what
+    /// follows under way) the fence decides, and this waits for it.
+    async fn keep_lease(
+        &self,
+        id: &str,
+        token: &str,
+        progress: &Progress,
+        completing: &AtomicBool,
+    ) -> &'static str {
+        let mut confirmed_until = tokio::time::Instant::now() + self.lease;
+        loop {
+            tokio::time::sleep(self.lease / 3).await;
+            if completing.load(Ordering::Acquire) {
+                return std::future::pending().await;
+            }
+            let now = Utc::now();
+            let expires =
+                now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
+            let phase = if progress.is_applying() { TaskStatus::Importing } else { TaskStatus::Validating };
+            let renewal = task::Entity::update_many()
+                .col_expr(task::Column::LeaseExpiresAt, Expr::value(expires))
+                .col_expr(task::Column::Status, Expr::value(phase))
+                .col_expr(task::Column::ProcessedRows, Expr::value(stored(progress.rows())))
+                .filter(task::Column::Id.eq(id))
+                .filter(task::Column::LeaseToken.eq(token))
+                .exec(&self.db);
+            let renewed = tokio::time::timeout(self.lease / 3, renewal).await;
+            if completing.load(Ordering::Acquire) {
+                return std::future::pending().await;
+            }
+            match renewed {
+                Ok(Ok(done)) if done.rows_affected == 1 => {
+                    confirmed_until = tokio::time::Instant::now() + self.lease
+                }
+                Ok(Ok(_)) => return "another worker holds the task",
+                Ok(Err(error)) => tracing::warn!(task = %id, %error, "cannot renew the import's lease"),
+                Err(_) => tracing::warn!(task = %id, "renewing the import's lease took too long"),
+            }
+            if tokio::time::Instant::now() + self.lease / 3 >= confirmed_until {
+                return "the lease could not be renewed before it expired";
+            }
+        }
+    }
+
+    /// The import of a claimed task, its problems and its fenced completion, in one transaction.
+    async fn import(
+        &self,
+        task: &task::Model,
+        token: &str,
+        actor: &Actor,
+        progress: &Progress,
+        completing: &AtomicBool,
+    ) -> Result<Ran, ServiceError> {
         let txn = begin_write(&self.db).await?;
         // The file was checked against the limits at upload; the worker runs what was accepted.
         let options = ImportOptions { all_or_nothing: task.all_or_nothing, limits: Limits::NONE };
@@ -217,12 +304,12 @@ impl Worker {
         let mut spill = ProblemSpill::new()?;
         let outcome = import_in(
             &txn,
-            &actor,
+            actor,
             Some(&task.id),
             &task.file_name,
             file,
             options,
-            &tracked.progress,
+            progress,
             Some(&mut spill),
         )
         .await;
@@ -246,7 +333,9 @@ impl Worker {
         }
         .outcome();
         let done = |n: u64| if applied { stored(n) } else { 0 };
-        let fenced = finishing(&task.id, &token)
+        // From here the fence decides whether this run stands (a renewal would only wait on it).
+        completing.store(true, Ordering::Release);
+        let fenced = finishing(&task.id, token)
             .col_expr(task::Column::Status, Expr::value(status))
             .col_expr(task::Column::ProcessedRows, Expr::value(stored(s.rows)))
             .col_expr(task::Column::Added, Expr::value(done(s.add)))
@@ -265,7 +354,16 @@ impl Worker {
             return Ok(Ran::LeaseLost);
         }
         txn.commit().await?;
-        drop(tracked);
+        metrics::counter!(names::IMPORTS, "outcome" => outcome_label(status)).increment(1);
+        for (result, rows) in [
+            ("added", done(s.add)),
+            ("updated", done(s.update)),
+            ("deleted", done(s.delete)),
+            ("unchanged", stored(s.unchanged)),
+            ("failed", stored(s.failed)),
+        ] {
+            metrics::counter!(names::IMPORT_ROWS, "result" => result).increment(rows.unsigned_abs());
+        }
         if applied {
             crate::store::directory_changed();
             after_bulk_load(&self.db, &report).await;
@@ -287,7 +385,11 @@ impl Worker {
             .col_expr(task::Column::ErrorMessage, Expr::value(message))
             .exec(&self.db)
             .await?;
-        Ok(if fenced.rows_affected == 1 { Ran::Finished(TaskStatus::Failed) } else { Ran::LeaseLost })
+        if fenced.rows_affected != 1 {
+            return Ok(Ran::LeaseLost);
+        }
+        metrics::counter!(names::IMPORTS, "outcome" => outcome_label(TaskStatus::Failed)).increment(1);
+        Ok(Ran::Finished(TaskStatus::Failed))
     }
 
     /// Gives a task back to the queue (shutdown): any worker may claim it at once.
@@ -335,6 +437,15 @@ fn finishing(id: &str, token: &str) -> UpdateMany<task::Entity> {
     fenced(id, token)
         .col_expr(task::Column::FinishedAt, Expr::value(Utc::now()))
         .col_expr(task::Column::IdempotencyKey, Expr::value(Option::<String>::None))
+}
+
+/// A finished task's status as a metric label.
+fn outcome_label(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Completed => "completed",
+        TaskStatus::CompletedWithErrors => "completed_with_errors",
+        _ => "failed",
+    }
 }
 
 /// A count as the task table stores it.

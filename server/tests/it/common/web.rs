@@ -11,13 +11,18 @@ use server::config::ServeArgs;
 pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub async fn app(t: &TestDb, public_origin: Option<&str>) -> axum::Router {
-    let options = LeptosOptions::builder().output_name("vext").build();
     let args = ServeArgs {
         public_origin: public_origin.map(str::to_string),
         body_limit: 64 * 1024,
         ..ServeArgs::default()
     };
-    server::http::router(options, t.db.clone(), &args, Default::default())
+    app_with(t, &args).await
+}
+
+/// The router `vext serve` builds with `args`.
+pub async fn app_with(t: &TestDb, args: &ServeArgs) -> axum::Router {
+    let options = LeptosOptions::builder().output_name("vext").build();
+    server::http::router(options, t.db.clone(), args, Default::default())
 }
 
 /// The session cookie of `email`, created with `role` the first time.
