@@ -434,6 +434,8 @@ pub fn effective(command: &clap::Command, matches: &ArgMatches, file: Option<&Co
         };
         settings.push(Setting { name: name.to_string(), env: Some(env), value, source });
     }
+    // Where the data lives first (a global option, so clap lists it last).
+    settings.sort_by_key(|s| s.name != "database_url");
     settings
 }
 

@@ -225,8 +225,9 @@ impl Worker {
             let (progress, completing) = (tracked.progress.clone(), completing.clone());
             async move { worker.keep_lease(&id, &token, &progress, &completing).await }
         });
-        let stop_heartbeat = heartbeat.abort_handle();
-        let ran = tokio::select! {
+        // Stopped however this ends: finished, failed, or dropped at the shutdown deadline.
+        let _stop_heartbeat = AbortOnDrop(heartbeat.abort_handle());
+        tokio::select! {
             biased;
             ran = self.import(&task, &token, &actor, &tracked.progress, &completing) => ran,
             lost = heartbeat => {
@@ -235,9 +236,7 @@ impl Worker {
                 metrics::counter!(names::IMPORT_LEASES_LOST).increment(1);
                 Ok(Ran::LeaseLost)
             }
-        };
-        stop_heartbeat.abort();
-        ran
+        }
     }
 
     /// Renews the lease on `id` every third of its length (and records the progress there, for
@@ -437,6 +436,15 @@ fn finishing(id: &str, token: &str) -> UpdateMany<task::Entity> {
     fenced(id, token)
         .col_expr(task::Column::FinishedAt, Expr::value(Utc::now()))
         .col_expr(task::Column::IdempotencyKey, Expr::value(Option::<String>::None))
+}
+
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A finished task's status as a metric label.
