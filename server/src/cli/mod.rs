@@ -414,7 +414,7 @@ impl CliError {
 
 pub async fn run(parsed: Parsed) -> ExitCode {
     let Parsed { cli, settings } = parsed;
-    let Some(command) = cli.command else { unreachable!("parse() makes no command `serve`") };
+    let Some(command) = cli.command else { unreachable!("parse() turns a missing command into `serve`") };
     let result = match command {
         Command::Serve(args) => serve(&cli.database, args).await,
         Command::Config(ConfigCommand::Check(args)) => {
