@@ -173,6 +173,13 @@ pub async fn restore(url: &str, from: &Path) -> Result<Restored, BackupError> {
         let out = from.display().to_string();
         return Err(BackupError::Postgres { url: super::redact_url(url), out });
     };
+    let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    if same(from, &database) {
+        return Err(BackupError::NotABackup {
+            path: from.to_path_buf(),
+            reason: "it is the database itself: name a file written by `vext backup`".to_string(),
+        });
+    }
     let log = with_suffix(from, "-wal");
     if std::fs::metadata(&log).is_ok_and(|m| m.len() > 0) {
         return Err(BackupError::NotABackup {

@@ -148,6 +148,10 @@ async fn a_restore_refuses_what_is_not_a_whole_vext_backup() {
     db.close().await.unwrap();
     let refused = backup::restore(&t.url, &newer).await.unwrap_err();
     assert!(refused.to_string().contains("made by a newer vext"), "{refused}");
+    // The database itself is not a backup of itself.
+    let database = server::store::sqlite_path(&t.url).unwrap();
+    let refused = backup::restore(&t.url, &database).await.unwrap_err();
+    assert!(refused.to_string().contains("the database itself"), "{refused}");
     // Nothing was touched: the database is still there and whole.
     let (_, integrity) = ids_and_integrity(&server::store::sqlite_path(&t.url).unwrap()).await;
     assert_eq!(integrity, "ok");
