@@ -11,7 +11,9 @@ use app::model::directory::DirEntry;
 use app::model::search::search_name;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Statement, Value,
+};
 use serde::Serialize;
 
 /// Rows per statement. SQLite binds each value (its limit is 32,766 parameters: 2,000 rows of
@@ -22,7 +24,7 @@ const DELETE_CHUNK: usize = 1_000;
 
 /// SQLite: the first free rowid of the search index, so that an import numbers its rows itself
 /// (see the `search_rowid_given` migration). Writers are serialized, so nobody takes it meanwhile.
-async fn next_search_rowid(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+pub async fn next_search_rowid(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(
             DbBackend::Sqlite,
@@ -44,6 +46,23 @@ pub async fn insert_many(
         DbBackend::Sqlite => next_search_rowid(db).await?,
         _ => 0,
     };
+    for statement in insert_statements(backend, entries, now, &mut next_rowid)? {
+        db.execute_raw(statement).await?;
+    }
+    Ok(())
+}
+
+/// The statements [`insert_many`] runs, made without the database: SQLite's search rowids
+/// are numbered from `next_rowid` on (advanced past them), which the caller read with
+/// [`next_search_rowid`] in the transaction that runs them (an import makes a chunk's
+/// statements while the one before is written).
+pub fn insert_statements(
+    backend: DbBackend,
+    entries: &[DirEntry],
+    now: DateTime<Utc>,
+    next_rowid: &mut i64,
+) -> Result<Vec<Statement>, DbErr> {
+    let mut statements = Vec::new();
     for chunk in entries.chunks(WRITE_CHUNK) {
         let rows: Vec<NewRow<'_>> = chunk.iter().map(NewRow::from).collect();
         let statement = match backend {
@@ -64,9 +83,9 @@ pub async fn insert_many(
                         now.into(),
                         1.into(),
                         row.s.into(),
-                        next_rowid.into(),
+                        (*next_rowid).into(),
                     ]);
-                    next_rowid += 1;
+                    *next_rowid += 1;
                 }
                 let sql = values_list(
                     "INSERT INTO virtual_extension (id, level, location_id, scope_key, extension, \
@@ -88,9 +107,9 @@ pub async fn insert_many(
                 [to_json(&rows)?.into(), now.into()],
             ),
         };
-        db.execute_raw(statement).await?;
+        statements.push(statement);
     }
-    Ok(())
+    Ok(statements)
 }
 
 /// A new entry as `insert_many` sends it (short keys: 100,000 of these per file).
@@ -164,14 +183,21 @@ pub async fn delete_many<'a>(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = &'a str>,
 ) -> Result<u64, DbErr> {
-    let ids: Vec<&str> = ids.into_iter().collect();
     let mut deleted = 0;
-    for chunk in ids.chunks(DELETE_CHUNK) {
-        let done =
-            ve::Entity::delete_many().filter(ve::Column::Id.is_in(chunk.iter().copied())).exec(db).await?;
-        deleted += done.rows_affected;
+    for statement in delete_statements(db.get_database_backend(), ids) {
+        deleted += db.execute_raw(statement).await?.rows_affected();
     }
     Ok(deleted)
+}
+
+/// The statements [`delete_many`] runs.
+pub fn delete_statements<'a>(backend: DbBackend, ids: impl IntoIterator<Item = &'a str>) -> Vec<Statement> {
+    let ids: Vec<&str> = ids.into_iter().collect();
+    ids.chunks(DELETE_CHUNK)
+        .map(|chunk| {
+            ve::Entity::delete_many().filter(ve::Column::Id.is_in(chunk.iter().copied())).build(backend)
+        })
+        .collect()
 }
 
 /// A changed entry as `update_names_and_numbers` sends it: its id and the fields a CSV row sets.
@@ -185,14 +211,17 @@ struct ChangedRow<'a> {
     s: String,
 }
 
-/// Changes the names and numbers of `entries` (their scope and extension stay), each to its
-/// next version, in one statement: the caller orders the entries so that no two in one call
-/// trade a number (one statement changes its rows in no set order).
-pub async fn update_names_and_numbers(
-    db: &impl ConnectionTrait,
+/// The statement that changes the names and numbers of `entries` (their scope and extension
+/// stay), each to its next version (none for no entries): the caller orders the entries so that
+/// no two in one statement trade a number (one statement changes its rows in no set order).
+/// Without `numbers` the stored numbers stay (the caller knows they are unchanged), so that
+/// SQLite leaves the number's index alone.
+pub fn update_names_and_numbers(
+    backend: DbBackend,
     entries: &[&DirEntry],
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+    numbers: bool,
+) -> Result<Option<Statement>, DbErr> {
     let batch: Vec<ChangedRow<'_>> = entries
         .iter()
         .map(|entry| ChangedRow {
@@ -206,9 +235,9 @@ pub async fn update_names_and_numbers(
         .collect();
     let batch = batch.as_slice();
     if batch.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    let backend = db.get_database_backend();
+    let number = if numbers { "phone_number = r.p, " } else { "" };
     let statement = match backend {
         DbBackend::Sqlite => {
             let mut values = Vec::with_capacity(batch.len() * 7);
@@ -225,23 +254,27 @@ pub async fn update_names_and_numbers(
             }
             let mut sql = values_list("WITH r (i, f, l, d, p, s, t) AS (VALUES ", batch.len(), 7);
             sql.push_str(
-                ") UPDATE virtual_extension SET first_name = r.f, last_name = r.l, display_name = r.d, \
-                   phone_number = r.p, search_name = r.s, updated_at = r.t, version = version + 1 \
+                ") UPDATE virtual_extension SET first_name = r.f, last_name = r.l, display_name = r.d, ",
+            );
+            sql.push_str(number);
+            sql.push_str(
+                "search_name = r.s, updated_at = r.t, version = version + 1 \
                  FROM r WHERE virtual_extension.id = r.i",
             );
             Statement::from_sql_and_values(backend, sql, values)
         }
         _ => Statement::from_sql_and_values(
             backend,
-            "UPDATE virtual_extension AS t SET first_name = r.f, last_name = r.l, display_name = r.d, \
-               phone_number = r.p, search_name = r.s, updated_at = $2, version = t.version + 1 \
-             FROM json_to_recordset($1::text::json) AS r(i text, f text, l text, d text, p text, s text) \
-             WHERE t.id = r.i",
+            format!(
+                "UPDATE virtual_extension AS t SET first_name = r.f, last_name = r.l, display_name = r.d, \
+                   {number}search_name = r.s, updated_at = $2, version = t.version + 1 \
+                 FROM json_to_recordset($1::text::json) AS r(i text, f text, l text, d text, p text, s text) \
+                 WHERE t.id = r.i"
+            ),
             [to_json(batch)?.into(), now.into()],
         ),
     };
-    db.execute_raw(statement).await?;
-    Ok(())
+    Ok(Some(statement))
 }
 
 /// SQLite: `head` followed by `rows` lists of `width` parameters (`(?, ?), (?, ?)`). SQLite

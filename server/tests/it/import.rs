@@ -247,6 +247,55 @@ UPDATE,Organization,,,,Cy,+12015550102,4003
         assert_eq!(numbers, [("Al", "+12015550109", 2), ("Bo", "+12015550101", 2), ("Cy", "+12015550102", 2)]);
     }
 
+    async fn a_chunk_is_checked_against_the_one_being_written_beside_it(t: &TestDb) {
+        // The import checks chunk N + 1 while chunk N is written: rows on either side of a
+        // chunk boundary meet through the changes laid over what was loaded, not the database.
+        use server::services::import::{check, CHUNK_ROWS};
+        dallas(t).await;
+        let stored = "ADD,Organization,,,,Leaver,+12015550120,4020\nADD,Organization,,,,Mover,+12015550121,4021\n";
+        run(t, stored, false).await;
+        let filler = |i: usize| format!("ADD,Location,Dallas,,,Filler {i},+1201{:07},{}\n", 3_000_000 + i, 10_000 + i);
+        // The last three rows of the first chunk (rows 2..=CHUNK_ROWS + 1 are the first chunk's).
+        let mut body: String = (0..CHUNK_ROWS - 3).map(filler).collect();
+        body.push_str("DELETE,Organization,,,,,,4020\n");
+        body.push_str("UPDATE,Organization,,,,Mover,+12015550122,4021\n");
+        body.push_str("ADD,Organization,,,,Org,+12015550123,821420000\n");
+        // The first rows of the second chunk: the numbers the delete and the update freed, the
+        // number the update took, and a Dallas extension whose ESN (8214 + 20000) the
+        // organization entry just above took.
+        body.push_str("ADD,Organization,,,,Took deleted number,+12015550120,4030\n");
+        body.push_str("ADD,Organization,,,,Took moved number,+12015550121,4031\n");
+        body.push_str("ADD,Organization,,,,Same number,+12015550122,4032\n");
+        body.push_str("ADD,Location,Dallas,,,Esn,+12015550124,20000\n");
+        let file = format!("{HEADER}{body}");
+        let first_of_second = CHUNK_ROWS as u64 + 2;
+
+        let validated = check(&t.db, &full_admin(), file.as_bytes(), Default::default()).await.unwrap();
+        let outcome = import(&t.db, &full_admin(), "edge.csv", file.as_bytes(), ImportOptions::default()).await.unwrap();
+        assert_eq!(validated, outcome.report, "Validate predicts the import exactly");
+        let problems: Vec<(u64, ErrorCode)> = outcome.report.problems.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(
+            problems,
+            [
+                (first_of_second + 2, ErrorCode::PhoneNumberDuplicateInFile),
+                (first_of_second + 3, ErrorCode::ExtensionConflictsWithEsn),
+            ]
+        );
+        let s = &outcome.report.summary;
+        assert_eq!((s.delete, s.update, s.add, s.failed), (1, 1, CHUNK_ROWS as u64 - 3 + 1 + 2, 2));
+        let query = |search: &str| ListQuery { search: search.into(), ..Default::default() };
+        for (name, number) in [
+            ("Took deleted number", "+12015550120"),
+            ("Took moved number", "+12015550121"),
+            ("Mover", "+12015550122"),
+        ] {
+            let found = virtual_extensions::list(&t.db, &query(name)).await.unwrap().items;
+            assert_eq!(found.len(), 1, "{name}");
+            assert_eq!(found[0].phone_number, number, "{name}");
+        }
+        assert!(virtual_extensions::list(&t.db, &query("Leaver")).await.unwrap().items.is_empty());
+    }
+
     async fn rows_far_apart_are_checked_against_each_other_across_chunks(t: &TestDb) {
         use server::services::import::{check, CHUNK_ROWS};
         dallas(t).await;

@@ -5,9 +5,11 @@
 //! the stored entries they could clash with (loaded for that chunk) and against the file's
 //! earlier rows. Two purposes share the checker:
 //!
-//! - **Apply** (an import): each chunk's accepted changes are written at once, inside the
-//!   caller's transaction, which holds the directory lock; the next chunk is checked against
-//!   what the database now holds. Memory stays flat however long the file is.
+//! - **Apply** (an import): each chunk's accepted changes are written inside the caller's
+//!   transaction, which holds the directory lock. The next chunk is checked while they are
+//!   written: its stored entries are loaded just before the write starts, so it is checked
+//!   against them with the written chunk's changes laid over them (the chunk before that is in
+//!   the database by then). Memory stays flat however long the file is.
 //! - **Check** (Validate, `vext csv check`): nothing is written and no lock is taken. The file
 //!   is checked against a read snapshot (other writers go on meanwhile), and the file's earlier
 //!   changes are kept in memory over it: the stored entries the file has looked at, minus what
@@ -15,12 +17,12 @@
 //!   three entries per row at most). The import checks again, under the lock, when it applies.
 
 use super::progress::Progress;
-use super::write::{write_chunk, History, Plan, Update};
+use super::write::{chunk_statements, execute, History, Plan, Update};
 use crate::services::directory::{load_for, locations, Probe};
 use crate::services::{settings, ServiceError};
-use crate::store::begin_snapshot;
+use crate::store::{begin_snapshot, new_id};
 use app::model::admin::Actor;
-use app::model::csv::{Action, CsvReader, FileError, Limits, NamedScope, RowChange};
+use app::model::csv::{Action, CsvReader, CsvRow, FileError, Limits, NamedScope, RowChange, RowShapeError};
 use app::model::directory::{DirEntry, DirLocation, Directory};
 use app::model::{E164Number, ErrorCode, Field, FieldError, Scope, VirtualExtensionMode};
 use chrono::{DateTime, Utc};
@@ -197,14 +199,17 @@ enum Pending {
     Failed(u64, Vec<FieldError>),
 }
 
-struct Checker<'a> {
+/// The checking itself, free of the database: it runs on a blocking thread of its own while
+/// the previous chunk is written (the stored entries each chunk needs are loaded for it).
+struct Checker {
     /// Who imports: a location administrator's rows must be at their own locations.
-    actor: &'a Actor,
+    actor: Actor,
     locations: Vec<DirLocation>,
     locations_by_name: HashMap<String, DirLocation>,
     /// Apply (write each chunk) rather than check against a snapshot.
     apply: bool,
-    /// Apply: the stored entries the current chunk can clash with, and the chunk's rows so far.
+    /// Apply: the stored entries the current chunk can clash with (with the changes of the
+    /// chunk being written laid over them), and the chunk's rows so far.
     /// Check: every stored entry the file's chunks have looked at, with the file's changes so
     /// far applied over them.
     directory: Directory,
@@ -215,9 +220,15 @@ struct Checker<'a> {
     report: CheckReport,
     /// The current chunk's changes.
     plan: Plan,
+    backend: DbBackend,
+    now: DateTime<Utc>,
+    /// Apply: where the changes are recorded.
+    history: Option<History>,
+    /// Apply on SQLite: the search rowid the next new entry gets.
+    next_rowid: i64,
 }
 
-impl Checker<'_> {
+impl Checker {
     fn problem(&mut self, row: u64, error: FieldError, severity: Severity) {
         if severity == Severity::Warning {
             self.report.summary.warnings += 1;
@@ -263,13 +274,18 @@ impl Checker<'_> {
         ))
     }
 
-    /// Checks a chunk's rows in file order, against the stored entries they can clash with
-    /// (loaded now, so they include what the earlier chunks wrote) and the file's earlier rows.
-    async fn check_chunk(
-        &mut self,
-        db: &impl ConnectionTrait,
-        chunk: Vec<Pending>,
-    ) -> Result<(), ServiceError> {
+    /// The statements that write the current chunk's plan (none when checking).
+    fn statements(&mut self) -> Result<Vec<sea_orm::Statement>, sea_orm::DbErr> {
+        match &self.history {
+            Some(history) => {
+                chunk_statements(self.backend, &self.plan, self.now, history, &mut self.next_rowid)
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The stored entries `chunk`'s rows can clash with.
+    async fn load(&self, db: &impl ConnectionTrait, chunk: &[Pending]) -> Result<Directory, ServiceError> {
         let probes: Vec<Probe> = chunk
             .iter()
             .filter_map(|pending| match pending {
@@ -277,10 +293,24 @@ impl Checker<'_> {
                 Pending::Failed(..) => None,
             })
             .collect();
-        let stored = load_for(db, &self.locations, &probes).await?;
-        drop(probes);
+        load_for(db, &self.locations, &probes).await
+    }
+
+    /// Checks a chunk's rows in file order, against the file's earlier rows and the stored
+    /// entries they can clash with: `stored`, loaded before `writing` (the previous chunk's
+    /// plan, when applying) was written, so that plan's changes are laid over it here.
+    fn check_chunk(&mut self, stored: Directory, writing: &Plan, chunk: Vec<Pending>) {
         match self.apply {
-            true => self.directory = stored,
+            true => {
+                self.directory = stored;
+                for deleted in &writing.deletes {
+                    self.directory.remove(&deleted.id);
+                }
+                let written = writing.updates.iter().map(|u| &u.after).chain(&writing.adds);
+                for entry in written {
+                    self.directory.insert(entry.clone());
+                }
+            }
             false => {
                 // The snapshot does not change: an entry already here is either the same or
                 // the file's own newer version of it.
@@ -297,7 +327,6 @@ impl Checker<'_> {
                 Pending::Failed(row, errors) => self.fail(row, errors),
             }
         }
-        Ok(())
     }
 
     fn check_row(&mut self, row: u64, change: RowChange) {
@@ -347,6 +376,8 @@ impl Checker<'_> {
         let id = match (action, &existing) {
             (Action::Update, None) => return self.fail(row, vec![not_found(&extension, &place)]),
             (Action::Update, Some(existing)) => existing.id.clone(),
+            // An import's new entries get their ids now (the chunk after checks against them).
+            (_, _) if self.apply => new_id(),
             (_, _) => format!("row:{row}"),
         };
         let candidate = DirEntry {
@@ -448,33 +479,37 @@ pub async fn check(
     report
 }
 
-/// The next [`CHUNK_ROWS`] rows of the file (none at its end), each with what the rules
-/// alone make of it.
-fn read_chunk<R: Read>(
-    reader: &mut CsvReader<R>,
-    mode: VirtualExtensionMode,
-    locations_by_name: &HashMap<String, DirLocation>,
-) -> Result<Vec<Pending>, FileError> {
+/// The next [`CHUNK_ROWS`] rows of the file as read (none at its end).
+fn read_chunk<R: Read>(reader: &mut CsvReader<R>) -> Result<Vec<Result<CsvRow, RowShapeError>>, FileError> {
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     while chunk.len() < CHUNK_ROWS {
         let Some(next) = reader.next_row()? else { break };
-        let row = match next {
-            Ok(row) => row,
-            Err(shape) => {
-                chunk.push(Pending::Failed(shape.row, vec![shape.error]));
-                continue;
-            }
-        };
-        chunk.push(match row.validate(mode) {
-            Ok(change) => Pending::Valid(row.row, change),
-            Err(errors) => {
-                // National numbers get their E.164 form when the row's location has a country.
-                let country = locations_by_name.get(row.location.trim()).and_then(|l| l.country.as_deref());
-                Pending::Failed(row.row, E164Number::hint_all(errors, &row.phone_number, country))
-            }
-        });
+        chunk.push(next);
     }
     Ok(chunk)
+}
+
+/// What the rules alone make of each row of a chunk.
+fn validate_chunk(
+    chunk: Vec<Result<CsvRow, RowShapeError>>,
+    mode: VirtualExtensionMode,
+    locations_by_name: &HashMap<String, DirLocation>,
+) -> Vec<Pending> {
+    let validate = |row: CsvRow| match row.validate(mode) {
+        Ok(change) => Pending::Valid(row.row, change),
+        Err(errors) => {
+            // National numbers get their E.164 form when the row's location has a country.
+            let country = locations_by_name.get(row.location.trim()).and_then(|l| l.country.as_deref());
+            Pending::Failed(row.row, E164Number::hint_all(errors, &row.phone_number, country))
+        }
+    };
+    chunk
+        .into_iter()
+        .map(|read| match read {
+            Ok(row) => validate(row),
+            Err(shape) => Pending::Failed(shape.row, vec![shape.error]),
+        })
+        .collect()
 }
 
 /// Checks every row of `input`; for [`Purpose::Apply`] it also writes the accepted changes
@@ -498,8 +533,12 @@ pub(super) async fn run(
         // sequential scans, or to the trigram GIN indexes (which also answer `=`, reading their
         // whole pending list of this transaction's rows each time), and the file's cost turns
         // quadratic (100,000 rows: minutes instead of seconds). Every lookup here has its
-        // unique index; plain index scans are the only plan this transaction may use.
-        for sql in ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off"] {
+        // unique index; plain index scans are the only plan this transaction may use. And no
+        // JIT: a statement that must scan anyway (the locations) then looks so costly that
+        // PostgreSQL compiles it first (65 ms, for ten rows).
+        for sql in
+            ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off", "SET LOCAL jit = off"]
+        {
             db.execute_unprepared(sql).await.map_err(ServiceError::from)?;
         }
     }
@@ -513,8 +552,18 @@ pub(super) async fn run(
             location_names: locations.iter().map(|l| (l.id.clone(), l.name.clone())).collect(),
         }),
     };
+    let next_rowid = match (&history, db.get_database_backend()) {
+        (Some(_), DbBackend::Sqlite) => {
+            crate::store::virtual_extensions::next_search_rowid(db).await.map_err(ServiceError::from)?
+        }
+        _ => 0,
+    };
     let mut checker = Checker {
-        actor,
+        actor: actor.clone(),
+        backend: db.get_database_backend(),
+        now,
+        history,
+        next_rowid,
         apply: purpose != Purpose::Check,
         directory: Directory::new(locations.iter().cloned()),
         deleted: HashSet::new(),
@@ -524,32 +573,44 @@ pub(super) async fn run(
         report: CheckReport::default(),
         plan: Plan::default(),
     };
-    let mut chunk = read_chunk(&mut reader, mode, &checker.locations_by_name)?;
+    // Three things at once, chunk after chunk: the database runs chunk N's statements while a
+    // blocking thread checks chunk N + 1 (its stored entries loaded just before), makes its
+    // statements, and validates chunk N + 2, which this task has read meanwhile.
+    let mut writing = Vec::new();
+    let mut under = Plan::default();
+    let mut chunk = validate_chunk(read_chunk(&mut reader)?, mode, &checker.locations_by_name);
     while !chunk.is_empty() {
         let rows = chunk.len() as u64;
-        checker.report.summary.rows += rows;
-        checker.check_chunk(db, chunk).await?;
-        if let Some(history) = &history {
-            let plan = std::mem::take(&mut checker.plan);
-            // The database writes on its own thread (SQLite) or server (PostgreSQL): read and
-            // validate the next chunk meanwhile (`biased`: the write is sent first).
-            let (written, next) = tokio::join!(biased; write_chunk(db, &plan, now, history), async {
-                read_chunk(&mut reader, mode, &checker.locations_by_name)
-            });
-            written?;
-            chunk = next?;
-        } else {
-            chunk = read_chunk(&mut reader, mode, &checker.locations_by_name)?;
-        }
+        let stored = checker.load(db, &chunk).await?;
+        let next = read_chunk(&mut reader)?;
+        let checking = tokio::task::spawn_blocking(move || {
+            checker.report.summary.rows += rows;
+            checker.check_chunk(stored, &under, chunk);
+            let statements = checker.statements();
+            let next = validate_chunk(next, mode, &checker.locations_by_name);
+            (checker, statements, next)
+        });
+        let (written, checked) = tokio::join!(execute(db, std::mem::take(&mut writing)), checking);
+        written?;
+        let statements;
+        (checker, statements, chunk) = match checked {
+            Ok(checked) => checked,
+            // A panic in the check stays a panic, as if it had run on this task.
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => {
+                let error = format!("the import's check stopped: {error}");
+                return Err(ServiceError::Db(sea_orm::DbErr::Custom(error)).into());
+            }
+        };
+        writing = statements.map_err(ServiceError::from)?;
+        under = std::mem::take(&mut checker.plan);
         if let Some(spill) = spill.as_deref_mut() {
             spill.append(&mut checker.report.problems)?;
         }
         progress.start_applying();
         progress.advance(rows);
-        // Let the runtime run other tasks (a shutdown's deadline, other requests on this
-        // thread) between chunks.
-        tokio::task::yield_now().await;
     }
+    execute(db, writing).await?;
     Ok(checker.report)
 }
 

@@ -5,7 +5,6 @@
 
 use crate::services::audit;
 use crate::services::ServiceError;
-use crate::store::new_id;
 use crate::store::virtual_extensions::{self as ve_store, text, values_list, WRITE_CHUNK};
 use app::model::audit::{recorded_fields, RecordedEntry};
 use app::model::directory::DirEntry;
@@ -24,7 +23,7 @@ pub struct Plan {
     pub deletes: Vec<DirEntry>,
     /// Changed entries, as stored and as they become (the ids are the stored ones).
     pub updates: Vec<Update>,
-    /// New entries (their ids are placeholders: `row:N`; the writer gives them theirs).
+    /// New entries, with the ids they get.
     pub adds: Vec<DirEntry>,
 }
 
@@ -123,61 +122,70 @@ fn history_statements(
     statements
 }
 
-/// Writes `updates` (in file order) with one statement per batch. A row may take a number
-/// that a row above it gave up (the check allows it: it checks top to bottom); one statement
-/// changes its rows in no set order, so such a row starts a new batch, after the one that
-/// frees its number. A CSV row names its entry by level, location and extension: those stay;
-/// the names and the number are the row's.
-async fn update_entries(
-    db: &impl ConnectionTrait,
+/// The statements that write `updates`. Those that keep their number change nothing any
+/// other row needs: they go first, `WRITE_CHUNK` a statement, leaving the numbers alone. The
+/// others go in file order, one statement per batch: a row may take a number that a row above
+/// it gave up (the check allows it: it checks top to bottom), and one statement changes its
+/// rows in no set order, so such a row starts a new batch, after the one that frees its number.
+/// A CSV row names its entry by level, location and extension: those stay; the names and the
+/// number are the row's.
+fn update_statements(
+    backend: DbBackend,
     updates: &[Update],
     now: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<Vec<Statement>, sea_orm::DbErr> {
+    let (same, moved): (Vec<&Update>, Vec<&Update>) =
+        updates.iter().partition(|u| u.before.phone_number == u.after.phone_number);
+    let mut statements = Vec::new();
+    for chunk in same.chunks(WRITE_CHUNK) {
+        let entries: Vec<&DirEntry> = chunk.iter().map(|u| &u.after).collect();
+        statements.extend(ve_store::update_names_and_numbers(backend, &entries, now, false)?);
+    }
     let mut batch: Vec<&DirEntry> = Vec::new();
     let mut freed: HashSet<&str> = HashSet::new();
-    for Update { before, after } in updates {
+    for Update { before, after } in moved {
         if batch.len() == WRITE_CHUNK || freed.contains(after.phone_number.as_str()) {
-            ve_store::update_names_and_numbers(db, &batch, now).await?;
+            statements.extend(ve_store::update_names_and_numbers(backend, &batch, now, true)?);
             batch.clear();
             freed.clear();
         }
-        if before.phone_number != after.phone_number {
-            freed.insert(&before.phone_number);
-        }
+        freed.insert(&before.phone_number);
         batch.push(after);
     }
-    ve_store::update_names_and_numbers(db, &batch, now).await
+    statements.extend(ve_store::update_names_and_numbers(backend, &batch, now, true)?);
+    Ok(statements)
 }
 
-/// Writes a chunk's `plan` in the order that keeps every unique index satisfied at every step,
-/// and each changed entry's before and after under the import's event.
-pub(super) async fn write_chunk(
-    db: &impl ConnectionTrait,
+/// The statements that write a chunk's `plan`, in the order that keeps every unique index
+/// satisfied at every step, then each changed entry's before and after under the import's
+/// event. Made without the database (on the thread that checks, while the chunk before is
+/// written): SQLite's search rowids come from `next_rowid`, which the import read once.
+pub(super) fn chunk_statements(
+    backend: DbBackend,
     plan: &Plan,
     now: DateTime<Utc>,
     history: &History,
+    next_rowid: &mut i64,
+) -> Result<Vec<Statement>, sea_orm::DbErr> {
+    let mut statements = ve_store::delete_statements(backend, plan.deletes.iter().map(|e| e.id.as_str()));
+    statements.extend(update_statements(backend, &plan.updates, now)?);
+    statements.extend(ve_store::insert_statements(backend, &plan.adds, now, next_rowid)?);
+    let deleted = plan.deletes.iter().map(|e| (e.id.as_str(), Some(history.snapshot(e)), None));
+    let updated = plan
+        .updates
+        .iter()
+        .map(|u| (u.after.id.as_str(), Some(history.snapshot(&u.before)), Some(history.snapshot(&u.after))));
+    let added = plan.adds.iter().map(|e| (e.id.as_str(), None, Some(history.snapshot(e))));
+    let changes: Vec<_> = deleted.chain(updated).chain(added).collect();
+    statements.extend(history_statements(backend, history, &changes));
+    Ok(statements)
+}
+
+/// Runs `statements` in order.
+pub(super) async fn execute(
+    db: &impl ConnectionTrait,
+    statements: Vec<Statement>,
 ) -> Result<(), ServiceError> {
-    // New entries get their ids here (the check numbered them by row).
-    let adds: Vec<DirEntry> =
-        plan.adds.iter().map(|entry| DirEntry { id: new_id(), ..entry.clone() }).collect();
-    let entries = async {
-        ve_store::delete_many(db, plan.deletes.iter().map(|e| e.id.as_str())).await?;
-        update_entries(db, &plan.updates, now).await?;
-        ve_store::insert_many(db, &adds, now).await
-    };
-    // The history's statements are made while the database writes the entries (the first
-    // future only waits on the database after its first poll; the second never waits).
-    let made = async {
-        let deleted = plan.deletes.iter().map(|e| (e.id.as_str(), Some(history.snapshot(e)), None));
-        let updated = plan.updates.iter().map(|u| {
-            (u.after.id.as_str(), Some(history.snapshot(&u.before)), Some(history.snapshot(&u.after)))
-        });
-        let added = adds.iter().map(|e| (e.id.as_str(), None, Some(history.snapshot(e))));
-        let changes: Vec<_> = deleted.chain(updated).chain(added).collect();
-        history_statements(db.get_database_backend(), history, &changes)
-    };
-    let (written, statements) = tokio::join!(biased; entries, made);
-    written?;
     for statement in statements {
         db.execute_raw(statement).await?;
     }
