@@ -6,8 +6,8 @@
 //! - `tasks`: the upload (a task holding its file), the Tasks list and a task's errors;
 //! - `engine`: checks a file and applies it in one transaction, with one audit entry;
 //! - `check`: reads and checks the rows chunk by chunk (the rules, the directory, the file's
-//!   own rows), handing each chunk's plan to the writer when applying;
-//! - `write`: writes a chunk's plan and its history;
+//!   own rows); when applying, a chunk is checked while the one before it is written;
+//! - `write`: a chunk's plan as statements (its rows and their history), and running them;
 //! - `progress`: how far the imports this process runs are, for the Tasks list.
 //!
 //! The rule that names a finished task's status is the model's
