@@ -3,6 +3,7 @@
 
 use super::ServiceError;
 use crate::store::entities::{location, virtual_extension as ve};
+use crate::store::virtual_extensions::to_json;
 use app::error::AppError;
 use app::model::directory::{DirEntry, DirLocation, Directory};
 use app::model::ORGANIZATION_SCOPE_KEY;
@@ -124,9 +125,6 @@ async fn sqlite_lookup(
     if keys.is_empty() && numbers.is_empty() {
         return Ok(Vec::new());
     }
-    // Strings only: nothing here can fail to serialize.
-    let json =
-        |value: Result<String, serde_json::Error>| value.map_err(|e| sea_orm::DbErr::Custom(e.to_string()));
     let statement = Statement::from_sql_and_values(
         DbBackend::Sqlite,
         "SELECT id, location_id, extension, phone_number, display_name, first_name, last_name \
@@ -135,7 +133,7 @@ async fn sqlite_lookup(
              ON v.scope_key = k.value ->> 0 AND v.extension = k.value ->> 1 \
            UNION ALL \
            SELECT v.rowid FROM json_each(?2) AS n JOIN virtual_extension AS v ON v.phone_number = n.value)",
-        [json(serde_json::to_string(keys))?.into(), json(serde_json::to_string(numbers))?.into()],
+        [to_json(keys)?.into(), to_json(numbers)?.into()],
     );
     let rows = db.query_all_raw(statement).await?;
     rows.iter()

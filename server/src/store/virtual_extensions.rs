@@ -303,6 +303,6 @@ fn optional(value: Option<&str>) -> Value {
 
 /// Rows as a JSON array, for the statements that unpack one (strings and nulls only: nothing
 /// here can fail to serialize).
-fn to_json(rows: &(impl Serialize + ?Sized)) -> Result<String, DbErr> {
+pub(crate) fn to_json(rows: &(impl Serialize + ?Sized)) -> Result<String, DbErr> {
     serde_json::to_string(rows).map_err(|e| DbErr::Custom(e.to_string()))
 }

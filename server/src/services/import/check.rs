@@ -206,8 +206,6 @@ struct Checker {
     actor: Actor,
     locations: Vec<DirLocation>,
     locations_by_name: HashMap<String, DirLocation>,
-    /// Apply (write each chunk) rather than check against a snapshot.
-    apply: bool,
     /// Apply: the stored entries the current chunk can clash with (with the changes of the
     /// chunk being written laid over them), and the chunk's rows so far.
     /// Check: every stored entry the file's chunks have looked at, with the file's changes so
@@ -222,13 +220,17 @@ struct Checker {
     plan: Plan,
     backend: DbBackend,
     now: DateTime<Utc>,
-    /// Apply: where the changes are recorded.
+    /// Apply (write each chunk, its changes recorded here) rather than check against a snapshot.
     history: Option<History>,
     /// Apply on SQLite: the search rowid the next new entry gets.
     next_rowid: i64,
 }
 
 impl Checker {
+    fn apply(&self) -> bool {
+        self.history.is_some()
+    }
+
     fn problem(&mut self, row: u64, error: FieldError, severity: Severity) {
         if severity == Severity::Warning {
             self.report.summary.warnings += 1;
@@ -300,7 +302,7 @@ impl Checker {
     /// entries they can clash with: `stored`, loaded before `writing` (the previous chunk's
     /// plan, when applying) was written, so that plan's changes are laid over it here.
     fn check_chunk(&mut self, stored: Directory, writing: &Plan, chunk: Vec<Pending>) {
-        match self.apply {
+        match self.apply() {
             true => {
                 self.directory = stored;
                 for deleted in &writing.deletes {
@@ -365,7 +367,7 @@ impl Checker {
             self.directory.remove(&existing.id);
             self.claims.keys.insert(key, claim_row(row));
             self.report.summary.delete += 1;
-            match self.apply {
+            match self.apply() {
                 true => self.plan.deletes.push(existing),
                 false => {
                     self.deleted.insert(existing.id);
@@ -377,7 +379,7 @@ impl Checker {
             (Action::Update, None) => return self.fail(row, vec![not_found(&extension, &place)]),
             (Action::Update, Some(existing)) => existing.id.clone(),
             // An import's new entries get their ids now (the chunk after checks against them).
-            (_, _) if self.apply => new_id(),
+            (_, _) if self.apply() => new_id(),
             (_, _) => format!("row:{row}"),
         };
         let candidate = DirEntry {
@@ -416,13 +418,13 @@ impl Checker {
             (Action::Update, Some(existing)) if existing == candidate => self.report.summary.unchanged += 1,
             (Action::Update, Some(existing)) => {
                 self.report.summary.update += 1;
-                if self.apply {
+                if self.apply() {
                     self.plan.updates.push(Update { before: existing, after: candidate.clone() });
                 }
             }
             _ => {
                 self.report.summary.add += 1;
-                if self.apply {
+                if self.apply() {
                     self.plan.adds.push(candidate.clone());
                 }
             }
@@ -564,7 +566,6 @@ pub(super) async fn run(
         now,
         history,
         next_rowid,
-        apply: purpose != Purpose::Check,
         directory: Directory::new(locations.iter().cloned()),
         deleted: HashSet::new(),
         locations,
