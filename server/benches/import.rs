@@ -15,7 +15,8 @@
 //! all-UPDATE file ≤ 1.5× the all-ADD one. Also printed: what the history the import records
 //! costs the database written the same way (one `import_change` row per entry), and the
 //! import's ratio to the floor with it. Then, unless `VEXT_BENCH_SCALE_ROWS=0`, a file ten
-//! times as long (default 1,000,000 rows) on SQLite: ≤ 10.5× the time, peak memory ≤ 200 MiB.
+//! times as long (default 1,000,000 rows) on SQLite: ≤ 10.5× the time, peak memory ≤ 200 MiB,
+//! beside the floor at that size against the first floor.
 
 use app::model::LocationInput;
 use sea_orm::{ConnectionTrait, Database};
@@ -262,14 +263,15 @@ async fn run(
     Timings { import: import_elapsed, updates: elapsed }
 }
 
-/// The floor on a fresh database, then the ratios this run's timings make with it.
+/// The floor on a fresh database, then the ratios this run's timings make with it. Returns the
+/// floor, in seconds.
 async fn compare(
     label: &str,
     floor_db: &sea_orm::DatabaseConnection,
     rows: usize,
     timings: &Timings,
     target: f64,
-) {
+) -> f64 {
     create_locations(floor_db).await;
     let floor = floor(floor_db, rows).await;
     let history = history_floor(floor_db).await;
@@ -290,6 +292,7 @@ async fn compare(
         "{label}: the all-UPDATE file took {updates:.2}× the all-ADD one (target ≤ 1.5×): {}",
         verdict(updates <= 1.5)
     );
+    floor
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -302,19 +305,23 @@ fn verdict(met: bool) -> &'static str {
 
 /// Runs a phase of this bench in a fresh process of its own (`VEXT_BENCH_PHASE`), so that its
 /// peak memory is its own and not what earlier phases left in the allocator.
-fn in_own_process(phase: &str, rows: usize, first: f64) {
+fn in_own_process(phase: &str, rows: usize, first: (f64, f64)) {
     let status = std::process::Command::new(std::env::current_exe().expect("the bench binary"))
         .env("VEXT_BENCH_PHASE", phase)
         .env("VEXT_BENCH_SCALE_ROWS", rows.to_string())
-        .env("VEXT_BENCH_FIRST_SECS", first.to_string())
+        .env("VEXT_BENCH_FIRST_SECS", first.0.to_string())
+        .env("VEXT_BENCH_FIRST_FLOOR_SECS", first.1.to_string())
         .status()
         .expect("start the phase");
     assert!(status.success(), "phase {phase} failed: {status}");
 }
 
 /// The import of a file ten times as long as the first, on a fresh SQLite file: its time
-/// against the first's, and the process's peak memory.
-async fn at_scale(dir: &std::path::Path, rows: usize, first: f64) {
+/// against the first's, and the process's peak memory. Then the floor at that size on another
+/// fresh file, against the first floor: how much of the growth is SQLite's own (its B-trees
+/// and its search index deeper), not the import's.
+async fn at_scale(dir: &std::path::Path, rows: usize, first: (f64, f64)) {
+    let (first, first_floor) = first;
     let file = dir.join("scale.csv");
     let bad = generate(&file, rows);
     let db = server::store::open(&format!("sqlite://{}/scale.db", dir.display())).await.expect("sqlite");
@@ -333,6 +340,17 @@ async fn at_scale(dir: &std::path::Path, rows: usize, first: f64) {
         verdict(peak <= 200.0)
     );
     db.close().await.ok();
+    let floor_db =
+        server::store::open(&format!("sqlite://{}/scale-floor.db", dir.display())).await.expect("sqlite");
+    create_locations(&floor_db).await;
+    let floor_secs = floor(&floor_db, rows).await;
+    println!(
+        "SQLite at scale: floor for {rows} rows {floor_secs:.2} s = {:.2}× the first floor; \
+         the import = {:.2}× this floor",
+        floor_secs / first_floor,
+        elapsed / floor_secs
+    );
+    floor_db.close().await.ok();
 }
 
 /// A file as long, every row failing, run as a task by the worker (its row problems go to a
@@ -407,8 +425,9 @@ fn main() {
     let scale_rows = env_number("VEXT_BENCH_SCALE_ROWS", 10 * rows);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     if let Ok(phase) = std::env::var("VEXT_BENCH_PHASE") {
-        let first: f64 =
-            std::env::var("VEXT_BENCH_FIRST_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
+        let seconds =
+            |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(1.0);
+        let first = (seconds("VEXT_BENCH_FIRST_SECS"), seconds("VEXT_BENCH_FIRST_FLOOR_SECS"));
         let dir = tempfile::tempdir().expect("temp dir");
         runtime.block_on(async {
             match phase.as_str() {
@@ -439,11 +458,11 @@ fn main() {
         check_db.close().await.ok();
         db.close().await.ok();
         let floor_db = server::store::open(&sqlite_url("floor")).await.expect("sqlite");
-        compare("SQLite", &floor_db, rows, &sqlite, 1.25).await;
+        let sqlite_floor = compare("SQLite", &floor_db, rows, &sqlite, 1.25).await;
         floor_db.close().await.ok();
         if scale_rows > 0 {
-            in_own_process("scale", scale_rows, sqlite.import);
-            in_own_process("failing", scale_rows, sqlite.import);
+            in_own_process("scale", scale_rows, (sqlite.import, sqlite_floor));
+            in_own_process("failing", scale_rows, (sqlite.import, sqlite_floor));
         }
 
         let admin_url = std::env::var("VEXT_TEST_PG_URL")

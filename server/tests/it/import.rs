@@ -224,6 +224,76 @@ ADD,Organization,,,,'Ohana,+12015550106,4006
         assert_eq!(audit::list(&t.db, &full_admin(), &query).await.unwrap().total, 2, "one event per applied import");
     }
 
+    async fn an_added_entrys_snapshot_is_the_one_its_next_change_starts_from(t: &TestDb) {
+        // An add's snapshot is made from the checked row, an update's or a deletion's before
+        // from the entry loaded back from the database: both say the same of the same entry,
+        // whatever its fields hold (quotes, backslashes, letters beyond ASCII).
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use server::store::entities::import_change;
+        let input = LocationInput {
+            name: "Z\u{fc}rich \"Ost\" \\ Nord".into(),
+            routing_prefix: "8215".into(),
+            country: "CH".into(),
+            ..Default::default()
+        };
+        locations::create(&t.db, &full_admin(), &input).await.unwrap();
+        run(t, "\
+ADD,Organization,,,,Plain,+12015550131,4031
+ADD,Location,\"Z\u{fc}rich \"\"Ost\"\" \\ Nord\",\u{141}ukasz,\"O'Brien \\ \"\"Jr\"\"\",\"\u{141}ukasz \u{1f389}, \"\"Jr\"\"\",+41445551234,4032
+ADD,Organization,,Ann,,\u{65e5}\u{672c} Ann,+12015550133,4033
+", false).await;
+        let added = import_change::Entity::find().filter(import_change::Column::Before.is_null()).all(&t.db).await.unwrap();
+        assert_eq!(added.len(), 3);
+        let outcome = run(t, "\
+UPDATE,Organization,,,,Plain again,+12015550131,4031
+DELETE,Location,\"Z\u{fc}rich \"\"Ost\"\" \\ Nord\",,,,,4032
+UPDATE,Organization,,Ann,,Ann,+12015550133,4033
+", false).await;
+        assert_eq!((outcome.report.summary.update, outcome.report.summary.delete), (2, 1), "{:?}", outcome.report.problems);
+        let values = |json: &str| serde_json::from_str::<Vec<String>>(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        for add in added {
+            let next = import_change::Entity::find()
+                .filter(import_change::Column::EntryId.eq(add.entry_id.as_str()))
+                .filter(import_change::Column::Before.is_not_null())
+                .one(&t.db)
+                .await
+                .unwrap()
+                .expect("the entry's next change");
+            let (made_by_database, made_by_vext) = (values(add.after.as_deref().unwrap()), values(next.before.as_deref().unwrap()));
+            assert_eq!(made_by_database, made_by_vext);
+            assert_eq!(made_by_database.len(), app::model::audit::RECORDED_FIELDS.len());
+        }
+        let history = virtual_extensions::list(&t.db, &ListQuery { search: "Plain".into(), ..Default::default() }).await.unwrap();
+        let history = virtual_extensions::history(&t.db, &full_admin(), &history.items[0].id).await.unwrap();
+        let created: Vec<(&str, Option<&str>)> = history[1].changes.iter().map(|c| (c.field.as_str(), c.after.as_deref())).collect();
+        assert_eq!(created, [("Level", Some("Organization")), ("Display Name", Some("Plain")), ("Extension", Some("4031")), ("Phone Number", Some("+12015550131"))]);
+    }
+
+    async fn a_file_that_turns_unreadable_chunks_in_changes_nothing(t: &TestDb) {
+        // The import reads ahead while it writes: a row that cannot be read, several chunks
+        // into the file, stops it with the row's number, and what was written before is undone.
+        use server::services::import::CHUNK_ROWS;
+        let bad_row = 3 * CHUNK_ROWS + 7;
+        let mut file = HEADER.as_bytes().to_vec();
+        for i in 0..bad_row + 10 {
+            if i + 2 == bad_row {
+                file.extend_from_slice(b"ADD,Organization,,,,Caf\xe9,+12015550100,4000\n");
+                continue;
+            }
+            file.extend_from_slice(format!("ADD,Organization,,,,Person {i},+1201{:07},{}\n", 3_000_000 + i, 10_000 + i).as_bytes());
+        }
+        match import(&t.db, &full_admin(), "broken.csv", file.as_slice(), ImportOptions::default()).await {
+            Err(CheckError::File(e)) => {
+                assert_eq!(e.code, ErrorCode::FileNotUtf8);
+                assert!(e.message.contains(&bad_row.to_string()), "{}", e.message);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(names(t).await.is_empty());
+        let query = AuditQuery { what: "import.applied".into(), ..Default::default() };
+        assert_eq!(audit::list(&t.db, &full_admin(), &query).await.unwrap().total, 0);
+    }
+
     async fn numbers_handed_down_a_chain_of_updates_in_one_file(t: &TestDb) {
         // Entries made in the reverse of the file's order, so that neither the table's order
         // nor the ids' order is the file's.

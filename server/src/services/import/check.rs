@@ -576,14 +576,16 @@ pub(super) async fn run(
     };
     // Three things at once, chunk after chunk: the database runs chunk N's statements while a
     // blocking thread checks chunk N + 1 (its stored entries loaded just before), makes its
-    // statements, and validates chunk N + 2, which this task has read meanwhile.
+    // statements and validates chunk N + 2, and this task reads chunk N + 3 (once the
+    // statements are on their way: a read blocks this task, not the database).
     let mut writing = Vec::new();
     let mut under = Plan::default();
     let mut chunk = validate_chunk(read_chunk(&mut reader)?, mode, &checker.locations_by_name);
+    let mut read = read_chunk(&mut reader)?;
     while !chunk.is_empty() {
         let rows = chunk.len() as u64;
         let stored = checker.load(db, &chunk).await?;
-        let next = read_chunk(&mut reader)?;
+        let next = std::mem::take(&mut read);
         let checking = tokio::task::spawn_blocking(move || {
             checker.report.summary.rows += rows;
             checker.check_chunk(stored, &under, chunk);
@@ -591,7 +593,10 @@ pub(super) async fn run(
             let next = validate_chunk(next, mode, &checker.locations_by_name);
             (checker, statements, next)
         });
-        let (written, checked) = tokio::join!(execute(db, std::mem::take(&mut writing)), checking);
+        // `join!` polls in order: the write has sent its first statement before the read runs.
+        let reading = async { read_chunk(&mut reader) };
+        let (written, checked, after) =
+            tokio::join!(execute(db, std::mem::take(&mut writing)), checking, reading);
         written?;
         let statements;
         (checker, statements, chunk) = match checked {
@@ -604,6 +609,7 @@ pub(super) async fn run(
             }
         };
         writing = statements.map_err(ServiceError::from)?;
+        read = after?;
         under = std::mem::take(&mut checker.plan);
         if let Some(spill) = spill.as_deref_mut() {
             spill.append(&mut checker.report.problems)?;
