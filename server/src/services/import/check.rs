@@ -574,7 +574,7 @@ pub(super) async fn run(
         report: CheckReport::default(),
         plan: Plan::default(),
     };
-    // Three things at once, chunk after chunk: the database runs chunk N's statements while a
+    // Four things at once, chunk after chunk: the database runs chunk N's statements while a
     // blocking thread checks chunk N + 1 (its stored entries loaded just before), makes its
     // statements and validates chunk N + 2, and this task reads chunk N + 3 (once the
     // statements are on their way: a read blocks this task, not the database).
